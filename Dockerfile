@@ -1,0 +1,26 @@
+# One image for web, worker, beat and realtime; docker-compose.yml picks the command.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 VAR_DIR=/app/var
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY dashboard ./dashboard
+COPY accounts ./accounts
+COPY devices ./devices
+COPY realtime ./realtime
+COPY ewelink ./ewelink
+COPY cloudsim ./cloudsim
+COPY templates ./templates
+COPY static ./static
+COPY manage.py ./
+RUN pip install . \
+ && useradd --system --home /app --uid 1000 dashboard \
+ && mkdir -p /app/var \
+ && SECRET_KEY=build-only FIELD_ENCRYPTION_KEYS=ZmFrZS1idWlsZC1rZXktMDEyMzQ1Njc4OTAxMjM0NTY3OA== \
+    python manage.py collectstatic --noinput -v 0 \
+ && chown -R dashboard /app/var
+
+USER dashboard
+EXPOSE 8000
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "dashboard.asgi:application"]

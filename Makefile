@@ -1,0 +1,52 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint format check migrate clean
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) manage.py bootstrap_demo
+	$(PY) -m dashboard.launcher
+
+test: $(STAMP) $(VENV)/.browser
+	$(PY) -m pytest
+
+install: $(STAMP)
+
+# Reinstall whenever the project's own dependency list changes.
+$(STAMP): pyproject.toml tests/dummy_plugin/pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade "pip>=25.1"
+	$(PIP) install -q -e . --group dev
+	$(PIP) install -q -e tests/dummy_plugin
+	touch $@
+
+# Browser tests drive Chromium: Debian's package where apt is available (CI, this machine),
+# otherwise Playwright's own download.
+$(VENV)/.browser: $(STAMP)
+	@if command -v chromium >/dev/null 2>&1; then echo "Using $$(command -v chromium)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else $(PY) -m playwright install chromium; fi
+	touch $@
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy ewelink
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check: $(STAMP)
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf var/static var/run

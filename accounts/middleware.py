@@ -1,0 +1,53 @@
+"""Resolve the current household and enter its scope for the whole request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django_scopes import scope, scopes_disabled
+
+from accounts.services import memberships_of
+
+SESSION_KEY = "household_id"
+
+
+class HouseholdMiddleware:
+    """Sets `request.membership` / `request.household` and scopes every query to it.
+
+    Staff on the admin site see every household, so that prefix runs unscoped. Anything
+    else that queries household data outside a scope fails loudly (django-scopes).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.admin_prefix = reverse("admin:index")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.membership = None  # type: ignore[attr-defined]
+        request.household = None  # type: ignore[attr-defined]
+        user = request.user
+        if user.is_authenticated and user.is_staff and request.path.startswith(self.admin_prefix):
+            with scopes_disabled():
+                return self.get_response(request)
+        if user.is_authenticated:
+            membership = current_membership(request)
+            if membership is not None:
+                request.membership = membership  # type: ignore[attr-defined]
+                request.household = membership.household  # type: ignore[attr-defined]
+                with scope(household=membership.household_id):
+                    return self.get_response(request)
+        return self.get_response(request)
+
+
+def current_membership(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """The membership chosen in the session, else the user's first household."""
+    memberships = memberships_of(request.user)  # type: ignore[arg-type]
+    request.all_memberships = memberships  # type: ignore[attr-defined]
+    wanted = request.session.get(SESSION_KEY)
+    chosen = next((m for m in memberships if m.household_id == wanted), None)
+    if chosen is None and memberships:
+        chosen = memberships[0]
+        request.session[SESSION_KEY] = chosen.household_id
+    return chosen

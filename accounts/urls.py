@@ -1,0 +1,27 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("signup/", views.signup, name="signup"),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("household/", views.household_settings, name="household"),
+    path("household/new/", views.household_create, name="household_create"),
+    path("household/switch/", views.household_switch, name="household_switch"),
+    path("household/leave/", views.household_leave, name="household_leave"),
+    path("household/invitations/", views.invitation_create, name="invitation_create"),
+    path(
+        "household/invitations/<int:pk>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("household/members/<int:pk>/role/", views.member_role, name="member_role"),
+    path("household/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]

@@ -1,0 +1,111 @@
+"""Settings come from the environment; production values pass `check --deploy` cleanly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(
+    args: list[str], env: dict[str, str], tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "DATABASE"))}
+    clean.update({"VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "dashboard.settings"})
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "HTTPS": "true",
+    "SECRET_KEY": "p" * 20 + "roduction-secret-key-with-plenty-of-entropy-1234567890",
+    "ALLOWED_HOSTS": "dash.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://dash.example.com",
+    "TRUSTED_PROXY_COUNT": "1",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+}
+
+
+def test_check_deploy_with_production_values_prints_no_warning(tmp_path):
+    env = {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    result = _manage(["check", "--deploy", "--fail-level", "WARNING"], env, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_flags_the_insecure_embedded_default(tmp_path):
+    result = _manage(["check", "--deploy", "--fail-level", "WARNING"], {}, tmp_path)
+    assert result.returncode != 0
+    assert "SECURE_SSL_REDIRECT" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DEBUG", "maybe", "DEBUG must be a boolean"),
+        ("TRUSTED_PROXY_COUNT", "two", "TRUSTED_PROXY_COUNT must be an integer"),
+        ("TRUSTED_PROXY_COUNT", "-1", "TRUSTED_PROXY_COUNT must be 0 or more"),
+        ("EWELINK_BASE_URL", "http://127.0.0.1:8181", "must contain {region}"),
+        ("DATABASE_URL", "nosuchdb://x/y", "DATABASE_URL"),
+        ("SECRET_KEY_FILE", "/nonexistent/secret", "SECRET_KEY_FILE"),
+    ],
+)
+def test_a_malformed_value_is_a_clear_startup_error(tmp_path, name, value, message):
+    result = _manage(["check"], {name: value}, tmp_path)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_dev_secrets_are_generated_once_and_kept(tmp_path):
+    first = _manage(
+        ["shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)"],
+        {},
+        tmp_path,
+    )
+    second = _manage(
+        ["shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)"],
+        {},
+        tmp_path,
+    )
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    assert len(first.stdout.strip()) >= 50
+    key_file = tmp_path / "var" / "secret_key"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_every_variable_read_by_settings_is_documented_in_env_example():
+    import re
+
+    source = (ROOT / "dashboard" / "settings.py").read_text()
+    read = set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', source))
+    read |= set(re.findall(r'read_file_secret\(env, "([A-Z_]+)"\)', source))
+    documented = set(re.findall(r"^#?\s*([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read - documented == set()
+
+
+def test_a_copy_of_env_example_starts(tmp_path):
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            values[name] = value
+    result = _manage(["check"], values, tmp_path)
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,73 @@
+"""Tenancy: every household-scoped URL answers 404 to someone from another household."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_scopes import ScopeError
+
+from accounts.models import Invitation, Membership
+from tests.factories import InvitationFactory
+
+# URL name → how to make an object of the victim household for its `pk`.
+# A new URL with an object in its path must be added here, or test_every_object_url_is_covered
+# fails: forgetting the scope check of a new page cannot go unnoticed.
+VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
+    "accounts:invitation_revoke": lambda victim: InvitationFactory(household=victim.household),
+    "accounts:member_role": lambda victim: victim.membership,
+    "accounts:member_remove": lambda victim: victim.membership,
+}
+# URLs with path arguments that are not household objects.
+NOT_HOUSEHOLD_SCOPED = {"accounts:invitation_accept"}
+
+
+def _named_patterns(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            if entry.namespace == "admin":
+                continue
+            yield from _named_patterns(entry, namespace)
+        elif entry.name:
+            yield f"{prefix}{entry.name}", entry
+
+
+def _object_urls() -> list[str]:
+    return sorted(
+        name for name, pattern in _named_patterns(get_resolver()) if pattern.pattern.converters
+    )
+
+
+def test_every_object_url_is_covered():
+    missing = set(_object_urls()) - set(VICTIM_OBJECTS) - NOT_HOUSEHOLD_SCOPED
+    assert not missing, f"add these URL names to VICTIM_OBJECTS: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("url_name", sorted(VICTIM_OBJECTS))
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_outsider_gets_404_for_another_households_object(url_name, method, owner, outsider):
+    obj = VICTIM_OBJECTS[url_name](owner)
+    url = reverse(url_name, kwargs={"pk": obj.pk})
+    response = getattr(outsider.client, method)(url, {"role": "guest"})
+    # GET on POST-only views is 405 before any lookup; nothing about the object leaks.
+    expected = {404} if method == "post" else {404, 405}
+    assert response.status_code in expected
+    assert outsider.household.name not in ("", None)
+
+
+def test_outsider_actions_change_nothing(owner, outsider, unscoped):
+    outsider.client.post(
+        reverse("accounts:member_role", args=[owner.membership.pk]), {"role": "guest"}
+    )
+    outsider.client.post(reverse("accounts:member_remove", args=[owner.membership.pk]))
+    assert Membership.objects.get(pk=owner.membership.pk).role == "owner"
+
+
+def test_scoped_models_refuse_queries_outside_a_scope(db):
+    with pytest.raises(ScopeError):
+        list(Invitation.objects.all())
+    with pytest.raises(ScopeError):
+        Membership.objects.count()
