@@ -1,0 +1,77 @@
+"""The `Cloud`: one object that holds the simulator's state and its moving parts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from .config import SimConfig, SimSettings
+from .counters import SimCounters
+from .etiquette import Etiquette
+from .faults import FaultBook
+from .state import SimState
+
+log = logging.getLogger("cloudsim")
+DEMO_BEHAVIOUR_RATE = 0.5  # events/s: the demo household is alive, but not noisy
+
+
+class Cloud:
+    """Everything a request handler may need, reachable as `request.app[CLOUD]`."""
+
+    def __init__(self, config: SimConfig) -> None:
+        from .hub import Hub  # the hub needs a Cloud to exist first
+
+        self.config = config
+        self.settings = SimSettings()
+        if config.demo:
+            self.settings.behaviour_rate = DEMO_BEHAVIOUR_RATE
+        self.state = SimState(self.settings.seed)
+        self.counters = SimCounters()
+        self.faults = FaultBook()
+        self.etiquette = Etiquette()
+        self.hub = Hub(self)
+        self.port = config.port
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.behaviour: Any = None
+        self.load: Any = None
+        self.demo_accounts: list[dict[str, Any]] = []
+
+    # ---- addresses -------------------------------------------------------
+    @property
+    def http_scheme(self) -> str:
+        return "https" if self.config.tls else "http"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.http_scheme}://{self.config.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"{'wss' if self.config.tls else 'ws'}://{self.config.host}:{self.port}/api/ws"
+
+    # ---- background work ---------------------------------------------------
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Start a task and keep a reference until it ends (RUF006)."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
+
+    async def cancel_tasks(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    def reset(self) -> None:
+        """Wipe state (the control API's reset); settings and apps stay."""
+        self.state = SimState(self.settings.seed)
+        self.counters.reset()
+        self.faults.clear()
+        self.etiquette.clear()

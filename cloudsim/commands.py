@@ -1,0 +1,145 @@
+"""App commands on the websocket: `update`, `query` and `upgrade`, with their replies."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from . import device_changes
+from .hub import Session, dumps
+from .state import Device
+from .uiids import ParamError
+
+if TYPE_CHECKING:
+    from .cloud import Cloud
+
+
+class CommandError(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def reply(frame: dict[str, Any], error: int = 0, **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "error": error,
+        "deviceid": frame.get("deviceid"),
+        "apikey": frame.get("apikey"),
+        "sequence": frame.get("sequence"),
+    }
+    return out | extra
+
+
+async def dispatch(cloud: Cloud, session: Session, frame: dict[str, Any]) -> None:
+    """Route one frame; a device that answers late is served in its own task."""
+    cloud.counters.commands_received += 1
+    action = frame.get("action")
+    if action not in HANDLERS:
+        await session.send(dumps(reply(frame, 400, reason=f"unknown action {action!r}")))
+        return
+    try:
+        device = authorize(cloud, session, frame)
+    except CommandError as exc:
+        await session.send(dumps(reply(frame, exc.code, reason=exc.reason)))
+        return
+    if device.unresponsive or device.reply_delay_ms:
+        cloud.spawn(answer(cloud, session, frame, device))
+    else:
+        await answer(cloud, session, frame, device)
+
+
+def authorize(cloud: Cloud, session: Session, frame: dict[str, Any]) -> Device:
+    """`apikey` must name the owner; a sharee adds `selfApikey` = its own apikey (§2.5)."""
+    device = cloud.state.devices.get(str(frame.get("deviceid")))
+    if device is None or not device.visible_to(session.apikey):
+        raise CommandError(405, "device not found")
+    if frame.get("apikey") != device.owner:
+        raise CommandError(406, "apikey must be the device owner's apikey")
+    self_apikey = frame.get("selfApikey")
+    if device.owner != session.apikey and self_apikey != session.apikey:
+        raise CommandError(406, "selfApikey must be your own apikey for a shared device")
+    if self_apikey is not None and self_apikey != session.apikey:
+        raise CommandError(406, "selfApikey does not match this session")
+    return device
+
+
+async def answer(cloud: Cloud, session: Session, frame: dict[str, Any], device: Device) -> None:
+    if not device.online:
+        await session.send(dumps(reply(frame, 503, reason="Device Offline")))
+        return
+    timeout_s = cloud.settings.device_timeout_ms / 1000
+    if device.unresponsive or device.reply_delay_ms / 1000 > timeout_s:
+        await asyncio.sleep(timeout_s)
+        await session.send(dumps(reply(frame, 504, reason="Request Timeout")))
+        return
+    if device.reply_delay_ms:
+        await asyncio.sleep(device.reply_delay_ms / 1000)
+    try:
+        out = await HANDLERS[frame["action"]](cloud, session, frame, device)
+    except ParamError as exc:
+        out = reply(frame, 400, reason=str(exc))
+    await session.send(dumps(out))
+    if cloud.settings.odd_frames:
+        # Real clients meet replies without `sequence` (notes §2.4).
+        await session.send(dumps({k: v for k, v in out.items() if k != "sequence"}))
+
+
+def params_of(frame: dict[str, Any]) -> dict[str, Any]:
+    """`params` is an object, or per the API document an array of objects."""
+    params = frame.get("params")
+    if isinstance(params, list) and all(isinstance(p, dict) for p in params):
+        merged: dict[str, Any] = {}
+        for part in params:
+            merged.update(part)
+        return merged
+    if not isinstance(params, dict) or not params:
+        raise ParamError("params must be a non-empty object")
+    return params
+
+
+async def on_update(
+    cloud: Cloud, session: Session, frame: dict[str, Any], device: Device
+) -> dict[str, Any]:
+    params = params_of(frame)
+    await device_changes.app_update(
+        cloud, device, params, session.apikey, session, frame.get("sequence")
+    )
+    return reply(frame)
+
+
+async def on_query(
+    cloud: Cloud, session: Session, frame: dict[str, Any], device: Device
+) -> dict[str, Any]:
+    wanted = frame.get("params") or []
+    if not isinstance(wanted, list) or not all(isinstance(k, str) for k in wanted):
+        raise ParamError("query params must be an array of names")
+    names = [k.strip() for k in wanted]
+    params = {k: v for k, v in device.params.items() if not names or k in names}
+    return reply(frame, params=params)
+
+
+async def on_upgrade(
+    cloud: Cloud, session: Session, frame: dict[str, Any], device: Device
+) -> dict[str, Any]:
+    params = frame.get("params")
+    if not isinstance(params, dict) or not isinstance(params.get("version"), str):
+        raise ParamError("upgrade needs params.version")
+    if params["version"] != device.ota_version:
+        raise ParamError("no such firmware for this device")
+    cloud.spawn(reboot_with(cloud, device, params["version"]))
+    return reply(frame, userAgent="device")
+
+
+async def reboot_with(cloud: Cloud, device: Device, version: str) -> None:
+    """OTA: the device drops offline, reboots, and comes back reporting the new fwVersion."""
+    pause = cloud.settings.ota_reboot_s
+    await asyncio.sleep(pause / 2)
+    await device_changes.set_online(cloud, device, False)
+    await asyncio.sleep(pause)
+    device.ota_version = None
+    await device_changes.set_online(cloud, device, True)
+    await device_changes.device_update(cloud, device, {"fwVersion": version})
+
+
+HANDLERS = {"update": on_update, "query": on_query, "upgrade": on_upgrade}

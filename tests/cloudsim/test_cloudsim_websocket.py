@@ -1,0 +1,344 @@
+"""Dispatch, the userOnline handshake, heartbeat, update/query/upgrade and pushes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import aiohttp
+
+from tests.cloudsim.simclient import Cloud, User, next_json, no_frame
+
+
+def command(
+    user: User,
+    deviceid: str,
+    action: str,
+    params: object,
+    owner: str | None = None,
+    seq: str | None = None,
+    **extra: object,
+) -> str:
+    frame = {
+        "action": action,
+        "apikey": owner or user.apikey,
+        "selfApikey": user.apikey,
+        "deviceid": deviceid,
+        "params": params,
+        "userAgent": "app",
+        "sequence": seq or str(time.time_ns()),
+        "ts": 0,
+    } | extra
+    return json.dumps(frame)
+
+
+async def test_dispatch_points_at_this_server(cloud: Cloud) -> None:
+    user = await cloud.user("eu")
+    for method in ("GET", "POST"):
+        url = cloud.sim.info["regions"]["eu"]["dispatch"]
+        async with cloud.api.session.request(
+            method, url, headers={"Authorization": f"Bearer {user.at}"}
+        ) as resp:
+            data = await resp.json()
+        assert data == {
+            "IP": "127.0.0.1",
+            "port": cloud.sim.cloud.port,
+            "domain": "127.0.0.1",
+            "error": 0,
+            "reason": "ok",
+        }
+    expected = f"ws://{data['domain']}:{data['port']}/api/ws"
+    assert expected == cloud.sim.info["websocket"]
+
+
+async def test_handshake_reply_and_ping_pong(cloud: Cloud) -> None:
+    user = await cloud.user("eu")
+    ws, reply = await cloud.ws_raw(user, sequence="1571141530100")
+    assert reply["error"] == 0
+    assert reply["apikey"] == user.apikey
+    assert reply["config"]["hb"] == 1
+    assert reply["config"]["hbInterval"] == 145
+    assert reply["sequence"] == "1571141530100"
+    await ws.send_str("ping")
+    pong = await ws.receive(timeout=3)
+    assert pong.data == "pong"
+    await ws.close()
+
+
+async def test_handshake_failures_close_at_once(cloud: Cloud) -> None:
+    user = await cloud.user("eu")
+    for override in (
+        {"at": "bogus"},
+        {"apikey": "someone-else"},
+        {"appid": "other"},
+        {"action": "hello"},
+    ):
+        ws, reply = await cloud.ws_raw(user, **override)
+        assert reply["error"] == 406
+        assert reply["reason"] == "Authentication Failed"
+        closing = await ws.receive(timeout=3)
+        assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+        await ws.close()
+    ws = await cloud.api.session.ws_connect(cloud.sim.info["websocket"])
+    await ws.send_str("{broken")
+    reply = json.loads((await ws.receive(timeout=3)).data)
+    assert reply["error"] == 406
+    await ws.close()
+
+
+async def test_heartbeat_timeout_drops_silent_socket(cloud: Cloud) -> None:
+    await cloud.sim.acontrol("POST", "/settings", {"hb_interval": 1, "hb_grace": 0.3})
+    user = await cloud.user("eu")
+    ws_reply = await cloud.ws_raw(user)
+    assert ws_reply[1]["config"]["hbInterval"] == 1
+    pinging = await cloud.ws(user)
+    silent = ws_reply[0]
+    for _ in range(5):
+        await pinging.send_str("ping")
+        assert (await pinging.receive(timeout=2)).data == "pong"
+        await asyncio.sleep(0.4)
+    closing = await silent.receive(timeout=2)
+    assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    assert not pinging.closed
+    await pinging.close()
+
+
+async def test_update_replies_with_sequence_and_pushes_to_other_sockets(cloud: Cloud) -> None:
+    owner = await cloud.user("eu")
+    device = await owner.device(1)
+    sender, other = await cloud.ws(owner), await cloud.ws(owner)
+    await sender.send_str(
+        command(owner, device["deviceid"], "update", {"switch": "on"}, seq="1585297259553")
+    )
+    reply = await next_json(sender)
+    assert reply == {
+        "error": 0,
+        "deviceid": device["deviceid"],
+        "apikey": owner.apikey,
+        "sequence": "1585297259553",
+    }
+    push = await next_json(other)
+    assert push["action"] == "update"
+    assert push["userAgent"] == "device"
+    assert push["deviceid"] == device["deviceid"]
+    assert push["params"] == {"switch": "on"}
+    assert await no_frame(sender), "the sender gets no state echo"
+    state = await cloud.sim.acontrol("GET", f"/devices/{device['deviceid']}")
+    assert state["params"]["switch"] == "on"
+    history = await owner.get("/v2/device/history", deviceid=device["deviceid"])
+    assert history["data"]["histories"][0]["userAgent"] == "app"
+    await sender.close()
+    await other.close()
+
+
+async def test_query_returns_params(cloud: Cloud) -> None:
+    owner = await cloud.user("eu")
+    device = await owner.device(2)
+    ws = await cloud.ws(owner)
+    await ws.send_str(command(owner, device["deviceid"], "query", ["switches"], seq="7"))
+    reply = await next_json(ws)
+    assert reply["sequence"] == "7"
+    assert reply["error"] == 0
+    assert set(reply["params"]) == {"switches"}
+    await ws.send_str(command(owner, device["deviceid"], "query", [], seq="8"))
+    everything = await next_json(ws)
+    assert {"switches", "configure", "fwVersion"} <= set(everything["params"])
+    await ws.close()
+
+
+async def test_shared_device_apikey_rules_and_pushes(cloud: Cloud) -> None:
+    owner, friend = await cloud.user("eu"), await cloud.user("eu")
+    deviceid = (await owner.device(1))["deviceid"]
+    await cloud.sim.acontrol(
+        "POST", f"/devices/{deviceid}/share", {"to": friend.apikey, "permit": 15}
+    )
+    owner_ws, friend_ws = await cloud.ws(owner), await cloud.ws(friend)
+    # Sharee must send apikey = owner's apikey and selfApikey = its own.
+    await friend_ws.send_str(
+        command(friend, deviceid, "update", {"switch": "on"}, owner=friend.apikey, seq="1")
+    )
+    assert (await next_json(friend_ws))["error"] == 406
+    frame = json.loads(
+        command(friend, deviceid, "update", {"switch": "on"}, owner=owner.apikey, seq="2")
+    )
+    del frame["selfApikey"]
+    await friend_ws.send_str(json.dumps(frame))
+    assert (await next_json(friend_ws))["error"] == 406
+    await friend_ws.send_str(
+        command(friend, deviceid, "update", {"switch": "on"}, owner=owner.apikey, seq="3")
+    )
+    assert (await next_json(friend_ws)) == {
+        "error": 0,
+        "deviceid": deviceid,
+        "apikey": owner.apikey,
+        "sequence": "3",
+    }
+    pushed = await next_json(owner_ws)
+    assert pushed["params"] == {"switch": "on"}
+    assert pushed["apikey"] == owner.apikey
+    history = await owner.get("/v2/device/history", deviceid=deviceid)
+    assert history["data"]["histories"][0]["opsAccount"] == friend.email
+    # Device-side change: everyone hears it.
+    await cloud.sim.acontrol("POST", f"/devices/{deviceid}/params", {"params": {"switch": "off"}})
+    for ws in (owner_ws, friend_ws):
+        push = await next_json(ws)
+        assert push["action"] == "update"
+        assert push["params"] == {"switch": "off"}
+    stranger = await cloud.user("eu")
+    stranger_ws = await cloud.ws(stranger)
+    await stranger_ws.send_str(
+        command(stranger, deviceid, "update", {"switch": "on"}, owner=owner.apikey)
+    )
+    assert (await next_json(stranger_ws))["error"] == 405
+    for ws in (owner_ws, friend_ws, stranger_ws):
+        await ws.close()
+
+
+async def test_offline_503_unresponsive_504_and_sysmsg(cloud: Cloud) -> None:
+    await cloud.sim.acontrol("POST", "/settings", {"device_timeout_ms": 200})
+    owner = await cloud.user("eu")
+    deviceid = (await owner.device(1))["deviceid"]
+    ws = await cloud.ws(owner)
+    await cloud.sim.acontrol("POST", f"/devices/{deviceid}/online", {"online": False})
+    sysmsg = await next_json(ws)
+    assert sysmsg["action"] == "sysmsg"
+    assert sysmsg["params"] == {"online": False}
+    assert sysmsg["deviceid"] == deviceid
+    await ws.send_str(command(owner, deviceid, "update", {"switch": "on"}, seq="a"))
+    offline = await next_json(ws)
+    assert offline["error"] == 503
+    assert offline["sequence"] == "a"
+    await cloud.sim.acontrol("POST", f"/devices/{deviceid}/online", {"online": True})
+    assert (await next_json(ws))["params"] == {"online": True}
+    await cloud.sim.acontrol("POST", f"/devices/{deviceid}/behaviour", {"unresponsive": True})
+    started = time.monotonic()
+    await ws.send_str(command(owner, deviceid, "update", {"switch": "on"}, seq="b"))
+    await ws.send_str("ping")  # the socket keeps serving while the device is silent
+    assert (await ws.receive(timeout=2)).data == "pong"
+    timeout = await next_json(ws)
+    assert timeout["error"] == 504
+    assert timeout["sequence"] == "b"
+    assert time.monotonic() - started >= 0.15
+    await cloud.sim.acontrol(
+        "POST", f"/devices/{deviceid}/behaviour", {"unresponsive": False, "reply_delay_ms": 50}
+    )
+    await ws.send_str(command(owner, deviceid, "update", {"switch": "on"}, seq="c"))
+    assert (await next_json(ws))["error"] == 0
+    await ws.close()
+
+
+async def test_bad_frames_never_crash(cloud: Cloud) -> None:
+    owner = await cloud.user("eu")
+    deviceid = (await owner.device(1))["deviceid"]
+    ws = await cloud.ws(owner)
+    await ws.send_str("not json")
+    assert (await next_json(ws))["error"] == 400
+    await ws.send_str(json.dumps({"action": "dance", "sequence": "9"}))
+    unknown = await next_json(ws)
+    assert unknown["error"] == 400
+    assert unknown["sequence"] == "9"
+    await ws.send_str(command(owner, deviceid, "update", {"switch": "maybe"}, seq="10"))
+    invalid = await next_json(ws)
+    assert invalid["error"] == 400
+    assert invalid["sequence"] == "10"
+    await ws.send_str(command(owner, deviceid, "update", "switch", seq="11"))
+    assert (await next_json(ws))["error"] == 400
+    await ws.send_str(
+        command(owner, deviceid, "update", [{"switch": "on"}, {"startup": "on"}], seq="12")
+    )
+    assert (await next_json(ws))["error"] == 0
+    await ws.close()
+
+
+async def test_upgrade_reboots_and_reports_new_firmware(cloud: Cloud) -> None:
+    await cloud.sim.acontrol("POST", "/settings", {"ota_reboot_s": 0.2})
+    owner = await cloud.user("eu")
+    device = await owner.device(1, fwVersion="3.7.0", ota={"version": "3.8.0"})
+    ws = await cloud.ws(owner)
+    params = {
+        "model": "ESP8266",
+        "version": "3.8.0",
+        "binList": [{"downloadUrl": "http://x/user1.bin", "name": "user1.bin"}],
+    }
+    await ws.send_str(command(owner, device["deviceid"], "upgrade", params, seq="u1"))
+    reply = await next_json(ws)
+    assert reply["error"] == 0
+    assert reply["sequence"] == "u1"
+    assert reply["userAgent"] == "device"
+    assert (await next_json(ws))["params"] == {"online": False}
+    assert (await next_json(ws))["params"] == {"online": True}
+    report = await next_json(ws)
+    assert report["action"] == "update"
+    assert report["params"] == {"fwVersion": "3.8.0"}
+    state = await cloud.sim.acontrol("GET", f"/devices/{device['deviceid']}")
+    assert state["fwVersion"] == "3.8.0"
+    assert state["ota_version"] is None
+    await ws.send_str(command(owner, device["deviceid"], "upgrade", params, seq="u2"))
+    assert (await next_json(ws))["error"] == 400
+    await ws.close()
+
+
+async def test_zigbee_children_follow_their_bridge(cloud: Cloud) -> None:
+    owner = await cloud.user("eu")
+    bridge = await owner.device(168)
+    child = await owner.device(3026, parentid=bridge["deviceid"])
+    assert child["params"]["parentid"] == bridge["deviceid"]
+    ws = await cloud.ws(owner)
+    await cloud.sim.acontrol("POST", f"/devices/{bridge['deviceid']}/online", {"online": False})
+    offline = {(await next_json(ws))["deviceid"] for _ in range(2)}
+    assert offline == {bridge["deviceid"], child["deviceid"]}
+    assert not (await cloud.sim.acontrol("GET", f"/devices/{child['deviceid']}"))["online"]
+    await ws.close()
+
+
+async def test_ui_active_starts_live_power_reports(cloud: Cloud) -> None:
+    owner = await cloud.user("eu")
+    meter = await owner.device(32, params={"switch": "on"})
+    ws = await cloud.ws(owner)
+    assert await no_frame(ws, 2.3), "no live values without uiActive"
+    await ws.send_str(command(owner, meter["deviceid"], "update", {"uiActive": 60}, seq="ui"))
+    assert (await next_json(ws))["error"] == 0
+    live = await next_json(ws, wait=3)
+    assert live["action"] == "update"
+    assert isinstance(live["params"]["power"], str)
+    assert "." in live["params"]["power"]
+    await ws.close()
+
+
+async def test_rf_bridge_transmit_triggers_rftrig(cloud: Cloud) -> None:
+    owner = await cloud.user("eu")
+    bridge = await owner.device(28)
+    sender, listener = await cloud.ws(owner), await cloud.ws(owner)
+    await sender.send_str(
+        command(owner, bridge["deviceid"], "update", {"cmd": "transmit", "rfChl": 1}, seq="rf")
+    )
+    assert (await next_json(sender))["error"] == 0
+    assert (await next_json(listener))["params"] == {"cmd": "transmit", "rfChl": 1}
+    trig = await next_json(sender)
+    assert "rfTrig1" in trig["params"]
+    await sender.send_str(
+        command(owner, bridge["deviceid"], "update", {"cmd": "transmit", "rfChl": 40}, seq="rf2")
+    )
+    assert (await next_json(sender))["error"] == 400
+    for ws in (sender, listener):
+        await ws.close()
+
+
+async def test_odd_frames_when_switched_on(cloud: Cloud) -> None:
+    await cloud.sim.acontrol("POST", "/settings", {"odd_frames": True})
+    owner = await cloud.user("eu")
+    bridge = await owner.device(66)
+    await owner.device(1770, parentid=bridge["deviceid"])
+    ws = await cloud.ws(owner)
+    notify = await next_json(ws)
+    assert notify["action"] == "notify"
+    await ws.send_str(command(owner, bridge["deviceid"], "query", [], seq="q"))
+    assert (await next_json(ws))["sequence"] == "q"
+    assert "sequence" not in await next_json(ws)
+    await cloud.sim.acontrol("POST", f"/devices/{bridge['deviceid']}/online", {"online": False})
+    frames = [await next_json(ws) for _ in range(4)]
+    actions = [f.get("action") for f in frames]
+    assert "reportSubDevice" in actions
+    assert any(f.get("params") == {"subDevRssi": 127} for f in frames)
+    await ws.close()
