@@ -1,0 +1,7 @@
+"""``python -m ewelink``."""
+
+import sys
+
+from ewelink.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Endpoint groups; ``ewelink.client.EWeLinkClient`` combines them."""

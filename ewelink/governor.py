@@ -1,0 +1,146 @@
+"""Cloud etiquette: pace REST calls per interface and per 5-minute window (notes §1.8).
+
+One governor is shared by every client of a process because all linked accounts leave
+through the same egress IP, and the cloud counts per IP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+# The cloud asks for >= 500 ms between calls to one interface; it measures on arrival, so
+# network jitter can shrink our gap: keep a 50 ms margin.
+MIN_INTERVAL = 0.55
+WINDOW = 300.0  # seconds of the burst window
+WINDOW_LIMIT = 300  # calls allowed in one window
+
+
+@dataclass
+class GovernorStats:
+    """Counters for an admin page: calls and waits per interface."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    waits: Counter[str] = field(default_factory=Counter)
+    waited_seconds: float = 0.0
+    calls_in_window: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain data for JSON or a template."""
+        return {
+            "calls": dict(self.calls),
+            "waits": dict(self.waits),
+            "waited_seconds": round(self.waited_seconds, 3),
+            "calls_in_window": self.calls_in_window,
+        }
+
+
+class Governor:
+    """Hands out call slots; callers sleep until their slot, so bursts queue instead of failing."""
+
+    def __init__(
+        self,
+        *,
+        min_interval: float = MIN_INTERVAL,
+        window: float = WINDOW,
+        window_limit: int = WINDOW_LIMIT,
+        enabled: bool = True,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.min_interval = min_interval
+        self.window = window
+        self.window_limit = window_limit
+        self.enabled = enabled
+        self._clock = clock
+        self._sleep = sleep
+        self._last: dict[str, float] = {}
+        self._slots: list[float] = []  # sorted reserved call times inside the window
+        self._stats = GovernorStats()
+
+    def scale(self, factor: float) -> None:
+        """Shrink (tests) or stretch the spacing; 0 keeps counting but never waits."""
+        self.min_interval = MIN_INTERVAL * factor
+        self.window = WINDOW * factor
+
+    def reserve(self, interface: str) -> float:
+        """Book the next slot for ``interface``; returns how long the caller must wait."""
+        now = self._clock()
+        self._stats.calls[interface] += 1
+        if not self.enabled:
+            return 0.0
+        start = max(now, self._last.get(interface, float("-inf")) + self.min_interval)
+        del self._slots[: bisect.bisect_right(self._slots, now - self.window)]
+        if self.window_limit > 0 and len(self._slots) >= self.window_limit:
+            # Wait until the oldest call that still counts leaves the window.
+            start = max(start, self._slots[-self.window_limit] + self.window)
+        self._last[interface] = start
+        bisect.insort(self._slots, start)
+        delay = start - now
+        if delay > 0:
+            self._stats.waits[interface] += 1
+            self._stats.waited_seconds += delay
+        return max(delay, 0.0)
+
+    async def acquire(self, interface: str) -> None:
+        """Wait for a slot to call ``interface`` (a path such as ``"/v2/device/thing"``)."""
+        delay = self.reserve(interface)
+        if delay > 0:
+            await self._sleep(delay)
+
+    def stats(self) -> GovernorStats:
+        """A snapshot of the counters."""
+        now = self._clock()
+        in_window = len(self._slots) - bisect.bisect_right(self._slots, now - self.window)
+        return GovernorStats(
+            calls=Counter(self._stats.calls),
+            waits=Counter(self._stats.waits),
+            waited_seconds=self._stats.waited_seconds,
+            calls_in_window=in_window,
+        )
+
+
+class Pacer:
+    """Keeps at least ``interval`` seconds between sends (websocket commands per account)."""
+
+    def __init__(
+        self, interval: float, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
+    ) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._sleep = sleep
+        self._next = float("-inf")
+        self.waits = 0
+
+    async def wait(self) -> None:
+        """Sleep until the next send is allowed and book it."""
+        now = self._clock()
+        start = max(now, self._next)
+        self._next = start + self.interval
+        if start > now:
+            self.waits += 1
+            await self._sleep(start - now)
+
+
+_default: Governor | None = None
+
+
+def default_governor() -> Governor:
+    """The process-wide governor every client uses unless given another one."""
+    global _default
+    if _default is None:
+        _default = Governor()
+    return _default
+
+
+def set_default_governor(governor: Governor) -> None:
+    """Replace the process-wide governor (tests, or a host with its own settings)."""
+    global _default
+    _default = governor

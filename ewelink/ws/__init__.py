@@ -1,0 +1,1 @@
+"""The websocket session: dispatch, handshake, heartbeat, commands and device events."""
