@@ -1,4 +1,4 @@
-"""`python -m cloudsim --host 127.0.0.1 --port PORT [--demo] [--state FILE] [--app ID:SECRET]`."""
+"""`python -m cloudsim --host H --port P [--demo] [--state F] [--app ID:SECRET[:oauth] ...]`."""
 
 from __future__ import annotations
 
@@ -22,7 +22,14 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--demo", action="store_true", help="load the demo household")
     parser.add_argument("--state", help="JSON file that keeps state across restarts")
-    parser.add_argument("--app", action="extend", nargs="+", default=[], metavar="ID:SECRET")
+    parser.add_argument(
+        "--app",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="ID:SECRET[:oauth]",
+        help="an app the cloud knows; ':oauth' makes it a free app limited to OAuth",
+    )
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
     parser.add_argument("--log-level", default="WARNING")
@@ -36,10 +43,11 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
         parser.error("--tls-cert and --tls-key go together")
     apps = []
     for item in args.app:
-        appid, sep, secret = item.partition(":")
-        if not sep or not appid or not secret:
-            parser.error(f"--app expects ID:SECRET, got {item!r}")
-        apps.append(AppCredential(appid, secret))
+        appid, sep, rest = item.partition(":")
+        secret, _, tier = rest.partition(":")
+        if not sep or not appid or not secret or tier not in ("", "oauth"):
+            parser.error(f"--app expects ID:SECRET or ID:SECRET:oauth, got {item!r}")
+        apps.append(AppCredential(appid, secret, oauth_only=tier == "oauth"))
     return SimConfig(
         host=args.host,
         port=args.port,

@@ -73,7 +73,10 @@ def ready_info(cloud: Cloud) -> dict[str, Any]:
         "oauth_page": f"{base}/oauth/index.html",
         "get_region": f"{base}/v2/utils/get-region",
         "control": f"{base}/_sim",
-        "apps": [{"appid": a.appid, "secret": a.secret} for a in cloud.config.apps],
+        "apps": [
+            {"appid": a.appid, "secret": a.secret, "oauth_only": a.oauth_only}
+            for a in cloud.config.apps
+        ],
         "demo": cloud.demo_accounts if cloud.config.demo else [],
         "host": cloud.config.host,
         "port": cloud.port,

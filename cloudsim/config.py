@@ -12,10 +12,16 @@ DEFAULT_SECRET = "simsecret000000000000000000000000"  # noqa: S105 - a fake dev 
 
 @dataclass
 class AppCredential:
-    """An APPID and its secret, as issued by the developer platform."""
+    """An APPID and its secret, as issued by the developer platform.
+
+    `oauth_only` is a free developer-platform app: it may use the OAuth 2.0 interfaces and
+    Bearer calls, but password login and the other pre-login [User] paths answer 407
+    (notes, key takeaway 1).
+    """
 
     appid: str
     secret: str
+    oauth_only: bool = False
 
 
 @dataclass
@@ -38,6 +44,10 @@ class SimConfig:
     @property
     def tls(self) -> bool:
         return bool(self.tls_cert and self.tls_key)
+
+    def app(self, appid: str) -> AppCredential | None:
+        """The registered app with this APPID, if any."""
+        return next((app for app in self.apps if app.appid == appid), None)
 
     def secret_for(self, appid: str) -> str | None:
         """The secret of a known app, or None for an unknown APPID."""

@@ -213,13 +213,28 @@ async def apply_faults(cloud: Cloud, request: web.Request, path: str) -> web.Res
     return None
 
 
+# Pre-login [User] paths a free (OAuth-only) developer app may not call.
+OAUTH_ONLY_DENIED = frozenset(
+    {
+        "/v2/user/login",
+        "/v2/user/register",
+        "/v2/user/sms-login",
+        "/v2/user/verification-code",
+        "/v2/user/reset-pwd",
+        "/v2/utils/get-region",
+    }
+)
+
+
 async def build_call(cloud: Cloud, request: web.Request, ep: Endpoint) -> Call:
     check_headers(request)
     raw = await request.read()
     call = Call(cloud, request, request.match_info.get("region"))
     call.appid = request.headers.get("X-CK-Appid") or None
-    if call.appid is not None and cloud.config.secret_for(call.appid) is None:
-        raise ApiError(APP_DENIED, "the path of request is not allowed with appid")
+    if call.appid is not None:
+        app = cloud.config.app(call.appid)
+        if app is None or (app.oauth_only and ep.path in OAUTH_ONLY_DENIED):
+            raise ApiError(APP_DENIED, "the path of request is not allowed with appid")
     authorize(call, ep.auth, raw)
     call.body = parse_body(raw) if raw.strip() else {}
     return call

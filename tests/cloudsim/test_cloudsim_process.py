@@ -73,7 +73,9 @@ def test_ready_line_custom_app_and_state_survives_restart(tmp_path: Path) -> Non
         assert port > 0
         assert sim.info["websocket"] == f"ws://127.0.0.1:{port}/api/ws"
         assert sim.info["regions"]["eu"]["dispatch"] == f"{sim.base_url}/eu/dispatch/app"
-        assert sim.info["apps"] == [{"appid": "myappid123", "secret": "mysecret456"}]
+        assert sim.info["apps"] == [
+            {"appid": "myappid123", "secret": "mysecret456", "oauth_only": False}
+        ]
         account = sim.control(
             "POST",
             "/accounts",

@@ -262,3 +262,34 @@ async def test_close_account_with_code(cloud: Cloud) -> None:
     assert (await cloud.api.login("eu", user.email, user.password))["error"] == 10003
     device = await cloud.sim.acontrol("GET", f"/devices/{deviceid}")
     assert device["owner"] is None
+
+
+async def test_an_oauth_only_app_may_not_log_in_with_a_password_but_may_link() -> None:
+    import aiohttp
+
+    from cloudsim.config import AppCredential
+    from cloudsim.testing import serve_in_process
+    from tests.cloudsim.simclient import Api, Cloud
+
+    full = AppCredential("full-app", "full-secret")
+    free = AppCredential("free-app", "free-secret", oauth_only=True)
+    async with serve_in_process(apps=[full, free]) as sim, aiohttp.ClientSession() as session:
+        cloud = Cloud(sim, Api(sim, session))
+        user = await cloud.user("eu")
+        body = {"countryCode": "+44", "email": user.email, "password": user.password}
+        denied = await cloud.api.signed_post(
+            "eu", "/v2/user/login", body, appid="free-app", secret="free-secret"
+        )
+        assert denied["error"] == 407
+        redirect = "http://127.0.0.1/callback"
+        grant = await sim.acontrol(
+            "POST",
+            "/oauth/code",
+            {"apikey": user.apikey, "appid": "free-app", "redirectUrl": redirect, "state": "s"},
+        )
+        body = {"code": grant["code"], "redirectUrl": redirect, "grantType": "authorization_code"}
+        token = await cloud.api.signed_post(
+            "eu", "/v2/user/oauth/token", body, appid="free-app", secret="free-secret"
+        )
+        assert token["error"] == 0
+        assert token["data"]["accessToken"]
