@@ -79,16 +79,25 @@ class NotFoundError(ApiError):
     """403 "api not found" / 405 resource not found (also an expired OAuth code)."""
 
 
+class PermissionDeniedError(ApiError):
+    """406 on REST: no permission for this resource (e.g. a device no longer shared with us).
+
+    Not an AuthError: the session is fine, so the host must not ask for a relink. (A 406
+    answer to the websocket handshake is different: it raises AuthError there.)
+    """
+
+
 class ServerError(ApiError):
     """500 and other 5xx codes: the server failed; retrying idempotent calls is safe."""
 
 
-_AUTH_CODES = frozenset({401, 406, 10001, 10002, 10003})
+_AUTH_CODES = frozenset({401, 10001, 10002, 10003})
 _BY_CODE: dict[int, type[ApiError]] = {
     400: BadRequestError,
     402: TokenExpiredError,
     403: NotFoundError,
     405: NotFoundError,
+    406: PermissionDeniedError,
     407: AppNotAllowedError,
     412: QuotaExceededError,
     503: DeviceOfflineError,

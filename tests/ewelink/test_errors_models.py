@@ -15,7 +15,7 @@ from ewelink.ws.events import CommandResult, CommandStatus
         (400, errors.BadRequestError),
         (401, errors.AuthError),
         (402, errors.TokenExpiredError),
-        (406, errors.AuthError),
+        (406, errors.PermissionDeniedError),
         (10001, errors.AuthError),
         (10003, errors.AuthError),
         (407, errors.AppNotAllowedError),
