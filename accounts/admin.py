@@ -1,6 +1,22 @@
-from django.contrib import admin
+import kombu.exceptions
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.timesince import timesince
 
-from accounts.models import Household, Invitation, Membership
+import ewelink
+from accounts.linking import explain
+from accounts.models import (
+    Household,
+    Invitation,
+    JobKind,
+    LinkedAccount,
+    LinkStatus,
+    Membership,
+    Notification,
+    TaskRun,
+)
+from accounts.tasks import account_task, run_now
+from accounts.tokens import refresh_account_tokens
 
 
 class MembershipInline(admin.TabularInline):
@@ -34,3 +50,163 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["household__name", "email"]
     readonly_fields = ["token_hash", "accepted_by", "accepted_at", "created_by"]
+
+
+@admin.register(LinkedAccount)
+class LinkedAccountAdmin(admin.ModelAdmin):
+    """Every linked account of the deployment; tokens are never shown or editable."""
+
+    list_display = [
+        "label",
+        "household",
+        "region",
+        "status",
+        "connection_state",
+        "token_age",
+        "access_expires_at",
+        "refresh_expires_at",
+        "last_sync_at",
+        "thing_count",
+    ]
+    list_filter = ["status", "region", "method", "connection_state"]
+    search_fields = ["label", "identifier", "apikey", "household__name"]
+    exclude = ["access_token", "refresh_token"]
+    readonly_fields = [
+        "apikey",
+        "method",
+        "region",
+        "access_expires_at",
+        "refresh_expires_at",
+        "tokens_refreshed_at",
+        "last_error",
+        "last_sync_at",
+        "connection_state",
+        "connection_changed_at",
+        "created_by",
+        "created_at",
+    ]
+    actions = ["refresh_tokens", "resync", "disable", "mark_for_relink"]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("household")
+            .annotate(things_total=Count("things", distinct=True))
+        )
+
+    @admin.display(description="Things", ordering="things_total")
+    def thing_count(self, account: LinkedAccount) -> int:
+        return account.things_total  # type: ignore[attr-defined]
+
+    @admin.display(description="Token age")
+    def token_age(self, account: LinkedAccount) -> str:
+        if account.tokens_refreshed_at is None:
+            return "never"
+        return timesince(account.tokens_refreshed_at)
+
+    @admin.action(description="Refresh tokens now")
+    def refresh_tokens(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+        self._each(request, queryset, "refreshed", lambda a: refresh_account_tokens(a.pk))
+
+    @admin.action(description="Resync homes and things")
+    def resync(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+        from devices.sync import sync_account
+
+        self._each(request, queryset, "resynced", lambda a: sync_account(a.pk))
+
+    @admin.action(description="Disable (stop using the account)")
+    def disable(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+        count = queryset.update(status=LinkStatus.DISABLED)
+        self.message_user(request, f"{count} account(s) disabled.")
+
+    @admin.action(description="Mark for relink")
+    def mark_for_relink(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+        count = queryset.update(
+            status=LinkStatus.NEEDS_RELINK, last_error="Marked for relink by an administrator."
+        )
+        self.message_user(request, f"{count} account(s) marked for relink.")
+
+    def _each(self, request, queryset, verb: str, action) -> None:  # type: ignore[no-untyped-def]
+        done = 0
+        for account in queryset:
+            try:
+                action(account)
+                done += 1
+            except ewelink.EWeLinkError as exc:
+                self.message_user(request, f"{account.label}: {explain(exc)}", level=messages.ERROR)
+        self.message_user(request, f"{done} account(s) {verb}.")
+
+
+# --- Background jobs and notifications ---------------------------------------------------------
+# "Run … now" queues the job for the Celery worker (the inline shows the outcome once it ran);
+# if the broker cannot be reached, it runs right here in the admin's request instead.
+
+
+class TaskRunInline(admin.TabularInline):
+    model = TaskRun
+    extra = 0
+    can_delete = False
+    fields = ["task", "ok", "last_run_at", "last_ok_at", "result", "last_error", "last_error_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+def _run_job_action(job: JobKind):  # type: ignore[no-untyped-def]
+    def action(modeladmin, request, queryset) -> None:  # type: ignore[no-untyped-def]
+        queued, inline = 0, 0
+        for account in queryset:
+            try:
+                run_now(job, account.pk)
+                queued += 1
+            except kombu.exceptions.OperationalError:
+                account_task(job).apply(args=[account.pk])
+                inline += 1
+        note = f" ({inline} run here: no broker)" if inline else ""
+        modeladmin.message_user(request, f"{job.label}: {queued + inline} account(s){note}.")
+
+    action.__name__ = f"run_{job.value}"
+    return admin.action(description=f"Run {job.label.lower()} now")(action)
+
+
+admin.site.unregister(LinkedAccount)
+
+
+@admin.register(LinkedAccount)
+class LinkedAccountJobsAdmin(LinkedAccountAdmin):
+    """Linked accounts with their background jobs: last runs inline, "run now" actions."""
+
+    list_display = [*LinkedAccountAdmin.list_display, "job_health"]
+    inlines = [TaskRunInline]
+    actions = [*LinkedAccountAdmin.actions, *(_run_job_action(job) for job in JobKind)]
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).prefetch_related("task_runs")
+
+    @admin.display(description="Jobs")
+    def job_health(self, account: LinkedAccount) -> str:
+        runs = list(account.task_runs.all())
+        failing = sorted(run.get_task_display() for run in runs if not run.ok)
+        if failing:
+            return "failing: " + ", ".join(failing)
+        return f"{len(runs)} ok" if runs else "not run yet"
+
+
+@admin.register(TaskRun)
+class TaskRunAdmin(admin.ModelAdmin):
+    list_display = ["account", "task", "ok", "last_run_at", "last_ok_at", "last_error_at"]
+    list_filter = ["task", "ok"]
+    search_fields = ["account__label", "account__household__name", "last_error"]
+    readonly_fields = [field.name for field in TaskRun._meta.fields]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "household", "kind", "created_at", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["title", "household__name"]

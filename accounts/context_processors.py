@@ -1,4 +1,7 @@
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from accounts.notifications import unread_count
 
 
 def household(request: HttpRequest) -> dict[str, object]:
@@ -8,3 +11,11 @@ def household(request: HttpRequest) -> dict[str, object]:
         "membership": getattr(request, "membership", None),
         "all_memberships": getattr(request, "all_memberships", []),
     }
+
+
+def notifications(request: HttpRequest) -> dict[str, object]:
+    """The unread count for the top navigation, counted only when a page shows it."""
+    household = getattr(request, "household", None)
+    if household is None:
+        return {"unread_notifications": 0}
+    return {"unread_notifications": SimpleLazyObject(lambda: unread_count(household.pk))}

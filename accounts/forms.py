@@ -53,3 +53,38 @@ class InvitationForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class PasswordLinkForm(forms.Form):
+    identifier = forms.CharField(
+        label="eWeLink email or phone number",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label="eWeLink password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Used once to sign in; never stored.",
+    )
+    country_code = forms.RegexField(
+        label="Country calling code",
+        regex=r"^\+\d{1,4}$",
+        initial="+44",
+        error_messages={"invalid": "Use a plus sign and digits, for example +44 or +1."},
+        help_text="Chooses your eWeLink region (for example +44 Europe, +1 Americas, +86 China).",
+    )
+    label = forms.CharField(
+        max_length=100, required=False, help_text="Optional, e.g. Mum's account."
+    )
+
+    def clean_identifier(self) -> str:
+        value = self.cleaned_data["identifier"].strip()
+        if "@" not in value and not value.lstrip("+").isdigit():
+            raise forms.ValidationError("Enter an email address or a phone number (digits only).")
+        return value.lower() if "@" in value else value
+
+
+class OAuthLinkForm(forms.Form):
+    label = forms.CharField(
+        max_length=100, required=False, help_text="Optional, e.g. Dad's account."
+    )

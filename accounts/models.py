@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django_scopes import ScopedManager
 
+from accounts.crypto import EncryptedTextField
+
 
 class Role(models.TextChoices):
     OWNER = "owner", "Owner"
@@ -54,7 +56,7 @@ class Membership(models.Model):
     objects = household_scoped()
 
     class Meta:
-        ordering = ["household", "joined_at", "pk"]
+        ordering = ["joined_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["user", "household"], name="one_membership_per_user")
         ]
@@ -114,3 +116,136 @@ class Invitation(models.Model):
         if self.revoked_at:
             return "revoked"
         return "pending" if self.expires_at > timezone.now() else "expired"
+
+
+class LinkStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    NEEDS_RELINK = "needs_relink", "Needs relink"
+    DISABLED = "disabled", "Disabled"
+
+
+class LinkMethod(models.TextChoices):
+    PASSWORD = "password", "Password"
+    OAUTH = "oauth", "eWeLink authorization (OAuth)"
+
+
+class ConnectionState(models.TextChoices):
+    OFFLINE = "offline", "Offline"
+    CONNECTING = "connecting", "Connecting"
+    ONLINE = "online", "Online"
+
+
+class LinkedAccount(models.Model):
+    """An eWeLink cloud account linked to a household, with its encrypted tokens.
+
+    One eWeLink account is linked once per deployment (unique `apikey`): a second session for
+    the same app would invalidate the first.
+    """
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="accounts")
+    label = models.CharField(max_length=100)
+    identifier = models.CharField(max_length=254, help_text="Email or phone number used to sign in")
+    country_code = models.CharField(max_length=8, blank=True)
+    region = models.CharField(max_length=2)
+    apikey = models.CharField(max_length=64, unique=True, help_text="The eWeLink user id")
+    method = models.CharField(max_length=10, choices=LinkMethod.choices)
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    tokens_refreshed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=LinkStatus.choices, default=LinkStatus.ACTIVE)
+    last_error = models.TextField(blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    connection_state = models.CharField(
+        max_length=12, choices=ConnectionState.choices, default=ConnectionState.OFFLINE
+    )
+    connection_changed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = household_scoped()
+
+    class Meta:
+        ordering = ["label", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.region})"
+
+    @property
+    def needs_relink(self) -> bool:
+        return self.status == LinkStatus.NEEDS_RELINK
+
+
+class NotificationKind(models.TextChoices):
+    NEEDS_RELINK = "needs_relink", "Account needs relinking"
+    FIRMWARE = "firmware", "Firmware update"
+
+
+class Notification(models.Model):
+    """Something the household should see once: a lost sign-in, a new firmware, ..."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = household_scoped()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["household", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class JobKind(models.TextChoices):
+    """The periodic background jobs that run per linked account."""
+
+    REFRESH_TOKENS = "refresh_tokens", "Token refresh"
+    CHECK_FIRMWARE = "check_firmware", "Firmware check"
+    SYNC_HISTORY = "sync_history", "History sync"
+    SYNC_MESSAGES = "sync_messages", "Message sync"
+    RECONCILE = "reconcile", "Full sync"
+
+
+class TaskRun(models.Model):
+    """The last run of one background job for one account: when, how it went, last error."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(LinkedAccount, on_delete=models.CASCADE, related_name="task_runs")
+    task = models.CharField(max_length=20, choices=JobKind.choices)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(default=False)
+    result = models.JSONField(default=dict, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    # Kept after later successes, so a flapping job stays visible.
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    objects = household_scoped()
+
+    class Meta:
+        ordering = ["account", "task"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "task"], name="one_task_run_per_job")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_task_display()} of {self.account_id}: {'ok' if self.ok else 'failed'}"
+
+    @property
+    def summary(self) -> str:
+        """The result in a few words, e.g. "devices 28, fetched 8, created 5"."""
+        parts = []
+        for key, value in (self.result or {}).items():
+            if isinstance(value, dict):  # per-model counts: their total says enough
+                value = sum(v for v in value.values() if isinstance(v, int))
+            if isinstance(value, int | str) and value != "":
+                parts.append(f"{key.replace('_', ' ')} {value}")
+        return ", ".join(parts)

@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import linked_account_views as cloud
+from accounts import notification_views, views
 
 app_name = "accounts"
 
@@ -24,4 +25,21 @@ urlpatterns = [
     path("household/members/<int:pk>/role/", views.member_role, name="member_role"),
     path("household/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("cloud/", cloud.account_list, name="linked_accounts"),
+    path("cloud/link/", cloud.link_password, name="link_password"),
+    path("cloud/oauth/", cloud.link_oauth_start, name="link_oauth_start"),
+    path("cloud/oauth/callback/", cloud.link_oauth_callback, name="link_oauth_callback"),
+    path("cloud/<int:pk>/sync/", cloud.account_sync, name="account_sync"),
+    path("cloud/<int:pk>/unlink/", cloud.account_unlink, name="account_unlink"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path(
+        "notifications/read/",
+        notification_views.notification_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notification_views.notification_read,
+        name="notification_read",
+    ),
 ]

@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.household",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -149,7 +150,54 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# Background jobs (accounts/tasks.py, devices/tasks.py): each runs for every active linked
+# account, this often. A queued run older than 90 % of its interval is dropped (`expires`):
+# the next one is due soon anyway, and a backlog must not pile up behind a stopped worker.
+JOB_INTERVALS = {
+    "refresh_tokens": timedelta(minutes=env.int("JOBS_TOKEN_REFRESH_MINUTES", default=360)),
+    "check_firmware": timedelta(minutes=env.int("JOBS_FIRMWARE_CHECK_MINUTES", default=720)),
+    "sync_history": timedelta(minutes=env.int("JOBS_HISTORY_SYNC_MINUTES", default=30)),
+    "sync_messages": timedelta(minutes=env.int("JOBS_MESSAGE_SYNC_MINUTES", default=15)),
+    "reconcile": timedelta(minutes=env.int("JOBS_RECONCILE_MINUTES", default=60)),
+}
+if min(JOB_INTERVALS.values()) < timedelta(minutes=1):
+    raise ImproperlyConfigured("JOBS_*_MINUTES must be 1 or more")
+JOB_EXPIRES = {job: interval.total_seconds() * 0.9 for job, interval in JOB_INTERVALS.items()}
+_FAN_OUT_TASKS = {
+    "refresh_tokens": "accounts.tasks.refresh_expiring_tokens",
+    "check_firmware": "devices.tasks.check_firmware",
+    "sync_history": "devices.tasks.sync_history",
+    "sync_messages": "devices.tasks.sync_messages",
+    "reconcile": "devices.tasks.reconcile_accounts",
+}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    job: {
+        "task": task,
+        "schedule": JOB_INTERVALS[job],
+        "options": {"expires": JOB_EXPIRES[job]},
+    }
+    for job, task in _FAN_OUT_TASKS.items()
+}
+# One schedule in effect even if two beats run: the active beat holds a Redis lease.
+CELERY_BEAT_SCHEDULER = "dashboard.beat:SingleBeatScheduler"
+# Refresh the access token (30-day life) when it expires within this many days.
+TOKEN_REFRESH_AHEAD = timedelta(days=env.int("TOKEN_REFRESH_AHEAD_DAYS", default=7))
+# Device history older than this is deleted; the first sync of a device fetches back to it,
+# at most HISTORY_MAX_PAGES pages of 30 entries per device and run.
+HISTORY_RETENTION = timedelta(days=env.int("HISTORY_RETENTION_DAYS", default=90))
+HISTORY_MAX_PAGES = env.int("HISTORY_MAX_PAGES", default=20)
+# Retries of a job after network errors and 5xx, with jittered exponential backoff.
+JOBS_MAX_RETRIES = env.int("JOBS_MAX_RETRIES", default=4)
+JOBS_RETRY_BACKOFF_SECONDS = env.int("JOBS_RETRY_BACKOFF_SECONDS", default=15)
+# The per-account lock expires by itself after this long (a worker that died holding it).
+JOBS_ACCOUNT_LOCK_SECONDS = env.int("JOBS_ACCOUNT_LOCK_SECONDS", default=1800)
+if min(HISTORY_RETENTION.days, HISTORY_MAX_PAGES, JOBS_ACCOUNT_LOCK_SECONDS) < 1:
+    raise ImproperlyConfigured(
+        "HISTORY_RETENTION_DAYS, HISTORY_MAX_PAGES and JOBS_ACCOUNT_LOCK_SECONDS must be >= 1"
+    )
+# Redis keys of the job locks and the beat lease, apart per deployment like Channels.
+JOBS_KEY_PREFIX = f"{CHANNEL_LAYERS['default']['CONFIG']['prefix']}:jobs"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -3,14 +3,25 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from accounts.models import Membership
+from accounts.models import LinkedAccount, LinkStatus
 from accounts.views import household_required
+from devices.models import Room
+from devices.presentation import dashboard_sections
 
 
 @household_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The household's front page."""
-    context = {"member_count": Membership.objects.count()}
+    """Homes → rooms → device cards of every linked account, optionally one room only."""
+    raw_room = request.GET.get("room", "")
+    room_id = int(raw_room) if raw_room.isdigit() else None
+    accounts = list(LinkedAccount.objects.all())
+    context = {
+        "sections": dashboard_sections(room_id),
+        "room_choices": Room.objects.select_related("home").order_by("home__name", "index"),
+        "selected_room": room_id,
+        "has_accounts": bool(accounts),
+        "relink_accounts": [a for a in accounts if a.status == LinkStatus.NEEDS_RELINK],
+    }
     return render(request, "dashboard/home.html", context)
 
 

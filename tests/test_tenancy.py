@@ -9,8 +9,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import ScopeError
 
-from accounts.models import Invitation, Membership
-from tests.factories import InvitationFactory
+from accounts.models import Invitation, Membership, NotificationKind
+from accounts.notifications import notify
+from tests.factories import InvitationFactory, LinkedAccountFactory
 
 # URL name → how to make an object of the victim household for its `pk`.
 # A new URL with an object in its path must be added here, or test_every_object_url_is_covered
@@ -19,6 +20,11 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
     "accounts:invitation_revoke": lambda victim: InvitationFactory(household=victim.household),
     "accounts:member_role": lambda victim: victim.membership,
     "accounts:member_remove": lambda victim: victim.membership,
+    "accounts:account_sync": lambda victim: LinkedAccountFactory(household=victim.household),
+    "accounts:account_unlink": lambda victim: LinkedAccountFactory(household=victim.household),
+    "accounts:notification_read": lambda victim: notify(
+        victim.household.pk, NotificationKind.FIRMWARE, "Firmware for the victim"
+    ),
 }
 # URLs with path arguments that are not household objects.
 NOT_HOUSEHOLD_SCOPED = {"accounts:invitation_accept"}

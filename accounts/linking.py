@@ -1,0 +1,203 @@
+"""Linking eWeLink accounts to a household (password or OAuth), relinking and unlinking.
+
+The password is used for one login and never stored or logged. Tokens are stored encrypted.
+An eWeLink account is linked once per deployment, whichever household asks.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.db import transaction
+from django_scopes import scopes_disabled
+
+import ewelink
+from accounts.cloud import open_client, token_fields
+from accounts.models import LinkedAccount, LinkMethod, LinkStatus, Membership, Role
+from accounts.services import require_role
+
+log = logging.getLogger(__name__)
+
+
+class LinkError(Exception):
+    """Linking failed; the message says why in words a person can act on."""
+
+
+@dataclass(frozen=True)
+class CloudLogin:
+    """What a successful sign-in at the cloud gives us."""
+
+    tokens: ewelink.Tokens
+    user: ewelink.User
+    method: str
+
+
+ALREADY_LINKED = (
+    "This eWeLink account is already linked on this server. Ask the person who linked it to "
+    "share the devices with an eWeLink account of yours, and link that one."
+)
+
+
+def explain(error: Exception) -> str:
+    """A specific, safe message for a cloud failure (never echoes tokens or passwords)."""
+    code = getattr(error, "code", None)
+    if isinstance(error, ewelink.AppNotAllowedError):
+        return (
+            "This server's eWeLink app may not sign in with a password. Use “Link with "
+            "eWeLink” (authorization on eWeLink's own page) instead."
+        )
+    if code == 10001:
+        return "The password is not right for that eWeLink account."
+    if code == 10003:
+        return "There is no eWeLink account with that email or phone number."
+    if isinstance(error, ewelink.QuotaExceededError):
+        return "This server's eWeLink app has used up its call quota. Try again later."
+    if isinstance(error, ewelink.RateLimitedError):
+        return "The eWeLink cloud asks us to slow down. Try again in a minute."
+    if isinstance(error, ewelink.NotFoundError) and "code" in str(error.message).lower():
+        return "The authorization took too long (the code is valid for 30 seconds). Try again."
+    if isinstance(error, ewelink.NetworkError | ewelink.ServerError | ewelink.ProtocolError):
+        return "The eWeLink cloud cannot be reached right now. Try again in a few minutes."
+    if isinstance(error, ewelink.PermissionDeniedError):
+        return "The eWeLink account may not do that (is the device still shared with it?)."
+    if isinstance(error, ewelink.AuthError):
+        return "The eWeLink cloud did not accept these credentials."
+    return f"The eWeLink cloud refused the request (error {code})."
+
+
+def link_with_password(
+    actor: Membership, *, identifier: str, password: str, country_code: str, label: str
+) -> LinkedAccount:
+    """Sign in once with the password, then keep only the tokens."""
+    require_role(actor, Role.ADMIN)
+    login = async_to_sync(_password_login)(identifier.strip(), password, country_code.strip())
+    return save_link(
+        actor, login, identifier=identifier.strip(), country_code=country_code, label=label
+    )
+
+
+async def _password_login(identifier: str, password: str, country_code: str) -> CloudLogin:
+    is_email = "@" in identifier
+    phone = identifier if identifier.startswith("+") else f"{country_code}{identifier}"
+    async with open_client(region=ewelink.region_for_country(country_code)) as client:
+        try:
+            result = await client.login(
+                password=password,
+                country_code=country_code,
+                email=identifier if is_email else None,
+                phone_number=None if is_email else phone,
+            )
+        except ewelink.EWeLinkError as exc:
+            raise LinkError(explain(exc)) from None
+    return CloudLogin(result.tokens, result.user, LinkMethod.PASSWORD)
+
+
+def new_oauth_state() -> str:
+    """The `state` a callback must bring back (kept in the session)."""
+    return secrets.token_urlsafe(24)
+
+
+def authorization_url(redirect_url: str, state: str) -> str:
+    """The cloud's authorization page for this server's app."""
+    return ewelink.build_authorization_url(
+        app_id=settings.EWELINK_APP_ID,
+        app_secret=settings.EWELINK_APP_SECRET,
+        redirect_url=redirect_url,
+        state=state,
+        base_url_template=settings.EWELINK_BASE_URL or None,
+    )
+
+
+def link_with_oauth_code(
+    actor: Membership, *, code: str, region: str, redirect_url: str, label: str
+) -> LinkedAccount:
+    """Trade the redirect's code (valid 30 s) for tokens and link the account they belong to."""
+    require_role(actor, Role.ADMIN)
+    if not ewelink.regions.is_region(region):
+        raise LinkError("The authorization came back with an unknown region.")
+    login = async_to_sync(_oauth_login)(code, region, redirect_url)
+    identifier = login.user.email or login.user.phone_number or login.user.apikey
+    return save_link(
+        actor, login, identifier=identifier, country_code=login.user.country_code or "", label=label
+    )
+
+
+async def _oauth_login(code: str, region: str, redirect_url: str) -> CloudLogin:
+    async with open_client(region=region) as client:
+        try:
+            tokens = await client.exchange_oauth_code(
+                code, redirect_url=redirect_url, region=region
+            )
+            user = await client.get_profile()
+        except ewelink.EWeLinkError as exc:
+            raise LinkError(explain(exc)) from None
+    return CloudLogin(tokens, user, LinkMethod.OAUTH)
+
+
+def save_link(
+    actor: Membership, login: CloudLogin, *, identifier: str, country_code: str, label: str
+) -> LinkedAccount:
+    """Store a new link, or renew the tokens of the same account (relink).
+
+    If another household linked this eWeLink account, our sign-in has just replaced its
+    session (one session per account and app), so its row gets the new tokens: the other
+    household keeps working and learns nothing of this attempt.
+    """
+    apikey = login.tokens.apikey or login.user.apikey
+    tokens = {**token_fields(login.tokens), "status": LinkStatus.ACTIVE, "last_error": ""}
+    with transaction.atomic(), scopes_disabled():
+        existing = LinkedAccount.objects.select_for_update().filter(apikey=apikey).first()
+        if existing is None:
+            return LinkedAccount.objects.create(
+                household=actor.household,
+                label=label.strip() or identifier,
+                identifier=identifier,
+                country_code=country_code,
+                apikey=apikey,
+                method=login.method,
+                created_by=actor.user,
+                **tokens,
+            )
+        LinkedAccount.objects.filter(pk=existing.pk).update(**tokens)
+        existing.refresh_from_db()
+    # Raised after the commit, so the renewed tokens of the other household's row persist.
+    if existing.household_id != actor.household_id:
+        log.info("link refused: eWeLink account already linked (account %s)", existing.pk)
+        raise LinkError(ALREADY_LINKED)
+    return existing
+
+
+def unlink(actor: Membership, account: LinkedAccount) -> str | None:
+    """Sign out at the cloud (or revoke the OAuth token), then delete the local data.
+
+    Returns a warning when the cloud could not be told; the local data goes either way.
+    """
+    require_role(actor, Role.ADMIN)
+    warning = async_to_sync(_cloud_sign_out)(account)
+    account.delete()
+    return warning
+
+
+async def _cloud_sign_out(account: LinkedAccount) -> str | None:
+    async with open_client(account) as client:
+        try:
+            if account.method == LinkMethod.OAUTH:
+                await client.unlink()
+            else:
+                await client.logout()
+        except ewelink.EWeLinkError as exc:
+            log.warning("cloud sign-out of account %s failed: %s", account.pk, type(exc).__name__)
+            return "The eWeLink cloud could not be told; the link was removed here anyway."
+    return None
+
+
+def mark_needs_relink(account_id: int, reason: str) -> None:
+    """Stop using an account whose credentials the cloud rejects, until someone relinks it."""
+    with scopes_disabled():
+        LinkedAccount.objects.filter(pk=account_id).update(
+            status=LinkStatus.NEEDS_RELINK, last_error=reason
+        )

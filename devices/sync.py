@@ -1,0 +1,313 @@
+"""Bring a linked account's homes, rooms and things into the database.
+
+Fetching (async, the network) is apart from applying (one transaction, bulk queries), so the
+cost of a sync is a handful of queries whatever the number of things, and a second run with
+the same cloud state changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from asgiref.sync import async_to_sync, sync_to_async
+from django.db import models, transaction
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+import ewelink
+from accounts.cloud import open_client
+from accounts.models import LinkedAccount
+from devices.models import Home, Room, Share, Thing, ThingKind
+
+M = TypeVar("M", bound=models.Model)
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class CloudSnapshot:
+    """Everything the cloud says about an account's homes and things at one moment."""
+
+    homes: list[ewelink.Home]
+    current_home_id: str | None
+    things: list[ewelink.Thing]
+
+
+@dataclass
+class SyncResult:
+    """Rows created, updated and deleted per model."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        counts = (*self.created.values(), *self.updated.values(), *self.deleted.values())
+        return any(counts)
+
+    def add(self, name: str, created: int, updated: int, deleted: int) -> None:
+        self.created[name] = created
+        self.updated[name] = updated
+        self.deleted[name] = deleted
+
+
+async def fetch_snapshot(client: ewelink.EWeLinkClient) -> CloudSnapshot:
+    """Homes with rooms, then every thing of every home (own, shared, groups)."""
+    homes = await client.get_homes()
+    things = [thing async for thing in client.iter_things()]
+    return CloudSnapshot(homes.homes, homes.current_id, things)
+
+
+def sync_account(account_id: int) -> SyncResult:
+    """Fetch and apply: the one call views, tasks and the realtime worker use."""
+    with scopes_disabled():
+        account = LinkedAccount.objects.get(pk=account_id)
+    snapshot = async_to_sync(_fetch_for)(account)
+    return apply_snapshot(account_id, snapshot)
+
+
+def reconcile_one(account_id: int) -> dict[str, Any]:
+    """The full sync as a background job: its counts are the job's recorded result."""
+    result = sync_account(account_id)
+    return {"created": result.created, "updated": result.updated, "deleted": result.deleted}
+
+
+async def async_sync_account(
+    account_id: int, client: ewelink.EWeLinkClient | None = None
+) -> SyncResult:
+    """`sync_account` for async callers; the realtime worker passes its own client so that a
+    token refresh during the sync is seen by its websocket session too."""
+    if client is not None:
+        snapshot = await fetch_snapshot(client)
+    else:
+        with scopes_disabled():
+            account = await LinkedAccount.objects.aget(pk=account_id)
+        snapshot = await _fetch_for(account)
+    return await sync_to_async(apply_snapshot)(account_id, snapshot)
+
+
+async def _fetch_for(account: LinkedAccount) -> CloudSnapshot:
+    async with open_client(account) as client:
+        return await fetch_snapshot(client)
+
+
+def apply_snapshot(account_id: int, snapshot: CloudSnapshot) -> SyncResult:
+    """Make the database say what the snapshot says, in one transaction."""
+    result = SyncResult()
+    with scopes_disabled():
+        household_id = LinkedAccount.objects.values_list("household_id", flat=True).get(
+            pk=account_id
+        )
+    with transaction.atomic(), scope(household=household_id):
+        account = LinkedAccount.objects.select_for_update().get(pk=account_id)
+        homes = _sync_homes(account, snapshot, result)
+        rooms = _sync_rooms(account, homes, snapshot, result)
+        things = _sync_things(account, snapshot, homes, rooms, result)
+        _sync_shares(account, things, snapshot, result)
+        account.last_sync_at = timezone.now()
+        account.save(update_fields=["last_sync_at"])
+    return result
+
+
+def _sync_homes(
+    account: LinkedAccount, snapshot: CloudSnapshot, result: SyncResult
+) -> dict[str, Home]:
+    desired = {
+        home.id: {
+            "name": home.name,
+            "index": home.index,
+            "is_current": home.id == snapshot.current_home_id,
+        }
+        for home in snapshot.homes
+    }
+    existing = {home.cloud_id: home for home in Home.objects.filter(account=account)}
+    make = lambda key, values: Home(  # noqa: E731
+        household_id=account.household_id, account=account, cloud_id=key, **values
+    )
+    return _reconcile("homes", Home, existing, desired, make, result)
+
+
+def _sync_rooms(
+    account: LinkedAccount, homes: dict[str, Home], snapshot: CloudSnapshot, result: SyncResult
+) -> dict[tuple[str, str], Room]:
+    desired = {
+        (home.id, room.id): {"home_id": homes[home.id].pk, "name": room.name, "index": room.index}
+        for home in snapshot.homes
+        for room in home.rooms
+    }
+    existing = {
+        (room.home.cloud_id, room.cloud_id): room
+        for room in Room.objects.filter(home__account=account).select_related("home")
+    }
+    make = lambda key, values: Room(  # noqa: E731
+        household_id=account.household_id, cloud_id=key[1], **values
+    )
+    return _reconcile("rooms", Room, existing, desired, make, result)
+
+
+def thing_fields(item: ewelink.Thing, home: Home | None, room: Room | None) -> dict[str, Any]:
+    """Model values of one thing-list entry (device or group)."""
+    common = {
+        "item_type": item.item_type,
+        "name": item.name,
+        "home_id": home.pk if home else None,
+        "room_id": room.pk if room else None,
+    }
+    if item.device is not None:
+        device = item.device
+        return common | {
+            "uiid": device.uiid,
+            "brand": device.brand_name or "",
+            "model": device.product_model or "",
+            "fw_version": str(device.params.get("fwVersion") or ""),
+            "online": device.online,
+            "params": device.params,
+            "tags": device.tags,
+            "settings": device.settings,
+            "extra": device.extra,
+            "index": device.family.index,
+            "owner_apikey": device.apikey,
+            "parent_id": str(device.params.get("parentid") or ""),
+            "shared_by": device.shared_by,
+        }
+    group = item.group
+    assert group is not None  # a thing is a device or a group
+    uiid = group.raw.get("uiid")
+    return common | {
+        "uiid": uiid if isinstance(uiid, int) else None,
+        "online": True,
+        "params": group.params,
+        "index": group.family.index,
+    }
+
+
+def _placement(item: ewelink.Thing) -> ewelink.models.Placement:
+    if item.device is not None:
+        return item.device.family
+    assert item.group is not None
+    return item.group.family
+
+
+def _sync_things(
+    account: LinkedAccount,
+    snapshot: CloudSnapshot,
+    homes: dict[str, Home],
+    rooms: dict[tuple[str, str], Room],
+    result: SyncResult,
+) -> dict[tuple[str, str], Thing]:
+    desired: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in snapshot.things:
+        placement = _placement(item)
+        home = homes.get(placement.familyid or "")
+        room = rooms.get((placement.familyid or "", placement.roomid or ""))
+        kind = ThingKind.GROUP if item.is_group else ThingKind.DEVICE
+        desired[(kind, item.id)] = thing_fields(item, home, room)
+    existing = {(t.kind, t.cloud_id): t for t in Thing.objects.filter(account=account)}
+    now = timezone.now()
+    make = lambda key, values: Thing(  # noqa: E731
+        household_id=account.household_id,
+        account=account,
+        kind=key[0],
+        cloud_id=key[1],
+        last_update_at=now,
+        **values,
+    )
+    return _reconcile("things", Thing, existing, desired, make, result, on_change=_touch)
+
+
+def _touch(thing: Thing, changed: set[str]) -> set[str]:
+    """A thing whose state changed while we were not listening was updated now."""
+    if changed & {"params", "online"}:
+        thing.last_update_at = timezone.now()
+        return {"last_update_at"}
+    return set()
+
+
+def _sync_shares(
+    account: LinkedAccount,
+    things: dict[tuple[str, str], Thing],
+    snapshot: CloudSnapshot,
+    result: SyncResult,
+) -> None:
+    desired: dict[tuple[int, str], dict[str, Any]] = {}
+    for item in snapshot.things:
+        if item.device is None:
+            continue
+        thing = things[(ThingKind.DEVICE, item.id)]
+        for share in item.device.share_to:
+            desired[(thing.pk, str(share.get("apikey", "")))] = {
+                "thing_id": thing.pk,
+                "to_identifier": str(share.get("email") or share.get("phoneNumber") or ""),
+                "to_nickname": str(share.get("nickname") or ""),
+                "permit": _int(share.get("permit")),
+                "comment": str(share.get("comment") or ""),
+                "shared_at": _from_ms(share.get("shareTime")),
+            }
+    existing = {
+        (share.thing_id, share.to_apikey): share
+        for share in Share.objects.filter(thing__account=account)
+    }
+    make = lambda key, values: Share(  # noqa: E731
+        household_id=account.household_id, to_apikey=key[1], **values
+    )
+    _reconcile("shares", Share, existing, desired, make, result)
+
+
+def _reconcile(
+    name: str,
+    model: type[M],
+    existing: dict[Any, M],
+    desired: Mapping[Any, dict[str, Any]],
+    make: Callable[[Any, dict[str, Any]], M],
+    result: SyncResult,
+    on_change: Callable[[M, set[str]], set[str]] | None = None,
+) -> dict[Any, M]:
+    """Create, update (changed fields only) and delete so that rows match `desired`."""
+    to_create = [make(key, values) for key, values in desired.items() if key not in existing]
+    changed_fields: set[str] = set()
+    to_update = []
+    for key, obj in existing.items():
+        values = desired.get(key)
+        if values is None:
+            continue
+        changed = _assign_changes(obj, values)
+        if changed and on_change is not None:
+            changed |= on_change(obj, changed)
+        if changed:
+            changed_fields |= changed
+            to_update.append(obj)
+    gone = [obj.pk for key, obj in existing.items() if key not in desired]
+    model.objects.bulk_create(to_create, batch_size=BATCH)
+    if to_update:
+        model.objects.bulk_update(to_update, sorted(changed_fields), batch_size=BATCH)
+    if gone:
+        model.objects.filter(pk__in=gone).delete()
+    result.add(name, len(to_create), len(to_update), len(gone))
+    kept = {key: obj for key, obj in existing.items() if key in desired}
+    created = dict(zip((k for k in desired if k not in existing), to_create, strict=True))
+    return kept | created
+
+
+def _assign_changes(obj: models.Model, values: dict[str, Any]) -> set[str]:
+    changed = set()
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed.add(name)
+    return changed
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+def _from_ms(value: object) -> datetime | None:
+    if isinstance(value, int | float) and value > 0:
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    return None

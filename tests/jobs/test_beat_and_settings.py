@@ -1,0 +1,94 @@
+"""One beat schedule in effect however many beats run; the schedule comes from settings."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from celery.beat import Scheduler
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+import ewelink
+from accounts.tasks import ACCOUNT_TASKS, account_task
+from dashboard import beat
+from dashboard.celery import app as celery_app
+
+pytestmark = pytest.mark.integration
+
+
+class ProbeScheduler(beat.SingleBeatMixin, Scheduler):
+    """An in-memory schedule that records what it would send instead of sending it."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.sent: list[str] = []
+        super().__init__(*args, **kwargs)
+
+    def setup_schedule(self) -> None:
+        self.update_from_dict({"probe": {"task": "probe", "schedule": timedelta(seconds=0.05)}})
+
+    def apply_async(self, entry, producer=None, advance=True, **kwargs):
+        self.sent.append(entry.name)
+
+
+def _tick_for(schedulers, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for scheduler in schedulers:
+            scheduler.tick()
+        time.sleep(0.01)
+
+
+def test_only_the_beat_holding_the_lease_sends_tasks(jobs_redis):
+    first, second = ProbeScheduler(app=celery_app), ProbeScheduler(app=celery_app)
+
+    _tick_for([first, second], 0.4)
+
+    assert first.leading
+    assert not second.leading
+    assert first.sent
+    assert not second.sent
+
+    first.close()  # the active beat stops: the standby takes over at its next tick
+    _tick_for([second], 0.3)
+    assert second.leading
+    assert second.sent
+    second.close()
+
+
+def test_a_lease_is_renewed_by_its_holder_and_refused_to_others(jobs_redis):
+    mine = beat.BeatLease(jobs_redis, beat.lease_key(), ttl=1)
+    theirs = beat.BeatLease(jobs_redis, beat.lease_key(), ttl=1)
+    assert mine.hold()
+    assert not theirs.hold()
+    time.sleep(0.6)
+    assert mine.hold()  # renewed: still ours past the first second
+    time.sleep(0.6)
+    assert not theirs.hold()
+    time.sleep(1.1)  # the holder died without releasing: the lease expires
+    assert theirs.hold()
+    theirs.release()
+
+
+def test_the_schedule_comes_from_settings_with_expiry_below_each_interval():
+    assert settings.CELERY_BEAT_SCHEDULER == "dashboard.beat:SingleBeatScheduler"
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert set(schedule) == set(settings.JOB_INTERVALS) == set(ACCOUNT_TASKS)
+    for job, entry in schedule.items():
+        interval = settings.JOB_INTERVALS[job].total_seconds()
+        assert entry["schedule"].total_seconds() == interval
+        assert 0 < entry["options"]["expires"] < interval
+        assert import_string(entry["task"]).name == entry["task"]
+
+
+@pytest.mark.parametrize("job", sorted(ACCOUNT_TASKS))
+def test_account_tasks_are_json_acks_late_and_retry_with_jittered_backoff(job):
+    task = account_task(job)
+    assert task.acks_late
+    assert task.retry_jitter
+    assert task.retry_backoff == settings.JOBS_RETRY_BACKOFF_SECONDS
+    assert {ewelink.NetworkError, ewelink.ServerError} <= set(task.autoretry_for)
+    assert not set(task.autoretry_for) & {ewelink.AuthError, ewelink.BadRequestError}
+    assert celery_app.conf.task_serializer == "json"
+    assert celery_app.conf.accept_content == ["json"]

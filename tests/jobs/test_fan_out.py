@@ -1,0 +1,72 @@
+"""Fan-out tasks: one run per active account, each queued with an expiry below its interval."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django_scopes import scopes_disabled
+
+from accounts.models import LinkStatus, TaskRun
+from accounts.tasks import account_task, refresh_expiring_tokens
+from devices import tasks
+from devices.models import Thing
+from tests.factories import LinkedAccountFactory
+
+FAN_OUTS = {
+    "refresh_tokens": refresh_expiring_tokens,
+    "check_firmware": tasks.check_firmware,
+    "sync_history": tasks.sync_history,
+    "sync_messages": tasks.sync_messages,
+    "reconcile": tasks.reconcile_accounts,
+}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("job", sorted(FAN_OUTS))
+def test_each_fan_out_runs_its_job_for_every_active_account_only(job, link, owner, eager):
+    active = link()
+    LinkedAccountFactory(household=owner.household, status=LinkStatus.NEEDS_RELINK)
+
+    assert FAN_OUTS[job].apply().get() == 1
+
+    with scopes_disabled():
+        runs = list(TaskRun.objects.filter(task=job))
+    assert [(run.account_id, run.ok) for run in runs] == [(active.pk, True)]
+
+
+@pytest.mark.integration
+def test_the_full_sync_job_brings_new_devices_in(link, still_cloud, eager, unscoped):
+    account = link()
+    family = next(
+        a for a in still_cloud.control("GET", "/accounts") if a["apikey"] == account.apikey
+    )
+    still_cloud.control(
+        "POST",
+        "/devices",
+        {
+            "owner": account.apikey,
+            "uiid": 1,
+            "name": "New lamp",
+            "familyid": family["currentFamilyId"],
+        },
+    )
+
+    tasks.reconcile_accounts.apply().get()
+
+    assert Thing.objects.filter(account=account, name="New lamp").exists()
+
+
+@pytest.mark.parametrize("job", sorted(FAN_OUTS))
+def test_queued_runs_expire_before_the_next_one_is_due(job, monkeypatch, db):
+    account = LinkedAccountFactory()
+    queued: list[dict] = []
+    monkeypatch.setattr(
+        account_task(job),
+        "apply_async",
+        lambda args, **options: queued.append({"args": args, **options}),
+    )
+
+    FAN_OUTS[job].apply().get()
+
+    assert queued == [{"args": [account.pk], "expires": settings.JOB_EXPIRES[job]}]
+    assert 0 < queued[0]["expires"] < settings.JOB_INTERVALS[job].total_seconds()
