@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import sys
 import threading
 import time
@@ -46,6 +47,7 @@ def build_plan(environ: dict[str, str], var_dir: Path) -> Plan:
         f"exec {PY} -m daphne -b {shlex.quote(host)} -p {shlex.quote(port)} "
         "dashboard.asgi:application"
     )
+    plan.processes["realtime"] = f"exec {PY} manage.py run_realtime"
     plan.processes["worker"] = f"exec {PY} -m celery -A dashboard worker -l warning -c 2"
     plan.processes["beat"] = (
         f"exec {PY} -m celery -A dashboard beat -l warning "
@@ -78,8 +80,8 @@ def _dev_app_secret(var_dir: Path) -> str:
     return persistent_secret(var_dir / "cloudsim_app_secret", kind="token")
 
 
-def announce_when_ready(url: str, lines: list[str], timeout: float = 120) -> None:
-    """Print where to go once the web process answers, so the message is not lost in logs."""
+def announce_when_ready(plan: Plan, url: str, lines: list[str], timeout: float = 120) -> None:
+    """Link the demo once everything is up, then print where to go (last, so it is seen)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -89,6 +91,11 @@ def announce_when_ready(url: str, lines: list[str], timeout: float = 120) -> Non
             time.sleep(0.5)
     else:
         lines = [f"The web process did not answer on {url} within {timeout:.0f} s."]
+    if "cloudsim" in plan.processes:
+        link = [sys.executable, str(ROOT / "manage.py"), "link_demo"]
+        done = subprocess.run(link, env=plan.env, cwd=ROOT, check=False)  # noqa: S603
+        if done.returncode:
+            lines.append("Linking the demo accounts failed: see the messages above.")
     banner = "\n".join(["", "=" * 64, *lines, "Stop everything with Ctrl-C.", "=" * 64, ""])
     print(banner, flush=True)
 
@@ -104,7 +111,7 @@ def main() -> None:
     manager = Manager()
     for name, cmd in plan.processes.items():
         manager.add_process(name, cmd, env=plan.env, cwd=str(ROOT))
-    threading.Thread(target=announce_when_ready, args=(url, lines), daemon=True).start()
+    threading.Thread(target=announce_when_ready, args=(plan, url, lines), daemon=True).start()
     manager.loop()
     sys.exit(manager.returncode)
 

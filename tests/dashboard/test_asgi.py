@@ -48,13 +48,18 @@ async def test_member_joins_only_their_households_group(owner, outsider):
     theirs = _communicator(await _session_cookie(outsider))
     assert (await mine.connect())[0]
     assert (await theirs.connect())[0]
-    assert await mine.receive_json_from() == {"type": "hello", "household": owner.household.pk}
+    snapshot = await mine.receive_json_from()
+    assert (snapshot["type"], snapshot["household"], snapshot["seq"]) == (
+        "snapshot",
+        owner.household.pk,
+        1,
+    )
     assert (await theirs.receive_json_from())["household"] == outsider.household.pk
 
     layer = get_channel_layer()
     event = {"type": "household.event", "payload": {"type": "thing", "id": 1}}
     await layer.group_send(household_group(owner.household.pk), event)
-    assert await mine.receive_json_from(timeout=5) == {"type": "thing", "id": 1}
+    assert await mine.receive_json_from(timeout=5) == {"type": "thing", "id": 1, "seq": 2}
     assert await theirs.receive_nothing(timeout=0.3)
     await mine.disconnect()
     await theirs.disconnect()

@@ -1,0 +1,36 @@
+"""Redis keys the realtime side shares between processes: leases, watchers, liveness."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+
+import redis.asyncio as aioredis
+from django.conf import settings
+
+PREFIX = "dash:realtime"
+# Keyed by the loop object itself: a client must never outlive or cross its event loop.
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def client() -> aioredis.Redis:
+    """One async Redis client per event loop (Daphne has one; tests make many)."""
+    loop = asyncio.get_running_loop()
+    redis = _clients.get(loop)
+    if redis is None:
+        redis = _clients[loop] = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+    return redis
+
+
+def lease_key(account_id: int) -> str:
+    return f"{PREFIX}:lease:{account_id}"
+
+
+def watch_key(household_id: int) -> str:
+    return f"{PREFIX}:watch:{household_id}"
+
+
+def alive_key(worker: str) -> str:
+    return f"{PREFIX}:alive:{worker}"

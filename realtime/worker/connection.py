@@ -1,0 +1,206 @@
+"""One linked account's live cloud socket: its events in, its commands out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+import ewelink
+from accounts.cloud import make_client, tokens_of
+from accounts.linking import explain, mark_needs_relink
+from accounts.models import ConnectionState, LinkedAccount
+from devices.models import Thing
+from devices.sync import async_sync_account
+from realtime.events import AccountEvent
+from realtime.worker.ingest import Ingestor, Publish, load_devices
+
+log = logging.getLogger(__name__)
+# On the first connect, a sync this recent is good enough (avoids 1,000 syncs at start-up).
+FRESH_SYNC = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    """How a control went on the socket, as the web will report it."""
+
+    status: str  # ok / offline / timeout / error / not_connected
+    error: int | None
+    latency_ms: int
+
+
+class AccountConnection:
+    """Holds an account's `WsSession`, feeds its events to the ingestor, runs its commands."""
+
+    def __init__(
+        self,
+        account: LinkedAccount,
+        http: aiohttp.ClientSession,
+        ingestor: Ingestor,
+        publish: Publish,
+        session_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.account_id = account.pk
+        self.household_id = account.household_id
+        self.tokens_refreshed_at = account.tokens_refreshed_at
+        self.last_sync_at = account.last_sync_at
+        self.client = make_client(http, account)
+        self.session = self.client.websocket(**(session_options or {}))
+        self.ingestor = ingestor
+        self.publish = publish
+        self.connects = 0
+        self._tasks: set[asyncio.Task[Any]] = set()
+        # Channel changes sent but not yet confirmed, per device and outlet (see _with_intent).
+        self._intent: dict[str, dict[Any, dict[str, Any]]] = {}
+
+    @property
+    def connected(self) -> bool:
+        return self.session.connected
+
+    async def run(self) -> None:
+        """Until closed or the cloud rejects the credentials."""
+        await self._load_things()
+        events = self.session.events()
+        await self.session.start()
+        await self._set_connection(ConnectionState.CONNECTING)
+        try:
+            async for event in events:
+                await self._handle(event)
+        except ewelink.AuthError as exc:
+            log.warning("account %s: credentials rejected (%s)", self.account_id, exc.code)
+            await sync_to_async(mark_needs_relink)(self.account_id, explain(exc))
+            await self._set_connection(ConnectionState.OFFLINE, status="needs_relink")
+        finally:
+            events.close()
+
+    async def close(self) -> None:
+        await self.session.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await self._set_connection(ConnectionState.OFFLINE)
+
+    def adopt_tokens(self, account: LinkedAccount) -> None:
+        """Another process refreshed the tokens: use them from now on."""
+        self.client.http.tokens = tokens_of(account)
+        self.tokens_refreshed_at = account.tokens_refreshed_at
+
+    async def send(
+        self, deviceid: str, params: dict[str, Any], owner: str | None
+    ) -> CommandOutcome:
+        """Update a device, then ask for its state so the page shows what it really did."""
+        started = time.perf_counter()
+        params = self._with_intent(deviceid, params)
+        try:
+            result = await self.session.update(deviceid, params, owner_apikey=owner or None)
+        finally:
+            self._intent.pop(deviceid, None)
+        latency = int((time.perf_counter() - started) * 1000)
+        if result.ok:
+            # The cloud does not echo new state after an update (notes §2.6): query it.
+            self._spawn(self._confirm(deviceid))
+        return CommandOutcome(str(result.status), result.error, latency)
+
+    def _with_intent(self, deviceid: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Keep quick clicks on two channels of a full-array device from undoing each other.
+
+        The web builds a Zigbee multi-gang command as the whole `switches` array from the
+        stored state, so a second click within the merge window would carry the first
+        channel's old value. Outlets that differ from the known state are what the person
+        meant; every pending command is resent with all of them applied.
+        """
+        switches = params.get("switches")
+        live = self.ingestor.get(self.account_id, deviceid)
+        if live is None or not isinstance(switches, list):
+            return params
+        current = _by_outlet(live.params.get("switches"))
+        if not current or len(switches) < len(current):
+            return params  # a partial array: the session's merger combines those by outlet
+        intent = self._intent.setdefault(deviceid, {})
+        for outlet, item in _by_outlet(switches).items():
+            if current.get(outlet, {}).get("switch") != item.get("switch"):
+                intent[outlet] = item
+        merged = [intent.get(outlet, item) for outlet, item in sorted(current.items())]
+        return {**params, "switches": merged}
+
+    async def send_live_request(self, deviceid: str, params: dict[str, Any]) -> None:
+        """uiActive and friends: no reply needed, no query after."""
+        await self.session.update(deviceid, params, merge=False)
+
+    async def _confirm(self, deviceid: str) -> None:
+        result = await self.session.query(deviceid)
+        if result.ok and result.params:
+            await self.ingestor.on_params(self.account_id, deviceid, result.params)
+
+    async def _handle(self, event: ewelink.Event) -> None:
+        if isinstance(event, ewelink.DeviceParams):
+            await self.ingestor.on_params(self.account_id, event.deviceid, event.params)
+        elif isinstance(event, ewelink.DeviceOnline):
+            await self.ingestor.on_online(self.account_id, event.deviceid, event.online)
+        elif isinstance(event, ewelink.Connected):
+            self.connects += 1
+            await self._set_connection(ConnectionState.ONLINE)
+            if self.connects > 1 or not self._synced_recently():
+                self._spawn(self._resync())
+        elif isinstance(event, ewelink.Disconnected):
+            await self._set_connection(ConnectionState.OFFLINE)
+
+    def _synced_recently(self) -> bool:
+        last = self.last_sync_at
+        return last is not None and timezone.now() - last < FRESH_SYNC
+
+    async def _resync(self) -> None:
+        """Heal what happened while the socket was down: a full sync, then fresh state."""
+        try:
+            await async_sync_account(self.account_id, self.client)
+        except ewelink.EWeLinkError as exc:
+            log.warning("account %s: resync failed: %s", self.account_id, type(exc).__name__)
+            return
+        self.last_sync_at = timezone.now()
+        before = {t.cloud_id: t.event() for t in self.ingestor.things_of(self.account_id)}
+        await self._load_things()
+        for thing in self.ingestor.things_of(self.account_id):
+            if before.get(thing.cloud_id) != thing.event():
+                await self.publish(thing.household_id, dict(thing.event()))
+
+    async def _load_things(self) -> None:
+        things = await sync_to_async(load_devices)(self.account_id)
+        self.ingestor.load(self.account_id, things)
+        owners = await sync_to_async(_owners)(self.account_id)
+        self.session.owners.update(owners)
+
+    async def _set_connection(self, state: str, status: str = "active") -> None:
+        await sync_to_async(_store_connection)(self.account_id, state)
+        event = AccountEvent(type="account", id=self.account_id, connection=state, status=status)  # type: ignore[typeddict-item]
+        await self.publish(self.household_id, dict(event))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _by_outlet(items: Any) -> dict[Any, dict[str, Any]]:
+    if not isinstance(items, list):
+        return {}
+    return {i["outlet"]: i for i in items if isinstance(i, dict) and "outlet" in i}
+
+
+def _owners(account_id: int) -> dict[str, str]:
+    with scopes_disabled():
+        rows = Thing.objects.filter(account_id=account_id, kind="device").exclude(owner_apikey="")
+        return dict(rows.values_list("cloud_id", "owner_apikey"))
+
+
+def _store_connection(account_id: int, state: str) -> None:
+    with scopes_disabled():
+        LinkedAccount.objects.filter(pk=account_id).update(
+            connection_state=state, connection_changed_at=timezone.now()
+        )

@@ -1,0 +1,210 @@
+"""The realtime worker: one cloud socket per active account of its shard, leases, commands.
+
+Every `poll_interval` it compares the accounts it should hold with those it holds: new,
+relinked and re-enabled accounts are picked up, unlinked or disabled ones dropped, leases
+renewed, and tokens refreshed elsewhere adopted. Controls from the web arrive on its own
+Channels channel (the value of its leases) and are answered on the sender's channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.db.models.functions import Mod
+from django_scopes import scopes_disabled
+
+from accounts.models import LinkedAccount, LinkStatus
+from realtime import redis as keys
+from realtime.events import apublish
+from realtime.worker.connection import AccountConnection
+from realtime.worker.ingest import Ingestor, StateWriter
+from realtime.worker.leases import LeaseStore
+
+log = logging.getLogger(__name__)
+LIVE_REQUEST_EVERY = 45.0  # uiActive lasts 60 s; renew before it lapses
+WATCH_CHECK_EVERY = 5.0
+
+
+@dataclass(frozen=True)
+class Shard:
+    """This worker's part of the accounts: those whose id % count == index."""
+
+    index: int = 0
+    count: int = 1
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        try:
+            index, count = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise ValueError(f"--shard must look like I/N, got {text!r}") from None
+        if count < 1 or not 0 <= index < count:
+            raise ValueError(f"--shard {text}: need 0 <= I < N")
+        return cls(index, count)
+
+
+def wanted_accounts(shard: Shard) -> dict[int, LinkedAccount]:
+    """Active accounts of the shard, without their tokens (decrypted only when needed)."""
+    with scopes_disabled():
+        active = (
+            LinkedAccount.objects.filter(status=LinkStatus.ACTIVE)
+            .alias(shard=Mod("pk", shard.count))
+            .filter(shard=shard.index)
+            .only("pk", "household_id", "status", "tokens_refreshed_at", "last_sync_at")
+        )
+        return {a.pk: a for a in active}
+
+
+def full_account(account_id: int) -> LinkedAccount:
+    with scopes_disabled():
+        return LinkedAccount.objects.get(pk=account_id)
+
+
+class Worker:
+    """Runs until `stop()`; everything it starts is kept and cancelled on the way out."""
+
+    def __init__(
+        self,
+        shard: Shard = Shard(),
+        *,
+        poll_interval: float = 2.0,
+        lease_ttl: float = 15.0,
+        flush_interval: float = 0.5,
+        session_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.shard = shard
+        self.poll_interval = poll_interval
+        self.lease_ttl = lease_ttl
+        self.session_options = session_options or {}
+        self.name = f"{socket.gethostname()}-{os.getpid()}"
+        self.writer = StateWriter(flush_interval)
+        self.ingestor = Ingestor(apublish, self.writer)
+        self.connections: dict[int, AccountConnection] = {}
+        self._runs: dict[int, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._stop = asyncio.Event()
+        self.channel = ""
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        layer = get_channel_layer()
+        self.channel = await layer.new_channel("realtime.")
+        leases = LeaseStore(keys.client(), self.channel, self.lease_ttl)
+        timeout = aiohttp.ClientTimeout(total=30, connect=10)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            background = [
+                self._spawn(self.writer.run()),
+                self._spawn(self._serve_commands(layer)),
+                self._spawn(self._live_requests()),
+            ]
+            try:
+                while not self._stop.is_set():
+                    await self._reconcile(http, leases)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stop.wait(), self.poll_interval)
+            finally:
+                for task in background:
+                    task.cancel()
+                await self._drop_all(leases)
+                await self.writer.flush()
+
+    async def _reconcile(self, http: aiohttp.ClientSession, leases: LeaseStore) -> None:
+        wanted = await sync_to_async(wanted_accounts)(self.shard)
+        for account_id in [a for a in self.connections if a not in wanted]:
+            await self._drop(account_id, leases)
+        for account_id in await leases.renew(list(self.connections)):
+            log.warning("lost the lease of account %s", account_id)
+            await self._drop(account_id, leases, release=False)
+        for account_id, account in wanted.items():
+            held = self.connections.get(account_id)
+            if held is None:
+                if await leases.acquire(account_id):
+                    self._start(await sync_to_async(full_account)(account_id), http)
+            elif account.tokens_refreshed_at != held.tokens_refreshed_at:
+                held.adopt_tokens(await sync_to_async(full_account)(account_id))
+        await keys.client().set(keys.alive_key(self.name), len(self.connections), ex=30)
+
+    def _start(self, account: LinkedAccount, http: aiohttp.ClientSession) -> None:
+        connection = AccountConnection(account, http, self.ingestor, apublish, self.session_options)
+        self.connections[account.pk] = connection
+        self._runs[account.pk] = self._spawn(self._hold(connection))
+
+    async def _hold(self, connection: AccountConnection) -> None:
+        try:
+            await connection.run()
+        except Exception:
+            log.exception("account %s: connection loop failed", connection.account_id)
+        # Rejected credentials end the run; the account is no longer wanted until relinked.
+
+    async def _drop(self, account_id: int, leases: LeaseStore, *, release: bool = True) -> None:
+        connection = self.connections.pop(account_id, None)
+        run = self._runs.pop(account_id, None)
+        if connection is not None:
+            await connection.close()
+        if run is not None:
+            run.cancel()
+        self.ingestor.forget(account_id)
+        if release:
+            await leases.release(account_id)
+
+    async def _drop_all(self, leases: LeaseStore) -> None:
+        for account_id in list(self.connections):
+            await self._drop(account_id, leases)
+
+    async def _serve_commands(self, layer: Any) -> None:
+        while True:
+            message = await layer.receive(self.channel)
+            if message.get("type") == "device.command":
+                self._spawn(self._run_command(layer, message))
+
+    async def _run_command(self, layer: Any, message: dict[str, Any]) -> None:
+        connection = self.connections.get(message.get("account", -1))
+        reply: dict[str, Any] = {"type": "control.reply", "request": message.get("request")}
+        if connection is None or not connection.connected:
+            reply |= {"status": "not_connected", "error": None, "latency_ms": 0}
+        else:
+            outcome = await connection.send(
+                message["deviceid"], message["params"], message.get("owner")
+            )
+            reply |= {
+                "status": outcome.status,
+                "error": outcome.error,
+                "latency_ms": outcome.latency_ms,
+            }
+        await layer.send(message["reply_to"], reply)
+
+    async def _live_requests(self) -> None:
+        """uiActive for metering devices, only while someone has the household's page open."""
+        redis = keys.client()
+        sent: dict[int, float] = {}
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(WATCH_CHECK_EVERY)
+            for connection in list(self.connections.values()):
+                due = loop.time() - sent.get(connection.account_id, -LIVE_REQUEST_EVERY)
+                if not connection.connected or due < LIVE_REQUEST_EVERY:
+                    continue
+                if not await redis.exists(keys.watch_key(connection.household_id)):
+                    continue
+                sent[connection.account_id] = loop.time()
+                for thing in self.ingestor.things_of(connection.account_id):
+                    request = thing.plugin.live_request(thing.params)
+                    if request is not None and thing.online:
+                        await connection.send_live_request(thing.cloud_id, request)
+
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task

@@ -1,0 +1,398 @@
+// Live dashboard: one websocket per page, cards patched in place (protocol: realtime/events.py).
+// Cards are found by data attributes only (data-thing, data-state-key, data-control), never by
+// class or position, so plugin templates can change their markup freely.
+(() => {
+  "use strict";
+
+  const BACKOFF_MIN_MS = 1000;
+  const BACKOFF_MAX_MS = 30000;
+  const ACK_EVERY = 50; // frames; the server drops a page that falls far behind
+  const ACK_INTERVAL_MS = 1000;
+  const TICK_MS = 3000; // freshness text ("updated 5 s ago")
+  const NOTE_MS = 4000; // how long a per-card result line stays
+  const CONTROL_TIMEOUT_MS = 15000; // give up waiting for a control_result
+  const OFFLINE_AFTER = 5; // failed attempts before the page says "Offline"
+  const STATUS_TEXT = { live: "Live", reconnecting: "Reconnecting…", offline: "Offline" };
+  const RESULT_TEXT = {
+    offline: "Device is offline",
+    timeout: "The device did not answer",
+    not_allowed: "Not allowed",
+    invalid: "Invalid value",
+    error: "Something went wrong",
+  };
+
+  const statusEl = document.querySelector("[data-live-status]");
+  const accounts = new Map(); // account id → {connection, status}
+  const thingAccount = new Map(); // thing id → account id
+  const pending = new Map(); // request id → {card, timer}
+  let socket = null;
+  let attempt = 0;
+  let retryTimer = null;
+  let pageDown = false; // an open socket was lost: every card is stale until the next snapshot
+  let clockOffset = 0; // server time − browser time, ms
+  let lastSeq = 0;
+  let ackedSeq = 0;
+  let requestCount = 0;
+
+  // ---- formatting -------------------------------------------------------------------------
+
+  // Like Django's stringformat:'g' (Python "%g"): 6 significant digits, no trailing zeros.
+  function formatG(value) {
+    if (typeof value !== "number" || !Number.isFinite(value)) return String(value);
+    if (value === 0) return "0";
+    const [mantissa, expText] = value.toExponential(5).split("e");
+    const exp = Number(expText);
+    const trim = (s) => (s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s);
+    if (exp < -4 || exp >= 6) {
+      const digits = String(Math.abs(exp)).padStart(2, "0");
+      return `${trim(mantissa)}e${exp < 0 ? "-" : "+"}${digits}`;
+    }
+    return trim(value.toFixed(5 - exp));
+  }
+
+  function formatValue(value) {
+    if (value === null || value === undefined) return "–";
+    if (typeof value === "number") return formatG(value);
+    if (typeof value === "object") return JSON.stringify(value);
+    return String(value);
+  }
+
+  function formatAge(ms) {
+    const s = Math.max(0, Math.round(ms / 1000));
+    if (s < 5) return "updated just now";
+    if (s < 60) return `updated ${s} s ago`;
+    if (s < 3600) return `updated ${Math.floor(s / 60)} min ago`;
+    if (s < 86400) return `updated ${Math.floor(s / 3600)} h ago`;
+    return `updated ${Math.floor(s / 86400)} d ago`;
+  }
+
+  // ---- patching cards ---------------------------------------------------------------------
+
+  const cardsOf = (id) => document.querySelectorAll(`[data-thing="${CSS.escape(String(id))}"]`);
+  const isEditable = (el) => el.tagName === "INPUT" || el.tagName === "SELECT";
+
+  function setValue(el, value) {
+    if (el.dataset.kind === "toggle") {
+      el.setAttribute("aria-pressed", value === null ? "mixed" : String(Boolean(value)));
+    } else if (isEditable(el)) {
+      const text = typeof value === "number" ? formatG(value) : (value ?? "").toString();
+      // Never yank a value from under the user's finger: apply it when they let go.
+      if (el === document.activeElement || el.dataset.dragging) el.dataset.deferred = text;
+      else el.value = text;
+    } else if (el.tagName === "TIME") {
+      if (value) el.setAttribute("datetime", value);
+      el.textContent = formatValue(value);
+    } else if (typeof value === "boolean" && !("textTrue" in el.dataset)) {
+      el.dataset.value = String(value); // wording of booleans belongs to the template
+    } else if (typeof value === "boolean") {
+      el.textContent = value ? el.dataset.textTrue : el.dataset.textFalse;
+    } else {
+      el.textContent = formatValue(value);
+      if (el.classList.contains("swatch") && typeof value === "string") el.style.background = value;
+    }
+  }
+
+  function setFields(dl, fields) {
+    const rows = (Array.isArray(fields) ? fields : []).map(([key, value]) => {
+      const row = document.createElement("div");
+      const dt = document.createElement("dt");
+      const dd = document.createElement("dd");
+      const code = document.createElement("code");
+      row.className = "reading";
+      dt.className = "reading__label";
+      dd.className = "reading__value";
+      dt.textContent = key;
+      code.textContent = formatValue(value);
+      dd.append(code);
+      row.append(dt, dd);
+      return row;
+    });
+    dl.replaceChildren(...rows);
+  }
+
+  function patchCard(card, view) {
+    const state = view.state || {};
+    for (const el of card.querySelectorAll("[data-state-key]")) {
+      const key = el.dataset.stateKey;
+      if (key === "online") {
+        el.textContent = view.online ? "Online" : "Offline";
+        el.classList.toggle("badge--online", Boolean(view.online));
+        el.classList.toggle("badge--offline", !view.online);
+      } else if (key === "last_update") {
+        if (view.last_update) el.setAttribute("datetime", view.last_update);
+        tickOne(el);
+      } else if (key === "fields") {
+        if ("fields" in state) setFields(el, state.fields);
+      } else if (key in state) {
+        setValue(el, state[key]);
+      }
+    }
+    card.classList.toggle("card--offline", !view.online);
+    if (typeof view.summary === "string") card.dataset.summary = view.summary;
+  }
+
+  // ---- staleness --------------------------------------------------------------------------
+
+  function staleReason(card) {
+    if (pageDown) return "Stale · not connected";
+    const account = accounts.get(String(thingAccount.get(card.dataset.thing)));
+    if (!account) return "";
+    if (account.status && account.status !== "active") return "Stale · account needs attention";
+    if (account.connection !== "online") return "Stale · cloud reconnecting";
+    return "";
+  }
+
+  function markStale(card) {
+    const reason = staleReason(card);
+    card.classList.toggle("card--stale", Boolean(reason));
+    let hint = card.querySelector(":scope > .card__stale-hint");
+    if (reason && !hint) {
+      hint = document.createElement("p");
+      hint.className = "card__stale-hint";
+      const header = card.querySelector(":scope > header");
+      if (header) header.after(hint);
+      else card.prepend(hint);
+    }
+    if (hint) {
+      hint.textContent = reason;
+      hint.hidden = !reason;
+    }
+  }
+
+  const markAllStale = () => document.querySelectorAll("[data-thing]").forEach(markStale);
+
+  // ---- freshness --------------------------------------------------------------------------
+
+  function tickOne(el) {
+    const at = Date.parse(el.getAttribute("datetime") || "");
+    if (Number.isNaN(at)) return;
+    el.textContent = formatAge(Date.now() + clockOffset - at);
+    el.title = new Date(at).toLocaleString();
+  }
+
+  const tickAll = () =>
+    document.querySelectorAll('time[data-state-key="last_update"]').forEach(tickOne);
+
+  // ---- per-card status line and pending state ---------------------------------------------
+
+  // The line exists (empty) before its first message, so screen readers announce that message.
+  function noteLine(card) {
+    let line = card.querySelector(":scope > .card__note");
+    if (!line) {
+      line = document.createElement("p");
+      line.className = "card__note";
+      line.setAttribute("role", "status");
+      card.append(line);
+    }
+    return line;
+  }
+
+  function note(card, text, status) {
+    const line = noteLine(card);
+    clearTimeout(line._clear);
+    line.textContent = text;
+    line.dataset.status = status;
+    line._clear = setTimeout(() => { line.textContent = ""; delete line.dataset.status; }, NOTE_MS);
+  }
+
+  function setBusy(card) {
+    const busy = [...pending.values()].some((p) => p.card === card);
+    card.classList.toggle("card--pending", busy);
+    if (busy) card.setAttribute("aria-busy", "true");
+    else card.removeAttribute("aria-busy");
+  }
+
+  function finish(request, text, status) {
+    const entry = pending.get(request);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    pending.delete(request);
+    setBusy(entry.card);
+    note(entry.card, text, status);
+  }
+
+  function onControlResult(frame) {
+    if (frame.status === "pending") return;
+    // Lead with our own words for the reason, then the server's detail if it adds any.
+    const label = RESULT_TEXT[frame.status] || "Failed";
+    const detail = frame.message || "";
+    const failure = !detail || detail.toLowerCase().startsWith(label.toLowerCase())
+      ? detail || label : `${label}: ${detail}`;
+    const text = frame.status === "ok" ? "Done" : failure;
+    finish(frame.request, text, frame.status);
+  }
+
+  function sendControl(card, control, value) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      // Commands to physical devices are not queued: a late "on" is worse than none.
+      note(card, "Not connected, try again in a moment", "error");
+      return;
+    }
+    // crypto.randomUUID needs a secure context; a LAN install may well be plain http.
+    const nonce = Math.random().toString(36).slice(2, 8);
+    const request = `r${Date.now().toString(36)}-${++requestCount}-${nonce}`;
+    const timer = setTimeout(
+      () => finish(request, "No answer from the server", "timeout"), CONTROL_TIMEOUT_MS);
+    noteLine(card);
+    pending.set(request, { card, timer });
+    setBusy(card);
+    const thing = Number(card.dataset.thing);
+    socket.send(JSON.stringify({ type: "control", request, thing, control, value }));
+  }
+
+  function controlValue(el) {
+    switch (el.dataset.kind) {
+      case "toggle": return el.getAttribute("aria-pressed") !== "true";
+      case "range":
+      case "number": return el.value === "" ? null : Number(el.value);
+      case "select":
+      case "color": return el.value;
+      default: return true;
+    }
+  }
+
+  function onControl(event) {
+    const el = event.target.closest("[data-control]");
+    const card = el?.closest("[data-thing]");
+    if (!card) return;
+    const isInput = isEditable(el);
+    if ((event.type === "click") === isInput) return; // buttons on click, inputs on change
+    delete el.dataset.deferred; // the user's own value wins over one held back for them
+    const value = controlValue(el);
+    if (value === null || Number.isNaN(value)) return;
+    sendControl(card, el.dataset.control, value);
+  }
+
+  // ---- frames -----------------------------------------------------------------------------
+
+  function onSnapshot(frame) {
+    attempt = 0;
+    pageDown = false;
+    const serverNow = Date.parse(frame.server_time || "");
+    if (!Number.isNaN(serverNow)) clockOffset = serverNow - Date.now();
+    accounts.clear();
+    for (const [id, account] of Object.entries(frame.accounts || {})) accounts.set(id, account);
+    for (const [id, view] of Object.entries(frame.things || {})) {
+      thingAccount.set(id, view.account);
+      cardsOf(id).forEach((card) => patchCard(card, view));
+    }
+    markAllStale();
+    setStatus("live");
+  }
+
+  const handlers = {
+    snapshot: onSnapshot,
+    thing: (frame) => cardsOf(frame.id).forEach((card) => patchCard(card, frame)),
+    account: (frame) => {
+      accounts.set(String(frame.id), { connection: frame.connection, status: frame.status });
+      markAllStale();
+    },
+    control_result: onControlResult,
+    notification: onNotification,
+  };
+
+  // The unread badge in the top bar (base.html) follows new notifications.
+  function onNotification(frame) {
+    const link = document.querySelector("[data-notifications-link]");
+    if (!link || !Number.isInteger(frame.unread)) return;
+    let badge = link.querySelector("[data-unread-count]");
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "badge badge--warn";
+      badge.dataset.unreadCount = "";
+      link.append(" ", badge);
+    }
+    badge.textContent = String(frame.unread);
+    badge.hidden = frame.unread === 0;
+  }
+
+  function onMessage(event) {
+    let frame;
+    try {
+      frame = JSON.parse(event.data);
+    } catch {
+      return; // malformed frames are ignored, the next snapshot heals anything missed
+    }
+    if (!frame || typeof frame !== "object") return;
+    if (Number.isInteger(frame.seq)) lastSeq = Math.max(lastSeq, frame.seq);
+    handlers[frame.type]?.(frame); // unknown types are ignored (newer server)
+    if (lastSeq - ackedSeq >= ACK_EVERY) sendAck();
+  }
+
+  function sendAck() {
+    if (lastSeq > ackedSeq && socket?.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify({ type: "ack", seq: lastSeq }));
+      ackedSeq = lastSeq;
+    }
+  }
+
+  // ---- connection -------------------------------------------------------------------------
+
+  function setStatus(state) {
+    if (!statusEl) return;
+    statusEl.hidden = false;
+    statusEl.dataset.state = state;
+    if (statusEl.textContent !== STATUS_TEXT[state]) statusEl.textContent = STATUS_TEXT[state];
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(`${scheme}//${location.host}/ws/household/`);
+    socket = ws;
+    lastSeq = 0; // seq counts per socket
+    ackedSeq = 0;
+    ws.onmessage = onMessage;
+    ws.onclose = (event) => {
+      if (socket !== ws) return;
+      socket = null;
+      pageDown = true;
+      markAllStale();
+      for (const request of [...pending.keys()]) finish(request, "Connection lost", "error");
+      // Signed out or no household: retrying cannot help (a reload shows the sign-in page).
+      if (event.code === 4401 || event.code === 4403) return setStatus("offline");
+      scheduleRetry();
+    };
+  }
+
+  function scheduleRetry() {
+    attempt += 1;
+    setStatus(attempt > OFFLINE_AFTER || navigator.onLine === false ? "offline" : "reconnecting");
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (attempt - 1));
+    // Full jitter over the upper half, so a restarted server is not hit by every page at once.
+    retryTimer = setTimeout(connect, ceiling / 2 + Math.random() * (ceiling / 2));
+  }
+
+  // ---- wiring -----------------------------------------------------------------------------
+
+  document.addEventListener("click", onControl);
+  document.addEventListener("change", onControl);
+  document.addEventListener("input", (event) => {
+    // Show a slider's value while it moves; it is sent only on change.
+    const el = event.target;
+    if (el.dataset?.kind !== "range") return;
+    const key = CSS.escape(el.dataset.stateKey || "");
+    const out = el.closest("[data-thing]")?.querySelector(`span[data-state-key="${key}"]`);
+    if (out) out.textContent = formatG(Number(el.value));
+  });
+  document.addEventListener("pointerdown", (event) => {
+    if (event.target.dataset?.control) event.target.dataset.dragging = "1";
+  });
+  const endDrag = () =>
+    document.querySelectorAll("[data-dragging]").forEach((el) => delete el.dataset.dragging);
+  document.addEventListener("pointerup", endDrag);
+  document.addEventListener("pointercancel", endDrag);
+  document.addEventListener("focusout", (event) => {
+    // A value that arrived while the user held the control is applied once they let go.
+    const el = event.target;
+    if (el.dataset?.deferred === undefined) return;
+    el.value = el.dataset.deferred;
+    delete el.dataset.deferred;
+  });
+  window.addEventListener("online", () => { if (!socket) connect(); });
+
+  setInterval(tickAll, TICK_MS);
+  setInterval(sendAck, ACK_INTERVAL_MS);
+  tickAll();
+  if (document.querySelector("[data-thing]") || statusEl) connect();
+})();

@@ -1,0 +1,352 @@
+"""static/js/live.js against a scripted page socket: the protocol's corners, frame by frame.
+
+The page is the real dashboard served by the stack; only its websocket is answered by the
+test (Playwright's route_web_socket), so every frame, close and silence is under control.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, WebSocketRoute, expect
+
+from tests.e2e.conftest import LiveStack
+
+pytestmark = pytest.mark.browser
+
+KITCHEN_ACCOUNT = 1
+NO_VALUE = "\u2013"  # the en dash the cards show for "no value"
+OTHER_ACCOUNT = 2
+
+
+class FakeServer:
+    """Plays the server end of /ws/household/ and records what the page sends."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.sockets: list[WebSocketRoute] = []
+        self.opened_at: list[float] = []
+        self.received: list[dict[str, Any]] = []
+        self.seq = 0
+
+    def accept(self, ws: WebSocketRoute) -> None:
+        self.sockets.append(ws)
+        self.opened_at.append(time.monotonic())
+        self.seq = 0
+        ws.on_message(lambda message: self.received.append(json.loads(message)))
+
+    def send(self, frame: dict[str, Any] | str) -> None:
+        if isinstance(frame, dict):
+            self.seq += 1
+            frame = json.dumps({**frame, "seq": self.seq})
+        self.sockets[-1].send(frame)
+
+    def wait(self, check: Callable[[], Any], timeout: float = 3, what: str = "it") -> Any:
+        """Let Playwright deliver events until `check()` is truthy."""
+        deadline = time.monotonic() + timeout
+        while not (result := check()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} did not happen within {timeout} s")
+            self.page.wait_for_timeout(20)
+        return result
+
+    def sent(self, kind: str) -> list[dict[str, Any]]:
+        return [frame for frame in self.received if frame.get("type") == kind]
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def card(page: Page, name: str) -> Locator:
+    title = page.get_by_role("heading", name=name, exact=True)
+    return page.locator("article[data-thing]").filter(has=title)
+
+
+def thing_id(page: Page, name: str) -> str:
+    return str(card(page, name).get_attribute("data-thing"))
+
+
+@pytest.fixture(scope="module")
+def dashboard_html(browser: Browser, live_stack: LiveStack, owner_cookies: dict[str, Any]) -> str:
+    """The owner's dashboard as Django rendered it, fetched once: these tests need its markup,
+    not a fresh render each time (that is what test_dashboard_live covers)."""
+    context = browser.new_context(base_url=live_stack.url, storage_state=owner_cookies)
+    try:
+        response = context.request.get("/")
+        assert response.ok, response.status
+        return response.text()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def fake(owner_tab: Page, dashboard_html: str) -> FakeServer:
+    """The owner's dashboard with the page socket answered by the test."""
+    server = FakeServer(owner_tab)
+    owner_tab.route(
+        lambda url: urlsplit(url).path == "/",
+        lambda route: route.fulfill(body=dashboard_html, content_type="text/html; charset=utf-8"),
+    )
+    owner_tab.route_web_socket(re.compile(r"/ws/household/$"), server.accept)
+    owner_tab.goto("/")
+    server.wait(lambda: server.sockets, what="the page socket")
+    return server
+
+
+@pytest.fixture
+def page(fake: FakeServer) -> Page:
+    return fake.page
+
+
+def snapshot(page: Page, now: datetime, **overrides: Any) -> dict[str, Any]:
+    """A snapshot of two cards: the Kitchen light (account 1) and the Hall thermostat (2)."""
+    things = {
+        thing_id(page, "Kitchen light"): {
+            "state": {"switch": True, "rssi": -50},
+            "online": True,
+            "last_update": iso(now - timedelta(seconds=12)),
+            "account": KITCHEN_ACCOUNT,
+            "summary": "On",
+        },
+        thing_id(page, "Hall thermostat"): {
+            "state": {"temperature": 21.50, "humidity": 48.0},
+            "online": False,
+            "last_update": iso(now - timedelta(minutes=3)),
+            "account": OTHER_ACCOUNT,
+            "summary": "21.5 °C",
+        },
+    }
+    accounts = {
+        str(KITCHEN_ACCOUNT): {"connection": "online", "status": "active"},
+        str(OTHER_ACCOUNT): {"connection": "online", "status": "active"},
+    }
+    return {
+        "type": "snapshot",
+        "household": 1,
+        "things": things,
+        "accounts": accounts,
+        "server_time": iso(now),
+        **overrides,
+    }
+
+
+def test_a_snapshot_patches_the_cards(page: Page, fake: FakeServer) -> None:
+    expect(page.locator("[data-live-status]")).not_to_have_text("Live")  # nothing received yet
+    # The server's clock is 1 h ahead of the browser's: ages must follow the server's clock.
+    server_now = datetime.now(UTC) + timedelta(hours=1)
+
+    fake.send(snapshot(page, server_now))
+
+    status = page.locator("[data-live-status]")
+    expect(status).to_have_text("Live")
+    expect(status).to_have_attribute("aria-live", "polite")
+    kitchen, hall = card(page, "Kitchen light"), card(page, "Hall thermostat")
+    expect(kitchen.get_by_role("button", name="Power")).to_have_attribute("aria-pressed", "true")
+    expect(kitchen.locator("time")).to_have_text("updated 12 s ago")
+    expect(hall.locator('[data-state-key="temperature"]')).to_have_text("21.5")
+    expect(hall.locator('[data-state-key="humidity"]')).to_have_text("48")
+    expect(hall.locator('[data-state-key="online"]')).to_have_text("Offline")
+    expect(hall.locator('[data-state-key="online"]')).to_have_class(re.compile("badge--offline"))
+    expect(hall).to_have_class(re.compile("card--offline"))
+    expect(hall.locator("time")).to_have_text("updated 3 min ago")
+    expect(page.locator(".card--stale")).to_have_count(0)
+
+
+def test_a_thing_frame_patches_one_card_in_place(page: Page, fake: FakeServer) -> None:
+    now = datetime.now(UTC)
+    fake.send(snapshot(page, now))
+    hall = card(page, "Hall thermostat")
+    reading = hall.locator('[data-state-key="temperature"]')
+    expect(reading).to_have_text("21.5")
+    reading.evaluate("el => { el.marker = 'same node' }")  # gone if the card is re-rendered
+
+    # Numbers as Django's stringformat:'g' (Python's "%g") prints them in the first render.
+    numbers = [0.000012, 1234567.0, 20.0, 19.25, -3.5, 1 / 3, 21.55, 230.1, 999999.5, 0.0001,
+               0.00012345678, 123456, 1e21, -0.25, 100.0, 86.5, 12.4]  # fmt: skip
+    cases = [(n, f"{n:g}") for n in numbers] + [(None, NO_VALUE), (17, "17")]
+    for value, text in cases:
+        fake.send(
+            {
+                "type": "thing",
+                "id": int(thing_id(page, "Hall thermostat")),
+                "state": {"temperature": value, "humidity": 51.5},
+                "online": True,
+                "last_update": iso(now),
+                "summary": "",
+            }
+        )
+        expect(reading).to_have_text(text)
+
+    assert reading.evaluate("el => el.marker") == "same node"
+    expect(hall.locator('[data-state-key="humidity"]')).to_have_text("51.5")
+    expect(hall.locator('[data-state-key="online"]')).to_have_text("Online")
+    expect(hall).not_to_have_class(re.compile("card--offline"))
+    expect(hall.locator("time")).to_have_attribute("datetime", iso(now))
+    expect(hall.locator("time")).to_have_text("updated just now")
+    # The other card was not touched.
+    expect(card(page, "Kitchen light").locator("time")).to_have_text("updated 12 s ago")
+
+
+def test_bad_frames_are_ignored_and_acks_keep_up(page: Page, fake: FakeServer) -> None:
+    fake.send(snapshot(page, datetime.now(UTC)))
+    for junk in ["not json {", "[1, 2]", "null", '"text"', json.dumps({"type": "future_kind"})]:
+        fake.send(junk)
+    kitchen_id = int(thing_id(page, "Kitchen light"))
+    # 120 frames in a burst: the page acks every 50 frames, then the rest within a second.
+    for n in range(120):
+        fake.send(
+            {
+                "type": "thing",
+                "id": kitchen_id,
+                "state": {"switch": n % 2 == 0},
+                "online": True,
+                "last_update": iso(datetime.now(UTC)),
+                "summary": "",
+            }
+        )
+    last = fake.seq
+    fake.wait(lambda: any(a["seq"] == last for a in fake.sent("ack")), 2.5, "the final ack")
+    acks = [a["seq"] for a in fake.sent("ack")]
+    assert acks == sorted(acks), acks
+    assert len(acks) >= 2, f"acks were not sent every 50 frames: {acks}"
+    assert acks[0] <= 51, f"acks were not sent every 50 frames: {acks}"
+    # The frames after the junk were applied (the last one switched it off).
+    power = card(page, "Kitchen light").get_by_role("button", name="Power")
+    expect(power).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("[data-live-status]")).to_have_text("Live")
+
+
+def test_an_account_offline_makes_its_cards_stale(page: Page, fake: FakeServer) -> None:
+    fake.send(snapshot(page, datetime.now(UTC)))
+    kitchen, hall = card(page, "Kitchen light"), card(page, "Hall thermostat")
+    expect(kitchen).not_to_have_class(re.compile("card--stale"))
+
+    fake.send({"type": "account", "id": KITCHEN_ACCOUNT, "connection": "connecting",
+               "status": "active"})  # fmt: skip
+
+    expect(kitchen).to_have_class(re.compile("card--stale"))
+    expect(kitchen.locator(".card__stale-hint")).to_be_visible()
+    expect(kitchen.locator(".card__stale-hint")).to_contain_text("Stale")
+    expect(hall).not_to_have_class(re.compile("card--stale"))
+
+    fake.send({"type": "account", "id": KITCHEN_ACCOUNT, "connection": "online",
+               "status": "needs_relink"})  # fmt: skip
+    expect(kitchen.locator(".card__stale-hint")).to_contain_text("needs attention")
+
+    fake.send({"type": "account", "id": KITCHEN_ACCOUNT, "connection": "online",
+               "status": "active"})  # fmt: skip
+    expect(kitchen).not_to_have_class(re.compile("card--stale"))
+    expect(kitchen.locator(".card__stale-hint")).to_be_hidden()
+
+    # A snapshot naming an account that is not online starts its cards stale.
+    later = snapshot(page, datetime.now(UTC))
+    later["accounts"][str(OTHER_ACCOUNT)]["connection"] = "offline"
+    fake.send(later)
+    expect(hall).to_have_class(re.compile("card--stale"))
+    expect(kitchen).not_to_have_class(re.compile("card--stale"))
+
+
+def test_a_control_shows_pending_then_the_reason_it_failed(page: Page, fake: FakeServer) -> None:
+    fake.send(snapshot(page, datetime.now(UTC)))
+    kitchen = card(page, "Kitchen light")
+    power = kitchen.get_by_role("button", name="Power")
+    expect(power).to_have_attribute("aria-pressed", "true")
+
+    power.click()
+
+    control = fake.wait(lambda: fake.sent("control"), what="a control frame")[0]
+    assert control["thing"] == int(thing_id(page, "Kitchen light"))
+    assert control["control"] == "switch"
+    assert control["value"] is False  # the opposite of aria-pressed="true"
+    assert isinstance(control["request"], str)
+    assert control["request"]
+    expect(kitchen).to_have_class(re.compile("card--pending"))
+    expect(kitchen).to_have_attribute("aria-busy", "true")
+
+    result = {"type": "control_result", "request": control["request"], "thing": control["thing"],
+              "latency_ms": None}  # fmt: skip
+    fake.send({**result, "status": "pending", "message": "Sending…"})
+    page.wait_for_timeout(100)
+    expect(kitchen).to_have_attribute("aria-busy", "true")
+    fake.send({**result, "status": "offline", "message": "The device is not connected."})
+
+    note = kitchen.locator(".card__note")
+    expect(note).to_have_text("Device is offline: The device is not connected.")
+    expect(note).to_have_attribute("role", "status")
+    expect(kitchen).not_to_have_class(re.compile("card--pending"))
+    expect(kitchen).not_to_have_attribute("aria-busy", "true")
+    expect(note).to_have_text("", timeout=6000)  # it clears by itself
+
+
+def test_it_reconnects_with_backoff_and_heals_on_the_snapshot(page: Page, fake: FakeServer) -> None:
+    fake.send(snapshot(page, datetime.now(UTC)))
+    status = page.locator("[data-live-status]")
+    expect(status).to_have_text("Live")
+
+    closed_at = time.monotonic()
+    fake.sockets[-1].close(code=1011, reason="server restart")
+
+    expect(status).to_have_text("Reconnecting…")
+    expect(card(page, "Kitchen light")).to_have_class(re.compile("card--stale"))
+    # Sockets that open but close before a snapshot: each wait is drawn from a doubling
+    # window (0.5-1 s, then 1-2 s, …), so a restarted server is not stampeded.
+    gaps = []
+    for attempt, window in enumerate([(0.5, 1.0), (1.0, 2.0)], start=2):
+        fake.wait(lambda n=attempt: len(fake.sockets) == n, window[1] + 1, f"reconnect {attempt}")
+        gaps.append(fake.opened_at[-1] - closed_at)
+        assert window[0] - 0.1 < gaps[-1] < window[1] + 0.5, (window, gaps)
+        if attempt < 3:
+            closed_at = time.monotonic()
+            fake.sockets[-1].close(code=1011)
+    expect(status).to_have_text("Reconnecting…")
+    fake.send(snapshot(page, datetime.now(UTC)))
+    expect(status).to_have_text("Live")
+    expect(page.locator(".card--stale")).to_have_count(0)
+
+
+def test_a_refused_socket_says_offline_and_stops_retrying(page: Page, fake: FakeServer) -> None:
+    fake.send(snapshot(page, datetime.now(UTC)))
+
+    fake.sockets[-1].close(code=4401, reason="signed out")  # the consumer's "not signed in"
+
+    expect(page.locator("[data-live-status]")).to_have_text("Offline")
+    page.wait_for_timeout(1500)
+    assert len(fake.sockets) == 1, "it retried a socket the server refused"
+    expect(card(page, "Kitchen light")).to_have_class(re.compile("card--stale"))
+
+
+def test_a_held_input_is_not_overwritten_and_sends_on_change(page: Page, fake: FakeServer) -> None:
+    fake.send(snapshot(page, datetime.now(UTC)))
+    dimmer = card(page, "Living room dimmer")
+    slider = dimmer.locator('input[data-kind="range"]').first
+    key = str(slider.get_attribute("data-state-key"))
+    dimmer_id = int(str(dimmer.get_attribute("data-thing")))
+    slider.evaluate(
+        "el => { el.value = 40; el.dispatchEvent(new Event('input', {bubbles: true})) }"
+    )
+    assert not fake.sent("control"), "a control was sent on input, before the change"
+    slider.focus()
+
+    fake.send({"type": "thing", "id": dimmer_id, "state": {key: 10}, "online": True,
+               "last_update": iso(datetime.now(UTC)), "summary": ""})  # fmt: skip
+
+    expect(dimmer.locator(f'span[data-state-key="{key}"]')).to_have_text("10")
+    assert slider.input_value() == "40", "the value under the user's hand was replaced"
+    slider.evaluate("el => el.blur()")
+    expect(slider).to_have_value("10")  # applied once let go
+
+    slider.evaluate(
+        "el => { el.value = 70; el.dispatchEvent(new Event('change', {bubbles: true})) }"
+    )
+    control = fake.wait(lambda: fake.sent("control"), what="a control frame")[0]
+    assert control["value"] == 70
+    assert isinstance(control["value"], int | float)
+    assert control["control"] == slider.get_attribute("data-control")

@@ -1,0 +1,130 @@
+"""The page socket: snapshot, controls through the consumer (socket and REST), slow pages."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+from django_scopes import scopes_disabled
+
+from dashboard.asgi import application
+from devices.models import Thing
+from realtime import consumers
+from realtime.consumers import CLOSE_TOO_SLOW
+from realtime.events import group_message, household_group
+from realtime.models import CommandRecord
+from tests.realtime.conftest import link
+from tests.realtime.test_worker import _connected
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
+US = "demo-us@example.com"
+
+
+async def _page(persona) -> WebsocketCommunicator:
+    client = Client()
+    await sync_to_async(client.force_login)(persona.user)
+    headers = [
+        (b"origin", b"http://localhost"),
+        (b"host", b"localhost"),
+        (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
+    ]
+    page = WebsocketCommunicator(application, "/ws/household/", headers=headers)
+    connected, _ = await page.connect()
+    assert connected
+    return page
+
+
+async def _until(page: WebsocketCommunicator, kind: str, **match):
+    while True:
+        frame = await page.receive_json_from(timeout=10)
+        if frame["type"] == kind and all(frame.get(k) == v for k, v in match.items()):
+            return frame
+
+
+def _garage(account) -> Thing:
+    with scopes_disabled():
+        return Thing.objects.get(account=account, name="Garage light")
+
+
+async def test_snapshot_lists_the_households_things_and_accounts(
+    owner, outsider, cloud, clean_redis
+):
+    account = await link(owner, US)
+    page = await _page(owner)
+    snapshot = await page.receive_json_from()
+    garage = await sync_to_async(_garage)(account)
+    view = snapshot["things"][str(garage.pk)]
+    assert view["state"]["switch"] is False
+    assert view["account"] == account.pk
+    assert snapshot["accounts"][str(account.pk)]["status"] == "active"
+    theirs = await _page(outsider)
+    assert (await theirs.receive_json_from())["things"] == {}
+    await page.disconnect()
+    await theirs.disconnect()
+
+
+async def test_control_through_the_page_socket_via_the_worker(owner, cloud, worker):
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    garage = await sync_to_async(_garage)(account)
+    page = await _page(owner)
+    await page.receive_json_from()
+    await page.send_json_to(
+        {"type": "control", "request": "x1", "thing": garage.pk, "control": "switch", "value": True}
+    )
+    pending = await _until(page, "control_result", request="x1")
+    assert pending["status"] == "pending"
+    done = await _until(page, "control_result", request="x1", status="ok")
+    assert done["latency_ms"] is not None
+    assert cloud.control("GET", f"/devices/{garage.cloud_id}")["params"]["switch"] == "on"
+    card = await _until(page, "thing", id=garage.pk)
+    assert card["state"]["switch"] is True
+    await page.disconnect()
+
+
+async def test_without_a_live_socket_control_falls_back_to_rest(owner, cloud, clean_redis):
+    account = await link(owner, US)
+    garage = await sync_to_async(_garage)(account)
+    page = await _page(owner)
+    await page.receive_json_from()
+    await page.send_json_to(
+        {"type": "control", "request": "r", "thing": garage.pk, "control": "switch", "value": True}
+    )
+    done = await _until(page, "control_result", request="r", status="ok")
+    assert done["message"] == "Done"
+    assert cloud.control("GET", f"/devices/{garage.cloud_id}")["params"]["switch"] == "on"
+    record = await sync_to_async(lambda: CommandRecord.objects.with_scopes_disabled().get())()
+    assert record.via == "rest"
+    await page.disconnect()
+
+
+async def test_malformed_and_unknown_frames_are_ignored(owner, cloud, clean_redis):
+    page = await _page(owner)
+    await page.receive_json_from()
+    await page.send_to(text_data="{not json")
+    await page.send_json_to({"type": "nonsense"})
+    await page.send_json_to({"type": "control", "thing": "x"})
+    reply = await _until(page, "control_result")
+    assert reply["status"] == "invalid"
+    await page.disconnect()
+
+
+async def test_a_page_that_stops_acking_is_cut_off(owner, cloud, clean_redis, monkeypatch):
+    monkeypatch.setattr(consumers, "MAX_UNACKED", 5)
+    page = await _page(owner)
+    await page.receive_json_from()
+    await page.send_json_to({"type": "ack", "seq": 1})
+    layer = get_channel_layer()
+    group = household_group(owner.household.pk)
+    for n in range(10):
+        await layer.group_send(group, group_message({"type": "thing", "id": n}))
+    frames = []
+    while True:
+        output = await page.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            assert output["code"] == CLOSE_TOO_SLOW
+            break
+        frames.append(output)
+    assert len(frames) == 5  # seq 2..6 were sent, then the page was too far behind

@@ -1,0 +1,103 @@
+"""The hot path's rules, on plain objects: merge, change detection, online quirks, coalescing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from devices.plugins.registry import default_registry
+from realtime.worker.ingest import Ingestor, LiveThing, StateWriter
+
+
+def _thing(uiid: int, params: dict[str, Any], *, pk: int = 1, online: bool = True) -> LiveThing:
+    plugin = default_registry.plugin_for(uiid, params, item_type=1)
+    thing = LiveThing(pk, 7, f"dev{pk}", uiid, 1, params, {}, online, None, plugin)
+    thing.refresh_state()
+    return thing
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, dict[str, Any]]] = []
+
+    async def __call__(self, household: int, payload: dict[str, Any]) -> None:
+        self.sent.append((household, payload))
+
+
+@pytest.fixture
+def setup():
+    recorder = Recorder()
+    writer = StateWriter()
+    return Ingestor(recorder, writer), recorder, writer
+
+
+async def test_partial_channel_update_is_merged_by_outlet_and_published(setup):
+    ingestor, recorder, _ = setup
+    switches = [{"switch": "off", "outlet": n} for n in range(4)]
+    ingestor.load(1, [_thing(4, {"switches": switches})])
+    await ingestor.on_params(1, "dev1", {"switches": [{"switch": "on", "outlet": 2}]})
+    ((household, event),) = recorder.sent
+    assert household == 7
+    assert event["type"] == "thing"
+    assert event["state"]["switch_3"] is True
+    assert event["state"]["switch_1"] is False
+    assert event["last_update"] is not None
+    assert [s["switch"] for s in ingestor.get(1, "dev1").params["switches"]] == [
+        "off", "off", "on", "off"
+    ]  # fmt: skip
+
+
+async def test_a_frame_that_changes_nothing_visible_publishes_nothing(setup):
+    ingestor, recorder, _ = setup
+    ingestor.load(1, [_thing(1, {"switch": "on"})])
+    await ingestor.on_params(1, "dev1", {"switch": "on"})
+    await ingestor.on_params(1, "unknown-device", {"switch": "off"})
+    await ingestor.on_params(1, "dev1", ["not", "a", "dict"])  # malformed: ignored
+    assert recorder.sent == []
+    assert ingestor.frames == 3
+
+
+async def test_meter_strings_are_normalized(setup):
+    ingestor, recorder, _ = setup
+    ingestor.load(1, [_thing(32, {"switch": "on", "power": "1.00"})])
+    await ingestor.on_params(1, "dev1", {"power": "68.79", "voltage": "229.10"})
+    state = recorder.sent[-1][1]["state"]
+    assert state["power"] == pytest.approx(68.79)
+    assert state["voltage"] == pytest.approx(229.1)
+
+
+async def test_sysmsg_online_and_the_zigbee_rssi_quirk(setup):
+    ingestor, recorder, _ = setup
+    ingestor.load(1, [_thing(2026, {"motion": 0}, online=False)])
+    await ingestor.on_params(1, "dev1", {"subDevRssi": 127})
+    assert ingestor.get(1, "dev1").online is False  # not a sign of life
+    await ingestor.on_online(1, "dev1", True)
+    assert recorder.sent[-1][1]["online"] is True
+    await ingestor.on_online(1, "dev1", True)  # no change, no event
+    assert len(recorder.sent) == 1
+
+
+async def test_any_other_update_brings_an_offline_device_back(setup):
+    ingestor, recorder, _ = setup
+    ingestor.load(1, [_thing(1, {"switch": "off"}, online=False)])
+    await ingestor.on_params(1, "dev1", {"switch": "off"})
+    assert recorder.sent[-1][1]["online"] is True
+
+
+async def test_door_sensor_online_flag_is_not_trusted(setup):
+    ingestor, recorder, _ = setup
+    ingestor.load(1, [_thing(102, {"switch": "off"}, online=True)])
+    await ingestor.on_online(1, "dev1", False)
+    assert ingestor.get(1, "dev1").online is True
+    assert recorder.sent == []
+
+
+async def test_many_frames_become_one_pending_write_per_thing(setup):
+    ingestor, recorder, writer = setup
+    ingestor.load(1, [_thing(32, {"switch": "on", "power": "0"})])
+    for n in range(50):
+        await ingestor.on_params(1, "dev1", {"power": f"{n}.00"})
+    assert len(recorder.sent) == 49  # power 0 → 0 is not a change
+    assert list(writer._dirty) == [1]
+    assert writer._dirty[1].params["power"] == "49.00"

@@ -1,0 +1,190 @@
+"""The realtime worker end to end: cloudsim socket → ingestion → household group, controls,
+reconnects with resync, rejected credentials, leases, unlink pickup."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from django_scopes import scopes_disabled
+
+from accounts.models import LinkedAccount, LinkStatus
+from devices.models import Thing
+from realtime import redis as keys
+from realtime.control import ControlRequest, run_control
+from realtime.models import CommandRecord
+from realtime.worker.leases import LeaseStore
+from tests.realtime.conftest import link, listen, wait_for
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
+US = "demo-us@example.com"
+
+
+def _thing(account: LinkedAccount, name: str) -> Thing:
+    with scopes_disabled():
+        return Thing.objects.get(account=account, name=name)
+
+
+async def _connected(worker, account_id: int) -> None:
+    async def up() -> bool:
+        conn = worker.connections.get(account_id)
+        return conn is not None and conn.connected
+
+    await wait_for(up)
+
+
+async def test_device_change_in_the_cloud_reaches_the_household_and_the_database(
+    owner, cloud, worker
+):
+    account = await link(owner, US)
+    listener = await listen(owner.household.pk)
+    await _connected(worker, account.pk)
+    garage = await sync_to_async(_thing)(account, "Garage light")
+    cloud.control("POST", f"/devices/{garage.cloud_id}/params", {"params": {"switch": "on"}})
+    event = await listener.next("thing", id=garage.pk)
+    assert event["state"]["switch"] is True
+
+    async def stored() -> bool:
+        thing = await sync_to_async(_thing)(account, "Garage light")
+        return thing.params.get("switch") == "on"
+
+    await wait_for(stored)
+
+
+async def test_a_control_goes_out_on_the_live_socket_and_is_recorded(owner, cloud, worker):
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    garage = await sync_to_async(_thing)(account, "Garage light")
+    listener = await listen(owner.household.pk)
+    layer, me = listener.layer, await listener.layer.new_channel()
+
+    async def ask(channel: str, message: dict[str, Any]) -> dict[str, Any]:
+        await layer.send(channel, message)
+        return await layer.receive(me)
+
+    req = ControlRequest(owner.user.pk, owner.household.pk, garage.pk, "switch", True, "r1")
+    result = await run_control(req, ask, me)
+    assert (result["status"], result["request"]) == ("ok", "r1")
+    assert cloud.control("GET", f"/devices/{garage.cloud_id}")["params"]["switch"] == "on"
+    # The query after the update confirms the state back to the page.
+    confirmed = await listener.next("thing", id=garage.pk)
+    assert confirmed["state"]["switch"] is True
+    record = await sync_to_async(lambda: CommandRecord.objects.with_scopes_disabled().get())()
+    assert (record.via, record.result, record.control) == ("socket", "ok", "switch")
+    assert record.latency_ms is not None
+
+
+async def test_offline_device_and_guest_and_bad_values_are_reported(owner, guest, cloud, worker):
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    garage = await sync_to_async(_thing)(account, "Garage light")
+    cloud.control("POST", f"/devices/{garage.cloud_id}/online", {"online": False})
+    listener = await listen(owner.household.pk)
+    me = await listener.layer.new_channel()
+
+    async def ask(channel: str, message: dict[str, Any]) -> dict[str, Any]:
+        await listener.layer.send(channel, message)
+        return await listener.layer.receive(me)
+
+    offline = await run_control(
+        ControlRequest(owner.user.pk, owner.household.pk, garage.pk, "switch", True, "a"), ask, me
+    )
+    assert offline["status"] == "offline"
+    refused = await run_control(
+        ControlRequest(guest.user.pk, owner.household.pk, garage.pk, "switch", True, "b"), ask, me
+    )
+    assert refused["status"] == "not_allowed"
+    invalid = await run_control(
+        ControlRequest(owner.user.pk, owner.household.pk, garage.pk, "switch", "maybe", "c"),
+        ask,
+        me,
+    )
+    assert (invalid["status"], invalid["message"]) == ("invalid", "Power must be on or off")
+
+
+async def test_dropped_socket_goes_stale_then_reconnects_and_resyncs(owner, cloud, worker):
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    listener = await listen(owner.household.pk)
+    garage = await sync_to_async(_thing)(account, "Garage light")
+    cloud.control("POST", "/faults", {"kind": "refuse_handshake", "error": "close", "count": 1})
+    cloud.control("POST", f"/accounts/{account.apikey}/drop-sockets")
+    down = await listener.next("account", timeout=20, id=account.pk, connection="offline")
+    assert down["status"] == "active"
+    # A change made while the socket is down is healed by the resync after reconnecting.
+    cloud.control("POST", f"/devices/{garage.cloud_id}/params", {"params": {"switch": "on"}})
+    await listener.next("account", timeout=20, id=account.pk, connection="online")
+    healed = await listener.next("thing", timeout=15, id=garage.pk)
+    assert healed["state"]["switch"] is True
+
+
+async def test_rejected_credentials_mark_the_account_and_tell_the_household(owner, cloud, worker):
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    listener = await listen(owner.household.pk)
+    cloud.control("POST", f"/accounts/{account.apikey}/expire-tokens", {"at": True, "rt": True})
+    cloud.control("POST", f"/accounts/{account.apikey}/drop-sockets")
+    event = await listener.next("account", timeout=40, id=account.pk, status="needs_relink")
+    assert event["connection"] == "offline"
+    stored = await sync_to_async(
+        lambda: LinkedAccount.objects.with_scopes_disabled().get(pk=account.pk)
+    )()
+    assert stored.status == LinkStatus.NEEDS_RELINK
+    await wait_for(lambda: _not_held(worker, account.pk))
+
+
+async def _not_held(worker, account_id: int) -> bool:
+    return account_id not in worker.connections
+
+
+async def test_unlinked_account_is_dropped_and_its_lease_released(owner, cloud, worker):
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    assert await keys.client().get(keys.lease_key(account.pk)) == worker.channel
+    await sync_to_async(lambda: LinkedAccount.objects.with_scopes_disabled().all().delete())()
+    await wait_for(lambda: _not_held(worker, account.pk))
+    assert await keys.client().get(keys.lease_key(account.pk)) is None
+
+
+async def test_an_account_held_by_another_worker_is_left_alone(owner, cloud, clean_redis):
+    from realtime.worker.supervisor import Worker
+
+    account = await link(owner, US)
+    other = LeaseStore(keys.client(), "other-worker", ttl=1.0)
+    assert await other.acquire(account.pk)
+    worker = Worker(poll_interval=0.1, flush_interval=0.1)
+    task = asyncio.create_task(worker.run())
+    try:
+        await asyncio.sleep(0.5)
+        assert account.pk not in worker.connections  # the other holder's lease is live
+        await _connected(worker, account.pk)  # it lapses after 1 s; we take over
+        assert await keys.client().get(keys.lease_key(account.pk)) == worker.channel
+        assert not await other.acquire(account.pk)
+    finally:
+        worker.stop()
+        await asyncio.wait_for(task, 20)
+
+
+async def test_quick_clicks_on_two_channels_of_a_zigbee_gang_both_stick(owner, cloud, worker):
+    email = "demo-eu@example.com"
+    account = await link(owner, email)
+    await _connected(worker, account.pk)
+    stairs = await sync_to_async(_thing)(account, "Stair lights")  # 2256: full array only
+    connection = worker.connections[account.pk]
+    off = [{"switch": "off", "outlet": 0}, {"switch": "off", "outlet": 1}]
+    cloud.control("POST", f"/devices/{stairs.cloud_id}/params", {"params": {"switches": off}})
+    await asyncio.sleep(0.3)
+    # Both commands are built from the same (all off) state, as two quick taps would be.
+    first = [{"switch": "on", "outlet": 0}, {"switch": "off", "outlet": 1}]
+    second = [{"switch": "off", "outlet": 0}, {"switch": "on", "outlet": 1}]
+    results = await asyncio.gather(
+        connection.send(stairs.cloud_id, {"switches": first}, None),
+        connection.send(stairs.cloud_id, {"switches": second}, None),
+    )
+    assert [r.status for r in results] == ["ok", "ok"]
+    params = cloud.control("GET", f"/devices/{stairs.cloud_id}")["params"]
+    assert [s["switch"] for s in sorted(params["switches"], key=lambda s: s["outlet"])] == [
+        "on", "on"
+    ]  # fmt: skip
