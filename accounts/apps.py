@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Households and accounts"
+
+    def ready(self) -> None:
+        if settings.EWELINK_SHARED_GOVERNOR:
+            import ewelink
+            from accounts.governor import shared_governor
+
+            # Every process of the deployment shares the egress IP the cloud counts.
+            ewelink.set_default_governor(shared_governor(settings.REDIS_URL))

@@ -258,6 +258,8 @@ INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
 EWELINK_APP_ID = read_file_secret(env, "EWELINK_APP_ID") or ""
 EWELINK_APP_SECRET = read_file_secret(env, "EWELINK_APP_SECRET") or ""
 EWELINK_BASE_URL = env.str("EWELINK_BASE_URL", default="")
+# Pace cloud calls deployment-wide through Redis (all processes share one egress IP).
+EWELINK_SHARED_GOVERNOR = env.bool("EWELINK_SHARED_GOVERNOR", default=True)
 if EWELINK_BASE_URL and "{region}" not in EWELINK_BASE_URL:
     raise ImproperlyConfigured(
         "EWELINK_BASE_URL must contain {region}, e.g. http://127.0.0.1:8181/{region}"
