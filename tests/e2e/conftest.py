@@ -3,7 +3,7 @@
 `live_stack` starts cloudsim, prepares a database of its own (a `<name>_e2e` PostgreSQL
 database when DATABASE_URL points at PostgreSQL, else a SQLite file), runs the same management
 commands as a fresh install, then starts Daphne and the realtime worker. Every process is
-stopped at the end of the session, failed or not; a failing test gets their logs attached.
+stopped when the e2e package is done, failed or not; a failing test gets their logs attached.
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ def e2e_database(tmp: Path) -> Iterator[str]:
         admin(drop)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_stack(redis_url: str) -> Iterator[LiveStack]:
     """cloudsim + database + Daphne + run_realtime, set up like a fresh install."""
     tmp = Path(tempfile.mkdtemp(prefix="e2e-"))
@@ -258,13 +258,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     launched = playwright.chromium.launch(
         executable_path=CHROMIUM if os.path.exists(CHROMIUM) else None,
@@ -306,7 +306,7 @@ def sign_in(page: Page, email: str, password: str) -> None:
     page.wait_for_url(lambda url: "/accounts/login" not in url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def owner_cookies(browser: Browser, live_stack: LiveStack) -> dict[str, Any]:
     """The demo owner signed in once (password hashing is slow on a busy machine)."""
     context = browser.new_context(base_url=live_stack.url)
