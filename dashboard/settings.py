@@ -124,8 +124,9 @@ REDIS_IS_EMBEDDED = not env.str("REDIS_URL", default="")
 CHANNEL_LAYERS = {
     "default": {
         # The pub/sub layer is about twice the capacity of the list-based core layer
-        # (measured in ARCHITECTURE.md) and we only need group fan-out.
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        # (measured in ARCHITECTURE.md) and we only need group fan-out; ours pipelines
+        # publishes (realtime/layer.py).
+        "BACKEND": "realtime.layer.PubSubChannelLayer",
         "CONFIG": {
             "hosts": [REDIS_URL],
             "prefix": env.str("CHANNELS_PREFIX", default="") or "dash",

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django_scopes import scope, scopes_disabled
 
 import ewelink
@@ -86,12 +86,12 @@ async def run_control(req: ControlRequest, ask_worker: Ask, reply_to: str) -> Co
     """Run a control to its end and record it; never raises for cloud or user errors."""
     started = time.perf_counter()
     try:
-        prepared = await sync_to_async(prepare)(req)
+        prepared = await database_sync_to_async(prepare)(req)
     except Refused as exc:
         return _result(req, exc.status, exc.message, None)
     status, message, via = await _dispatch(prepared, ask_worker, reply_to, req.request)
     latency = int((time.perf_counter() - started) * 1000)
-    await sync_to_async(_record)(req, prepared, status, message, via, latency)
+    await database_sync_to_async(_record)(req, prepared, status, message, via, latency)
     return _result(req, status, message, latency)
 
 

@@ -12,9 +12,11 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import sync_to_async
+from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -107,12 +109,11 @@ class StateWriter:
         if not self._dirty:
             return
         batch, self._dirty = self._dirty, {}
-        rows = [
-            Thing(pk=t.pk, params=t.params, online=t.online, last_update_at=t.last_update)
-            for t in batch.values()
-        ]
+        # Take the values now: the loop goes on changing things while the thread writes (a
+        # merge makes a new params dict, so the one taken here is never mutated).
+        rows = [(t.pk, t.params, t.online, t.last_update) for t in batch.values()]
         try:
-            await sync_to_async(_bulk_update)(rows)
+            await sync_to_async(write_states)(rows)
         except Exception:
             # Keep the newest state for the next try rather than losing it.
             log.exception("writing %d thing states failed; will retry", len(rows))
@@ -122,9 +123,27 @@ class StateWriter:
         self.rows += len(rows)
 
 
-def _bulk_update(rows: list[Thing]) -> None:
-    with scopes_disabled():
-        Thing.objects.bulk_update(rows, ["params", "online", "last_update_at"], batch_size=500)
+StateRow = tuple[int, dict[str, Any], bool, "datetime | None"]
+STATE_FIELDS = ("params", "online", "last_update_at")
+
+
+def write_states(rows: list[StateRow]) -> None:
+    """One UPDATE statement run for every row (`executemany`), in one transaction.
+
+    `bulk_update` builds a CASE WHEN per row and field in Python, which cost the worker more
+    CPU than everything else on the hot path together; a prepared UPDATE per row does not.
+    """
+    fields = [cast("Field[Any, Any]", Thing._meta.get_field(name)) for name in STATE_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    # Only quoted model metadata goes into the text; every value is a bound parameter.
+    sql = f"UPDATE {quote(Thing._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608
+    params = [
+        [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)] + [pk]
+        for pk, *values in rows
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 class Ingestor:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import socket
@@ -102,7 +103,10 @@ class Worker:
         self.channel = await layer.new_channel("realtime.")
         leases = LeaseStore(keys.client(), self.channel, self.lease_ttl)
         timeout = aiohttp.ClientTimeout(total=30, connect=10)
-        async with aiohttp.ClientSession(timeout=timeout) as http:
+        # Each held account keeps a websocket open on this session: aiohttp's default cap of
+        # 100 connections would leave every account past the 100th waiting for a slot.
+        connector = aiohttp.TCPConnector(limit=0)
+        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
             background = [
                 self._spawn(self.writer.run()),
                 self._spawn(self._serve_commands(layer)),
@@ -133,7 +137,13 @@ class Worker:
                     self._start(await sync_to_async(full_account)(account_id), http)
             elif account.tokens_refreshed_at != held.tokens_refreshed_at:
                 held.adopt_tokens(await sync_to_async(full_account)(account_id))
-        await keys.client().set(keys.alive_key(self.name), len(self.connections), ex=30)
+        await keys.client().set(keys.alive_key(self.name), json.dumps(self.health()), ex=30)
+
+    def health(self) -> dict[str, Any]:
+        """What `realtime_health` and the benchmark read: accounts held, sockets up."""
+        connected = sum(1 for c in self.connections.values() if c.connected)
+        shard = f"{self.shard.index}/{self.shard.count}"
+        return {"shard": shard, "held": len(self.connections), "connected": connected}
 
     def _start(self, account: LinkedAccount, http: aiohttp.ClientSession) -> None:
         connection = AccountConnection(account, http, self.ingestor, apublish, self.session_options)
@@ -191,17 +201,30 @@ class Worker:
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(WATCH_CHECK_EVERY)
-            for connection in list(self.connections.values()):
-                due = loop.time() - sent.get(connection.account_id, -LIVE_REQUEST_EVERY)
-                if not connection.connected or due < LIVE_REQUEST_EVERY:
-                    continue
-                if not await redis.exists(keys.watch_key(connection.household_id)):
-                    continue
-                sent[connection.account_id] = loop.time()
-                for thing in self.ingestor.things_of(connection.account_id):
-                    request = thing.plugin.live_request(thing.params)
-                    if request is not None and thing.online:
-                        await connection.send_live_request(thing.cloud_id, request)
+            due = [
+                c
+                for c in self.connections.values()
+                if c.connected
+                and loop.time() - sent.get(c.account_id, -LIVE_REQUEST_EVERY) >= LIVE_REQUEST_EVERY
+            ]
+            households = sorted({c.household_id for c in due})
+            watched_flags = await redis.mget([keys.watch_key(h) for h in households]) if due else []
+            watched = {h for h, flag in zip(households, watched_flags, strict=True) if flag}
+            for connection in due:
+                if connection.household_id in watched:
+                    sent[connection.account_id] = loop.time()
+                    # Accounts in parallel: each session paces its own commands.
+                    self._spawn(self._live_request(connection))
+
+    async def _live_request(self, connection: AccountConnection) -> None:
+        for thing in self.ingestor.things_of(connection.account_id):
+            request = thing.plugin.live_request(thing.params)
+            if request is not None and thing.online and connection.connected:
+                try:
+                    await connection.send_live_request(thing.cloud_id, request)
+                except Exception as exc:  # the socket dropped meanwhile: next round retries
+                    log.info("account %s: uiActive not sent (%r)", connection.account_id, exc)
+                    return
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro)

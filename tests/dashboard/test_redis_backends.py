@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -10,12 +11,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from channels_redis.pubsub import RedisPubSubChannelLayer
 from kombu import Connection
 
 from dashboard import embedded_redis
 from dashboard.celery import app as celery_app
 from dashboard.env_parsing import redis_url_for_celery
+from realtime.layer import PubSubChannelLayer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +33,7 @@ def embedded(tmp_path_factory):
 
 
 async def _group_round_trip(url: str) -> dict:
-    layer = RedisPubSubChannelLayer(hosts=[url], prefix=f"t{uuid.uuid4().hex[:6]}")
+    layer = PubSubChannelLayer(hosts=[url], prefix=f"t{uuid.uuid4().hex[:6]}")
     channel = await layer.new_channel()
     await layer.group_add("household.1", channel)
     await layer.group_send("household.1", {"type": "household.event", "payload": {"n": 1}})
@@ -49,6 +50,27 @@ async def test_channels_layer_on_embedded_redis(embedded):
 async def test_channels_layer_on_configured_redis(redis_url):
     message = await _group_round_trip(redis_url)
     assert message["payload"] == {"n": 1}
+
+
+async def test_concurrent_publishes_arrive_complete_and_in_order(redis_url):
+    # Publishes are pipelined: many in flight at once must neither drop nor reorder.
+    layer = PubSubChannelLayer(hosts=[redis_url], prefix=f"t{uuid.uuid4().hex[:6]}")
+    channel = await layer.new_channel()
+    await layer.group_add("household.2", channel)
+    sends = [
+        layer.group_send("household.2", {"type": "household.event", "payload": {"n": n}})
+        for n in range(500)
+    ]
+    await asyncio.gather(*sends)
+    received = [(await layer.receive(channel))["payload"]["n"] for _ in range(500)]
+    await layer.flush()
+    assert received == list(range(500))
+
+
+async def test_a_publish_to_an_unreachable_redis_raises():
+    layer = PubSubChannelLayer(hosts=["redis://127.0.0.1:1"], prefix="tdown")
+    with pytest.raises(Exception, match=r"(?i)connect"):
+        await layer.group_send("household.3", {"type": "household.event", "payload": {}})
 
 
 def _kombu_round_trip(url: str) -> object:

@@ -4,6 +4,7 @@ reconnects with resync, rejected credentials, leases, unlink pickup."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -146,6 +147,25 @@ async def test_unlinked_account_is_dropped_and_its_lease_released(owner, cloud, 
     await sync_to_async(lambda: LinkedAccount.objects.with_scopes_disabled().all().delete())()
     await wait_for(lambda: _not_held(worker, account.pk))
     assert await keys.client().get(keys.lease_key(account.pk)) is None
+
+
+async def test_the_worker_reports_what_it_holds_for_the_healthcheck(owner, cloud, worker):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+
+    async def reported() -> bool:
+        report = await keys.client().get(keys.alive_key(worker.name))
+        return report is not None and json.loads(report)["connected"] == 1
+
+    await wait_for(reported)
+    out = StringIO()
+    await sync_to_async(call_command)("realtime_health", stdout=out)
+    assert worker.name in out.getvalue()
+    assert '"held": 1' in out.getvalue()
 
 
 async def test_an_account_held_by_another_worker_is_left_alone(owner, cloud, clean_redis):

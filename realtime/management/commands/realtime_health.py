@@ -17,9 +17,11 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
         try:
-            alive = client.keys(alive_key(f"{socket.gethostname()}-*"))
+            keys = sorted(client.keys(alive_key(f"{socket.gethostname()}-*")))
+            reports = dict(zip(keys, client.mget(keys), strict=True)) if keys else {}
         finally:
             client.close()
-        if not alive:
+        if not reports:
             raise CommandError("no realtime worker reported in from this host")
-        self.stdout.write(f"alive: {', '.join(sorted(alive))}")
+        for key, report in reports.items():
+            self.stdout.write(f"alive: {key.rsplit(':', 1)[-1]} {report}")
