@@ -76,6 +76,8 @@ class SimSettings:
     seed: int = 0
     device_timeout_ms: int = 2000
     ota_reboot_s: float = 1.0
+    # Calls a free (OAuth-only) app may make per region and month (notes §1.8).
+    free_app_monthly_calls: int = 50_000
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -20,6 +20,7 @@ class Etiquette:
         self.last_call: dict[tuple[str, str], float] = {}
         self.calls: dict[str, deque[float]] = {}
         self.handshakes: dict[str, deque[float]] = {}
+        self.app_calls: dict[tuple[str, str, str], int] = {}
 
     def allow_call(self, ip: str, interface: str) -> bool:
         """≥ 500 ms between calls to one interface and ≤ 300 calls per 5 minutes."""
@@ -31,6 +32,12 @@ class Etiquette:
         too_close = last is not None and now - last < SPACING_S
         return not too_close and len(recent) <= WINDOW_CALLS
 
+    def allow_app_call(self, appid: str, region: str, quota: int) -> bool:
+        """A free app's calls per region and calendar month (notes §1.8): over quota → 412."""
+        key = (appid, region, time.strftime("%Y-%m", time.gmtime()))
+        self.app_calls[key] = self.app_calls.get(key, 0) + 1
+        return self.app_calls[key] <= quota
+
     def allow_handshake(self, ip: str) -> bool:
         now = time.monotonic()
         recent = _window(self.handshakes, ip, now, STORM_WINDOW_S)
@@ -41,6 +48,7 @@ class Etiquette:
         self.last_call.clear()
         self.calls.clear()
         self.handshakes.clear()
+        self.app_calls.clear()
 
 
 def _window(book: dict[str, deque[float]], ip: str, now: float, span: float) -> deque[float]:

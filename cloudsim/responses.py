@@ -14,6 +14,7 @@ NOT_FOUND_API = 403
 NOT_FOUND = 405
 DENIED = 406
 APP_DENIED = 407
+QUOTA_EXCEEDED = 412
 # Chosen for the etiquette limiter and the rate_limit fault (documented in README).
 RATE_LIMITED = 429
 SERVER = 500

@@ -20,6 +20,7 @@ from cloudsim.responses import (
     NOT_FOUND,
     NOT_FOUND_API,
     PARAMS,
+    QUOTA_EXCEEDED,
     RATE_LIMITED,
     SERVER,
     ApiError,
@@ -236,8 +237,20 @@ async def build_call(cloud: Cloud, request: web.Request, ep: Endpoint) -> Call:
         if app is None or (app.oauth_only and ep.path in OAUTH_ONLY_DENIED):
             raise ApiError(APP_DENIED, "the path of request is not allowed with appid")
     authorize(call, ep.auth, raw)
+    check_quota(call)
     call.body = parse_body(raw) if raw.strip() else {}
     return call
+
+
+def check_quota(call: Call) -> None:
+    """Free apps have a monthly call quota per region; paid ones are not counted."""
+    appid = call.appid or (call.token.appid if call.token else None)
+    app = call.cloud.config.app(appid) if appid else None
+    if app is None or not app.oauth_only:
+        return
+    quota = call.cloud.settings.free_app_monthly_calls
+    if not call.cloud.etiquette.allow_app_call(app.appid, call.region or "", quota):
+        raise ApiError(QUOTA_EXCEEDED, "appid call quota exceeded")
 
 
 def check_headers(request: web.Request) -> None:

@@ -293,3 +293,32 @@ async def test_an_oauth_only_app_may_not_log_in_with_a_password_but_may_link() -
         )
         assert token["error"] == 0
         assert token["data"]["accessToken"]
+
+
+async def test_a_free_app_over_its_monthly_quota_gets_412_per_region() -> None:
+    import aiohttp
+
+    from cloudsim.config import AppCredential
+    from cloudsim.testing import serve_in_process
+    from tests.cloudsim.simclient import Api, Cloud
+
+    full = AppCredential("full-app", "full-secret")
+    free = AppCredential("free-app", "free-secret", oauth_only=True)
+    async with serve_in_process(apps=[full, free]) as sim, aiohttp.ClientSession() as session:
+        await sim.acontrol("POST", "/settings", {"free_app_monthly_calls": 3})
+        cloud = Cloud(sim, Api(sim, session))
+        user = await cloud.user("eu")
+        free_headers = {"Authorization": f"Bearer {user.at}", "X-CK-Appid": "free-app"}
+        full_headers = {"Authorization": f"Bearer {user.at}", "X-CK-Appid": "full-app"}
+        answers = []
+        for _ in range(4):
+            reply = await cloud.api.request("GET", "eu", "/v2/user/profile", headers=free_headers)
+            answers.append(reply["error"])
+        assert answers == [0, 0, 0, 412]
+        # The quota is the free app's, per region: a paid app and another region go on.
+        paid = await cloud.api.request("GET", "eu", "/v2/user/profile", headers=full_headers)
+        assert paid["error"] == 0
+        other_region = await cloud.api.request(
+            "GET", "us", "/v2/user/profile", headers=free_headers
+        )
+        assert other_region["error"] != 412
