@@ -1,8 +1,10 @@
 """The browser's websocket: one per page, bound to the user's current household.
 
-Connect → join the household's group → snapshot → diffs. Frames are numbered; the page acks
-them, and a page that falls too far behind is closed (it reconnects and gets a snapshot)
-rather than letting its backlog grow in the server's memory.
+Connect → join the household's group → the workers commit their state → snapshot → diffs.
+Group events that arrive before the snapshot is out are held and sent right after it, so
+the page never applies an older snapshot over a newer event. Frames are numbered; the page
+acks them, and a page that falls too far behind is closed (it reconnects and gets a
+snapshot) rather than letting its backlog grow in the server's memory.
 """
 
 from __future__ import annotations
@@ -22,17 +24,18 @@ from accounts.services import memberships_of
 from realtime import redis as keys
 from realtime.control import ControlRequest, run_control
 from realtime.events import ControlResultEvent, household_group
-from realtime.snapshot import build_snapshot
+from realtime.snapshot import build_snapshot, flush_workers
 
 log = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NO_HOUSEHOLD = 4403
 CLOSE_TOO_SLOW = 4408
+CLOSE_NO_SNAPSHOT = 1011  # a server error: the page retries
 MAX_UNACKED = 1000
 WATCH_TTL = 90  # seconds; refreshed while the page is open (drives uiActive)
 # Messages whose handlers never touch the database themselves (what they do reach goes
 # through database_sync_to_async, which cleans up connections in its own thread).
-NO_DB_MESSAGES = frozenset({"household.event", "control.reply", "websocket.receive"})
+NO_DB_MESSAGES = frozenset({"household.event", "control.reply", "flush.reply", "websocket.receive"})
 
 
 class HouseholdConsumer(AsyncJsonWebsocketConsumer):
@@ -45,6 +48,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         self.acked = 0
         self.pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.held: list[dict[str, Any]] | None = []  # events before the snapshot; None after
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -57,8 +61,22 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         self.group = household_group(self.household_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self._send(dict(await database_sync_to_async(build_snapshot)(self.household_id)))
-        self._spawn(self._keep_watching())
+        # In a task: the workers' flush replies are dispatched only once connect() returns.
+        self._spawn(self._start())
+
+    async def _start(self) -> None:
+        try:
+            await flush_workers(self.household_id, self._ask_worker, self.channel_name)
+            snapshot = await database_sync_to_async(build_snapshot)(self.household_id)
+        except Exception:
+            log.exception("no snapshot for household %s", self.household_id)
+            await self.close(code=CLOSE_NO_SNAPSHOT)  # the page reconnects with backoff
+            return
+        await self._send(dict(snapshot))
+        while self.held:  # no await between the last check and `None`: nothing slips past
+            await self._send(self.held.pop(0))
+        self.held = None
+        await self._keep_watching()
 
     async def disconnect(self, code: int) -> None:
         for task in list(getattr(self, "tasks", ())):
@@ -97,12 +115,19 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             await super().dispatch(message)
 
     async def household_event(self, message: dict[str, Any]) -> None:
-        await self._send(dict(message["payload"]))
+        if self.held is None:
+            await self._send(dict(message["payload"]))
+        elif len(self.held) < MAX_UNACKED:
+            self.held.append(dict(message["payload"]))
+        else:
+            await self.close(code=CLOSE_TOO_SLOW)
 
     async def control_reply(self, message: dict[str, Any]) -> None:
         future = self.pending.get(str(message.get("request")))
         if future is not None and not future.done():
             future.set_result(message)
+
+    flush_reply = control_reply
 
     # ------------------------------------------------------------------------------------
 

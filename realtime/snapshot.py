@@ -1,13 +1,56 @@
-"""The first frame of a page socket: every shown thing's state and every account's link."""
+"""The first frame of a page socket: every shown thing's state and every account's link.
+
+The snapshot is read from the database, which the realtime workers update every flush
+interval rather than on every frame. A change published just before the page joined its
+group would be in neither the snapshot nor the page's stream, so before reading, the page
+asks the workers holding its household's accounts to commit what they hold (`flush_workers`).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
 from django.utils import timezone
-from django_scopes import scope
+from django_scopes import scope, scopes_disabled
 
 from accounts.models import LinkedAccount
 from devices.presentation import plugin_for, shown_things
+from realtime import redis as keys
 from realtime.events import AccountView, SnapshotEvent, ThingView
+
+log = logging.getLogger(__name__)
+FLUSH_TIMEOUT = 2.0  # a worker that died still has a lease for up to its TTL: do not wait on it
+Ask = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+def household_account_ids(household_id: int) -> list[int]:
+    with scopes_disabled():
+        return list(
+            LinkedAccount.objects.filter(household_id=household_id).values_list("pk", flat=True)
+        )
+
+
+async def flush_workers(household_id: int, ask: Ask, reply_to: str) -> None:
+    """Return once every worker holding one of the household's accounts has written its state."""
+    account_ids = await database_sync_to_async(household_account_ids)(household_id)
+    if not account_ids:
+        return
+    holders = await keys.client().mget([keys.lease_key(a) for a in account_ids])
+    channels = sorted({str(h) for h in holders if h})
+
+    async def flush(channel: str) -> None:
+        message = {"type": "state.flush", "request": uuid.uuid4().hex, "reply_to": reply_to}
+        try:
+            await asyncio.wait_for(ask(channel, message), FLUSH_TIMEOUT)
+        except TimeoutError:
+            log.warning("worker %s did not flush within %.0f s", channel, FLUSH_TIMEOUT)
+
+    await asyncio.gather(*(flush(channel) for channel in channels))
 
 
 def build_snapshot(household_id: int) -> SnapshotEvent:

@@ -93,6 +93,8 @@ class StateWriter:
     def __init__(self, flush_interval: float = 0.5) -> None:
         self.flush_interval = flush_interval
         self._dirty: dict[int, LiveThing] = {}
+        # One write at a time: a flush asked for by a page must wait for one in flight.
+        self._lock = asyncio.Lock()
         self.writes = 0
         self.rows = 0
 
@@ -106,6 +108,11 @@ class StateWriter:
             await self.flush()
 
     async def flush(self) -> None:
+        """Write every state changed so far; returns once they are committed."""
+        async with self._lock:
+            await self._write_dirty()
+
+    async def _write_dirty(self) -> None:
         if not self._dirty:
             return
         batch, self._dirty = self._dirty, {}

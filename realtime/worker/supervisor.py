@@ -175,8 +175,18 @@ class Worker:
     async def _serve_commands(self, layer: Any) -> None:
         while True:
             message = await layer.receive(self.channel)
-            if message.get("type") == "device.command":
+            kind = message.get("type")
+            if kind == "device.command":
                 self._spawn(self._run_command(layer, message))
+            elif kind == "state.flush":
+                self._spawn(self._flush_for_page(layer, message))
+
+    async def _flush_for_page(self, layer: Any, message: dict[str, Any]) -> None:
+        """A page is about to read its snapshot: commit what we hold in memory first."""
+        await self.writer.flush()
+        await layer.send(
+            message["reply_to"], {"type": "flush.reply", "request": message["request"]}
+        )
 
     async def _run_command(self, layer: Any, message: dict[str, Any]) -> None:
         connection = self.connections.get(message.get("account", -1))

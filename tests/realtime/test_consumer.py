@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -12,10 +14,11 @@ from django_scopes import scopes_disabled
 from dashboard.asgi import application
 from devices.models import Thing
 from realtime import consumers
+from realtime import redis as keys
 from realtime.consumers import CLOSE_TOO_SLOW
 from realtime.events import group_message, household_group
 from realtime.models import CommandRecord
-from tests.realtime.conftest import link
+from tests.realtime.conftest import link, listen
 from tests.realtime.test_worker import _connected
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
@@ -97,6 +100,45 @@ async def test_without_a_live_socket_control_falls_back_to_rest(owner, cloud, cl
     assert cloud.control("GET", f"/devices/{garage.cloud_id}")["params"]["switch"] == "on"
     record = await sync_to_async(lambda: CommandRecord.objects.with_scopes_disabled().get())()
     assert record.via == "rest"
+    await page.disconnect()
+
+
+async def test_a_change_the_worker_has_not_written_yet_is_in_a_new_pages_snapshot(
+    owner, cloud, clean_redis
+):
+    from realtime.worker.supervisor import Worker
+
+    account = await link(owner, US)
+    worker = Worker(poll_interval=0.2, flush_interval=3600)  # it writes only when asked
+    task = asyncio.create_task(worker.run())
+    try:
+        await _connected(worker, account.pk)
+        garage = await sync_to_async(_garage)(account)
+        listener = await listen(owner.household.pk)
+        cloud.control("POST", f"/devices/{garage.cloud_id}/params", {"params": {"switch": "on"}})
+        await listener.next("thing", id=garage.pk)  # published before the page below joins
+        assert (await sync_to_async(_garage)(account)).params["switch"] == "off"
+        page = await _page(owner)
+        snapshot = await page.receive_json_from(timeout=10)
+        assert snapshot["type"] == "snapshot"
+        assert snapshot["things"][str(garage.pk)]["state"]["switch"] is True
+        assert (await sync_to_async(_garage)(account)).params["switch"] == "on"
+        await page.disconnect()
+    finally:
+        worker.stop()
+        await asyncio.wait_for(task, 20)
+
+
+async def test_a_dead_workers_lease_delays_the_snapshot_only_briefly(
+    owner, cloud, clean_redis, monkeypatch
+):
+    monkeypatch.setattr("realtime.snapshot.FLUSH_TIMEOUT", 0.3)
+    account = await link(owner, US)
+    await keys.client().set(keys.lease_key(account.pk), "realtime.gone!nobody", ex=30)
+    page = await _page(owner)
+    snapshot = await page.receive_json_from(timeout=5)
+    assert snapshot["type"] == "snapshot"
+    assert str(account.pk) in snapshot["accounts"]
     await page.disconnect()
 
 
