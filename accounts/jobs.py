@@ -104,6 +104,18 @@ def active_account_ids() -> list[int]:
         )
 
 
+def never_run() -> list[tuple[str, int]]:
+    """(job, account) pairs of active accounts with no run of that job on record yet."""
+    with scopes_disabled():
+        done = set(TaskRun.objects.values_list("account_id", "task"))
+    return [
+        (job, account_id)
+        for account_id in active_account_ids()
+        for job in JobKind.values
+        if (account_id, job) not in done
+    ]
+
+
 def run_job(
     job: JobKind, account_id: int, body: JobBody, *, attempt: int = 1, final: bool = True
 ) -> dict[str, Any]:

@@ -85,6 +85,20 @@ def run_now(job: str, account_id: int) -> None:
     account_task(job).apply_async(args=[account_id], expires=jobs.job_expires(job))
 
 
+@shared_task(**FAN_OUT_TASK)
+def start_new_accounts() -> int:
+    """Beat, every minute: a job an account has never run starts now, not an interval later.
+
+    So a newly linked account shows its firmware, history and messages within a minute
+    (a firmware check is otherwise twelve hours away).
+    """
+    pairs = jobs.never_run()
+    for job, account_id in pairs:
+        # Dropped if still queued at the next tick, which queues it again.
+        account_task(job).apply_async(args=[account_id], expires=settings.FIRST_RUN_EXPIRES)
+    return len(pairs)
+
+
 @shared_task(**ACCOUNT_TASK)
 def refresh_tokens_for_account(self: Task, account_id: int) -> dict[str, Any]:
     """Refresh one account's tokens if they expire soon; a rejected `rt` means relink."""

@@ -180,6 +180,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     }
     for job, task in _FAN_OUT_TASKS.items()
 }
+# Jobs an account has never run (it was just linked) are started on the next minute.
+FIRST_RUN_EVERY = timedelta(minutes=1)
+FIRST_RUN_EXPIRES = 50.0
+CELERY_BEAT_SCHEDULE["first_runs"] = {
+    "task": "accounts.tasks.start_new_accounts",
+    "schedule": FIRST_RUN_EVERY,
+    "options": {"expires": FIRST_RUN_EXPIRES},
+}
 # One schedule in effect even if two beats run: the active beat holds a Redis lease.
 CELERY_BEAT_SCHEDULER = "dashboard.beat:SingleBeatScheduler"
 # Refresh the access token (30-day life) when it expires within this many days.

@@ -73,7 +73,10 @@ def test_a_lease_is_renewed_by_its_holder_and_refused_to_others(jobs_redis):
 
 def test_the_schedule_comes_from_settings_with_expiry_below_each_interval():
     assert settings.CELERY_BEAT_SCHEDULER == "dashboard.beat:SingleBeatScheduler"
-    schedule = settings.CELERY_BEAT_SCHEDULE
+    schedule = dict(settings.CELERY_BEAT_SCHEDULE)
+    first_runs = schedule.pop("first_runs")
+    assert first_runs["task"] == "accounts.tasks.start_new_accounts"
+    assert 0 < first_runs["options"]["expires"] < first_runs["schedule"].total_seconds()
     assert set(schedule) == set(settings.JOB_INTERVALS) == set(ACCOUNT_TASKS)
     for job, entry in schedule.items():
         interval = settings.JOB_INTERVALS[job].total_seconds()

@@ -70,3 +70,22 @@ def test_queued_runs_expire_before_the_next_one_is_due(job, monkeypatch, db):
 
     assert queued == [{"args": [account.pk], "expires": settings.JOB_EXPIRES[job]}]
     assert 0 < queued[0]["expires"] < settings.JOB_INTERVALS[job].total_seconds()
+
+
+@pytest.mark.integration
+def test_a_new_account_runs_every_job_within_a_minute_then_only_on_schedule(
+    link, owner, eager, unscoped
+):
+    from accounts.tasks import start_new_accounts
+    from devices.models import FirmwareUpdate, HistoryEntry
+
+    account = link()
+    LinkedAccountFactory(household=owner.household, status=LinkStatus.NEEDS_RELINK)
+
+    assert start_new_accounts.apply().get() == len(FAN_OUTS)  # the active account only
+
+    runs = {run.task: run.ok for run in TaskRun.objects.filter(account=account)}
+    assert runs == dict.fromkeys(FAN_OUTS, True)
+    assert FirmwareUpdate.objects.filter(thing__account=account).exists()
+    assert HistoryEntry.objects.filter(thing__account=account).exists()
+    assert start_new_accounts.apply().get() == 0  # nothing is started twice
