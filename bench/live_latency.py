@@ -1224,13 +1224,8 @@ def parse_args() -> argparse.Namespace:
         args.sweep = []
         args.relay = "off"
     if not args.hold_timeout:
-        # The governor paces dispatch at >= 0.55 s per call and <= 300 calls per 5 minutes.
-        per = 0.6 if args.worker_governor == "on" else 0.05
-        args.hold_timeout = (
-            60
-            + args.accounts * per
-            + (300 * (args.accounts // 300) if args.worker_governor == "on" else 0)
-        )
+        # One shared dispatch answer per region: connects are not paced one by one.
+        args.hold_timeout = 60 + args.accounts * 0.05
     return args
 
 

@@ -69,6 +69,7 @@ from ewelink.models import (
 )
 from ewelink.regions import Endpoints, Region, region_for_country
 from ewelink.tokens import Tokens
+from ewelink.ws.dispatch import DispatchCache
 from ewelink.ws.events import (
     CommandResult,
     CommandStatus,
@@ -98,6 +99,7 @@ __all__ = [
     "DeviceParams",
     "DeviceTimeoutError",
     "Disconnected",
+    "DispatchCache",
     "DispatchInfo",
     "EWeLinkClient",
     "EWeLinkError",

@@ -16,10 +16,11 @@ import aiohttp
 from ewelink.backoff import Backoff, RandomSource
 from ewelink.errors import AuthError, EWeLinkError
 from ewelink.governor import Clock, Pacer, Sleep
-from ewelink.models import FirmwareFile, JsonDict, Thing
+from ewelink.models import DispatchInfo, FirmwareFile, JsonDict, Thing
 from ewelink.sequence import next_sequence
 from ewelink.ws import frames
 from ewelink.ws.batching import MERGE_WINDOW, UpdateMerger
+from ewelink.ws.dispatch import DispatchCache, shared_dispatch_cache
 from ewelink.ws.events import (
     CommandResult,
     CommandStatus,
@@ -62,8 +63,11 @@ class WsSession:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         rand: RandomSource = random.random,
+        dispatch_cache: DispatchCache | None = None,
     ) -> None:
         self.client = client
+        self._dispatch_cache = dispatch_cache or shared_dispatch_cache
+        self._dispatched: tuple[str, DispatchInfo] | None = None
         self.reply_timeout = reply_timeout
         self.handshake_timeout = handshake_timeout
         self.stable_after = stable_after
@@ -309,6 +313,7 @@ class WsSession:
             closing = task is not None and task.cancelling() > 0  # close() was called
             self._connected.clear()
             self._ws = None
+            self._forget_dispatch()  # the host may have moved: the next connect asks again
             self._fail_pending()
             with contextlib.suppress(Exception):
                 await ws.close()
@@ -318,11 +323,17 @@ class WsSession:
 
     async def _open(self) -> aiohttp.ClientWebSocketResponse:
         http = self.client.http
-        info = await self.client.dispatch()
+        where = http.endpoints.dispatch(http.region)
+        info = await self._dispatch_cache.get(where, self.client.dispatch)
+        self._dispatched = (where, info)
         url = http.endpoints.websocket(info.domain, info.port, http.region)
-        ws = await http.session.ws_connect(
-            url, autoping=True, timeout=aiohttp.ClientWSTimeout(ws_close=1.0)
-        )
+        try:
+            ws = await http.session.ws_connect(
+                url, autoping=True, timeout=aiohttp.ClientWSTimeout(ws_close=1.0)
+            )
+        except BaseException:
+            self._forget_dispatch()
+            raise
         try:
             reply = await self._handshake(ws)
         except BaseException:
@@ -335,6 +346,11 @@ class WsSession:
         self.stats.connects += 1
         self._hub.publish(Connected(self._apikey(), self.hb_interval))
         return ws
+
+    def _forget_dispatch(self) -> None:
+        if self._dispatched is not None:
+            self._dispatch_cache.forget(*self._dispatched)
+            self._dispatched = None
 
     async def _handshake(self, ws: aiohttp.ClientWebSocketResponse) -> frames.HandshakeReply:
         self.stats.handshakes += 1

@@ -18,6 +18,7 @@ from ewelink import (
     DeviceOnline,
     DeviceParams,
     Disconnected,
+    DispatchCache,
     EWeLinkClient,
     WsSession,
 )
@@ -173,6 +174,22 @@ async def test_dropped_sockets_reconnect_with_fresh_dispatch(
     assert session.stats.connects == 4
     assert client.http.governor.stats().calls["/dispatch/app"] >= 4
     await session.close()
+
+
+async def test_sessions_starting_together_share_one_dispatch_call(
+    sim: InProcessCloudsim, make_client: ClientFactory
+) -> None:
+    cache = DispatchCache()
+    clients = [await make_client.logged_in(await new_account(sim)) for _ in range(5)]
+    sessions = await asyncio.gather(
+        *(connected_session(client, dispatch_cache=cache) for client in clients)
+    )
+    assert all(session.connected for session in sessions)
+    assert cache.fetches == 1
+    counters = await sim.acontrol("GET", "/counters")
+    assert counters["connections"] >= 5
+    for session in sessions:
+        await session.close()
 
 
 async def test_refused_handshake_then_refresh_connects(
