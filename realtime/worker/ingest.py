@@ -159,30 +159,27 @@ class Ingestor:
     def __init__(self, publish: Publish, writer: StateWriter) -> None:
         self.publish = publish
         self.writer = writer
-        self._things: dict[tuple[int, str], LiveThing] = {}
+        self._accounts: dict[int, dict[str, LiveThing]] = {}  # account → deviceid → thing
         self.frames = 0
         self.events = 0
 
     def load(self, account_id: int, things: Iterable[LiveThing]) -> None:
         """Replace what we know of an account (after a sync)."""
-        for key in [k for k in self._things if k[0] == account_id]:
-            del self._things[key]
-        for thing in things:
-            self._things[(account_id, thing.cloud_id)] = thing
+        self._accounts[account_id] = {thing.cloud_id: thing for thing in things}
 
     def forget(self, account_id: int) -> None:
-        self.load(account_id, [])
+        self._accounts.pop(account_id, None)
 
     def get(self, account_id: int, cloud_id: str) -> LiveThing | None:
-        return self._things.get((account_id, cloud_id))
+        return self._accounts.get(account_id, {}).get(cloud_id)
 
     def things_of(self, account_id: int) -> list[LiveThing]:
-        return [t for (a, _), t in self._things.items() if a == account_id]
+        return list(self._accounts.get(account_id, {}).values())
 
     async def on_params(self, account_id: int, deviceid: str, params: dict[str, Any]) -> None:
         """A device reported params (partial or full)."""
         self.frames += 1
-        thing = self._things.get((account_id, deviceid))
+        thing = self.get(account_id, deviceid)
         if thing is None or not isinstance(params, dict):
             return
         thing.params = thing.plugin.merge(thing.params, params)
@@ -198,7 +195,7 @@ class Ingestor:
     async def on_online(self, account_id: int, deviceid: str, online: bool) -> None:
         """`sysmsg`: the device went online or offline."""
         self.frames += 1
-        thing = self._things.get((account_id, deviceid))
+        thing = self.get(account_id, deviceid)
         if thing is None or thing.online == online or not thing.plugin.trusts_online_flag():
             return
         thing.online = online
