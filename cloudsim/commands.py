@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from . import device_changes
 from .hub import Session, dumps
 from .state import Device
-from .uiids import ParamError
+from .uiids import ParamError, model_for
 
 if TYPE_CHECKING:
     from .cloud import Cloud
@@ -75,6 +75,10 @@ async def answer(cloud: Cloud, session: Session, frame: dict[str, Any], device: 
         return
     if device.reply_delay_ms:
         await asyncio.sleep(device.reply_delay_ms / 1000)
+    failed = cloud.faults.take("command_error", device.deviceid)
+    if failed is not None:  # e.g. the undocumented 411 of busy Zigbee bridges (notes §2.4)
+        await session.send(dumps(reply(frame, int(failed.error))))
+        return
     try:
         out = await HANDLERS[frame["action"]](cloud, session, frame, device)
     except ParamError as exc:
@@ -115,6 +119,11 @@ async def on_query(
     if not isinstance(wanted, list) or not all(isinstance(k, str) for k in wanted):
         raise ParamError("query params must be an array of names")
     names = [k.strip() for k in wanted]
+    if names == ["hundredDaysKwhData"]:
+        # A meter's stored energy history comes back under `config`, not `params` (notes §2.4).
+        history = model_for(device.uiid).followup(device.params, {"hundredDaysKwh": "get"})
+        if history:
+            return reply(frame, config=history)
     params = {k: v for k, v in device.params.items() if not names or k in names}
     return reply(frame, params=params)
 

@@ -13,6 +13,7 @@ KINDS = (
     "ws_close_after",
     "refuse_handshake",
     "drop_frames",
+    "command_error",
 )
 
 
@@ -54,6 +55,8 @@ class FaultBook:
                 setattr(fault, key, _typed(spec[key], kind_of, key))
         if spec.get("seconds") is not None:
             fault.seconds = float(_typed(spec["seconds"], (int, float), "seconds"))
+        if kind == "command_error":
+            fault.error = _typed(spec.get("error", 411), int, "error")
         if kind == "refuse_handshake":
             fault.error = spec.get("error", 406)
             if fault.error not in (406, "close"):

@@ -133,9 +133,17 @@ async def _over_rest(p: Prepared) -> tuple[str, str]:
     return "ok", MESSAGES["ok"]
 
 
+# Cloud errors worth a plainer word than their number.
+ERROR_MESSAGES = {
+    411: "The Zigbee bridge was busy with another command; try again (error 411).",
+}
+
+
 def _message(status: str, error: object) -> str:
     if status in MESSAGES:
         return MESSAGES[status]
+    if isinstance(error, int) and error in ERROR_MESSAGES:
+        return ERROR_MESSAGES[error]
     return f"The cloud refused the command (error {error})."
 
 

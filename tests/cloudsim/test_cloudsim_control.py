@@ -40,6 +40,8 @@ async def test_control_rejects_bad_input(cloud: Cloud) -> None:
         await cloud.sim.acontrol("POST", "/accounts", {"region": "mars", "email": "a@b.c"})
     with pytest.raises(ControlError, match="400"):
         await cloud.sim.acontrol("POST", "/faults", {"kind": "gremlins"})
+    with pytest.raises(ControlError, match="400"):
+        await cloud.sim.acontrol("POST", "/faults", {"kind": "command_error", "error": "busy"})
 
 
 async def test_accounts_listing_and_homes(cloud: Cloud) -> None:

@@ -147,6 +147,20 @@ async def test_query_returns_params(cloud: Cloud) -> None:
     await ws.close()
 
 
+async def test_a_meters_energy_history_query_answers_under_config(cloud: Cloud) -> None:
+    owner = await cloud.user("eu")
+    meter = await owner.device(32)
+    ws = await cloud.ws(owner)
+    await ws.send_str(command(owner, meter["deviceid"], "query", ["hundredDaysKwhData"], seq="9"))
+    reply = await next_json(ws)
+    assert reply["error"] == 0
+    assert "params" not in reply
+    days = reply["config"]["hundredDaysKwhData"]
+    assert len(days) == 600  # 6 characters a day, 100 days (notes §3.3)
+    assert int(days[:2], 16) >= 1
+    await ws.close()
+
+
 async def test_shared_device_apikey_rules_and_pushes(cloud: Cloud) -> None:
     owner, friend = await cloud.user("eu"), await cloud.user("eu")
     deviceid = (await owner.device(1))["deviceid"]

@@ -176,6 +176,18 @@ async def test_dropped_sockets_reconnect_with_fresh_dispatch(
     await session.close()
 
 
+async def test_a_query_answered_under_config_reads_as_params(
+    sim: InProcessCloudsim, make_client: ClientFactory
+) -> None:
+    me = await new_account(sim)
+    meter = await device(sim, me, uiid=32)
+    session = await connected_session(await make_client.logged_in(me))
+    answer = await session.query(meter, ["hundredDaysKwhData"])
+    assert answer.ok
+    assert len(answer.params["hundredDaysKwhData"]) == 600
+    await session.close()
+
+
 async def test_sessions_starting_together_share_one_dispatch_call(
     sim: InProcessCloudsim, make_client: ClientFactory
 ) -> None:

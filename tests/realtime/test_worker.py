@@ -105,6 +105,30 @@ async def test_offline_device_and_guest_and_bad_values_are_reported(owner, guest
     assert (invalid["status"], invalid["message"]) == ("invalid", "Power must be on or off")
 
 
+async def test_a_cloud_error_reply_is_reported_in_plain_words(owner, cloud, worker):
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    garage = await sync_to_async(_thing)(account, "Garage light")
+    fault = {"kind": "command_error", "path": garage.cloud_id, "error": 411, "count": 1}
+    cloud.control("POST", "/faults", fault)
+    listener = await listen(owner.household.pk)
+    me = await listener.layer.new_channel()
+
+    async def ask(channel: str, message: dict[str, Any]) -> dict[str, Any]:
+        await listener.layer.send(channel, message)
+        return await listener.layer.receive(me)
+
+    busy = await run_control(
+        ControlRequest(owner.user.pk, owner.household.pk, garage.pk, "switch", True, "z1"), ask, me
+    )
+    assert busy["status"] == "error"
+    assert "Zigbee bridge was busy" in busy["message"]
+    again = await run_control(
+        ControlRequest(owner.user.pk, owner.household.pk, garage.pk, "switch", True, "z2"), ask, me
+    )
+    assert again["status"] == "ok"
+
+
 async def test_dropped_socket_goes_stale_then_reconnects_and_resyncs(owner, cloud, worker):
     account = await link(owner, US)
     await _connected(worker, account.pk)
