@@ -144,18 +144,13 @@ async def test_query_returns_params(cloud: Cloud) -> None:
     await ws.send_str(command(owner, device["deviceid"], "query", [], seq="8"))
     everything = await next_json(ws)
     assert {"switches", "configure", "fwVersion"} <= set(everything["params"])
-    await ws.close()
-
-
-async def test_a_meters_energy_history_query_answers_under_config(cloud: Cloud) -> None:
-    owner = await cloud.user("eu")
+    # A meter's stored energy history is answered under `config` (notes §2.4).
     meter = await owner.device(32)
-    ws = await cloud.ws(owner)
     await ws.send_str(command(owner, meter["deviceid"], "query", ["hundredDaysKwhData"], seq="9"))
-    reply = await next_json(ws)
-    assert reply["error"] == 0
-    assert "params" not in reply
-    days = reply["config"]["hundredDaysKwhData"]
+    history = await next_json(ws)
+    assert history["error"] == 0
+    assert "params" not in history
+    days = history["config"]["hundredDaysKwhData"]
     assert len(days) == 600  # 6 characters a day, 100 days (notes §3.3)
     assert int(days[:2], 16) >= 1
     await ws.close()
