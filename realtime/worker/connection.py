@@ -73,7 +73,7 @@ class AccountConnection:
         await self._set_connection(ConnectionState.CONNECTING)
         try:
             async for event in events:
-                await self._handle(event)
+                await self._handle_or_log(event)
         except ewelink.AuthError as exc:
             log.warning("account %s: credentials rejected (%s)", self.account_id, exc.code)
             await sync_to_async(mark_needs_relink)(self.account_id, explain(exc))
@@ -138,6 +138,13 @@ class AccountConnection:
         result = await self.session.query(deviceid)
         if result.ok and result.params:
             await self.ingestor.on_params(self.account_id, deviceid, result.params)
+
+    async def _handle_or_log(self, event: ewelink.Event) -> None:
+        try:
+            await self._handle(event)
+        except Exception:
+            # One event lost (Redis or the database hiccuped), not the account's stream.
+            log.exception("account %s: %s not handled", self.account_id, type(event).__name__)
 
     async def _handle(self, event: ewelink.Event) -> None:
         if isinstance(event, ewelink.DeviceParams):

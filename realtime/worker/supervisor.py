@@ -93,6 +93,7 @@ class Worker:
         self._runs: dict[int, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stop = asyncio.Event()
+        self._leases: LeaseStore | None = None
         self.channel = ""
 
     def stop(self) -> None:
@@ -101,7 +102,7 @@ class Worker:
     async def run(self) -> None:
         layer = get_channel_layer()
         self.channel = await layer.new_channel("realtime.")
-        leases = LeaseStore(keys.client(), self.channel, self.lease_ttl)
+        leases = self._leases = LeaseStore(keys.client(), self.channel, self.lease_ttl)
         timeout = aiohttp.ClientTimeout(total=30, connect=10)
         # Each held account keeps a websocket open on this session: aiohttp's default cap of
         # 100 connections would leave every account past the 100th waiting for a slot.
@@ -154,8 +155,23 @@ class Worker:
         try:
             await connection.run()
         except Exception:
-            log.exception("account %s: connection loop failed", connection.account_id)
+            log.exception(
+                "account %s: connection loop failed; restarting it", connection.account_id
+            )
+            await self._let_go(connection)
         # Rejected credentials end the run; the account is no longer wanted until relinked.
+
+    async def _let_go(self, connection: AccountConnection) -> None:
+        """Forget a failed connection so that the next reconcile starts the account afresh."""
+        account_id = connection.account_id
+        if self.connections.get(account_id) is connection:
+            del self.connections[account_id]
+            self._runs.pop(account_id, None)
+            self.ingestor.forget(account_id)
+        with contextlib.suppress(Exception):
+            await connection.close()
+        if self._leases is not None:
+            await self._leases.release(account_id)
 
     async def _drop(self, account_id: int, leases: LeaseStore, *, release: bool = True) -> None:
         connection = self.connections.pop(account_id, None)

@@ -120,6 +120,33 @@ async def test_a_cloud_error_reply_is_reported_in_plain_words(owner, cloud, work
     assert (await switch(owner, garage, True, "z2"))["status"] == "ok"  # the fault was used up
 
 
+async def test_a_failed_publish_loses_one_event_not_the_accounts_stream(owner, cloud, worker):
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    garage = await sync_to_async(_thing)(account, "Garage light")
+    held = worker.connections[account.pk]
+    publish, failed = worker.ingestor.publish, []
+
+    async def flaky(household_id: int, payload: dict[str, Any]) -> None:
+        if payload.get("type") == "thing" and not failed:  # Redis away for one publish
+            failed.append(payload)
+            raise ConnectionError("Redis went away")
+        await publish(household_id, payload)
+
+    worker.ingestor.publish = flaky
+    listener = await listen(owner.household.pk)
+    cloud.control("POST", f"/devices/{garage.cloud_id}/params", {"params": {"switch": "on"}})
+
+    async def tried() -> bool:
+        return bool(failed)
+
+    await wait_for(tried)
+    cloud.control("POST", f"/devices/{garage.cloud_id}/params", {"params": {"switch": "off"}})
+    event = await listener.next("thing", id=garage.pk)
+    assert event["state"]["switch"] is False
+    assert worker.connections[account.pk] is held  # the same socket went on, no restart
+
+
 async def test_dropped_socket_goes_stale_then_reconnects_and_resyncs(owner, cloud, worker):
     account = await link(owner, US)
     await _connected(worker, account.pk)
