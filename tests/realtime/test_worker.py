@@ -147,6 +147,28 @@ async def test_a_failed_publish_loses_one_event_not_the_accounts_stream(owner, c
     assert worker.connections[account.pk] is held  # the same socket went on, no restart
 
 
+async def test_an_account_whose_connection_loop_died_is_started_again(
+    owner, cloud, worker, monkeypatch
+):
+    from django.db import OperationalError
+
+    from realtime.worker import connection as account_connection
+
+    load, loads = account_connection.load_devices, []
+
+    def flaky_load(account_id: int) -> Any:
+        loads.append(account_id)
+        if len(loads) == 1:  # the database is away when the worker first picks the account up
+            raise OperationalError("database went away")
+        return load(account_id)
+
+    monkeypatch.setattr(account_connection, "load_devices", flaky_load)
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    assert len(loads) == 2
+    assert await keys.client().get(keys.lease_key(account.pk)) == worker.channel
+
+
 async def test_dropped_socket_goes_stale_then_reconnects_and_resyncs(owner, cloud, worker):
     account = await link(owner, US)
     await _connected(worker, account.pk)
