@@ -129,16 +129,21 @@ async def test_a_change_the_worker_has_not_written_yet_is_in_a_new_pages_snapsho
         await asyncio.wait_for(task, 20)
 
 
-async def test_a_dead_workers_lease_delays_the_snapshot_only_briefly(
+async def test_a_dead_workers_lease_delays_the_snapshot_briefly_and_holds_events_behind_it(
     owner, cloud, clean_redis, monkeypatch
 ):
-    monkeypatch.setattr("realtime.snapshot.FLUSH_TIMEOUT", 0.3)
+    monkeypatch.setattr("realtime.snapshot.FLUSH_TIMEOUT", 0.5)
     account = await link(owner, US)
     await keys.client().set(keys.lease_key(account.pk), "realtime.gone!nobody", ex=30)
     page = await _page(owner)
+    # The page waits for the dead holder's flush; an event meanwhile must follow the snapshot.
+    group = household_group(owner.household.pk)
+    await get_channel_layer().group_send(group, group_message({"type": "thing", "id": -1}))
     snapshot = await page.receive_json_from(timeout=5)
     assert snapshot["type"] == "snapshot"
     assert str(account.pk) in snapshot["accounts"]
+    held = await page.receive_json_from(timeout=5)
+    assert (held["type"], held["id"], held["seq"]) == ("thing", -1, snapshot["seq"] + 1)
     await page.disconnect()
 
 
