@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 from accounts.models import Household, Membership, Role
 from tests.factories import HouseholdFactory, MembershipFactory
 
-pytest_plugins = ["tests.fixtures.redis", "tests.fixtures.cloud"]
+pytest_plugins = ["tests.fixtures.order", "tests.fixtures.redis", "tests.fixtures.cloud"]
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -203,6 +203,9 @@ def live_stack(redis_url: str) -> Iterator[LiveStack]:
         cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
         sim = start_cloudsim("--demo")
         cleanup.callback(sim.stop)
+        # Devices change only when a test changes them: what a test asserts never races the
+        # demo's own drift and outages.
+        sim.control("POST", "/settings", {"behaviour_rate": 0})
         database_url = cleanup.enter_context(e2e_database(tmp))
         (tmp / "var").mkdir()
         env = {

@@ -7,7 +7,6 @@ import os
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def demo_cloud() -> Iterator[RunningCloudsim]:
     running = start_cloudsim("--demo")
+    running.control("POST", "/settings", {"behaviour_rate": 0})  # devices change when told
     yield running
     running.stop()
 
@@ -110,11 +110,12 @@ def test_watch_prints_events_as_json_lines(demo_cloud: RunningCloudsim, tmp_path
         env=env,
         cwd=ROOT,
     )
-    time.sleep(1.5)
+    assert watcher.stdout is not None
+    first = watcher.stdout.readline()  # the watch prints "connected" once its socket is up
     demo_cloud.control("POST", f"/devices/{target['id']}/params", {"params": {"switch": "on"}})
     out, err = watcher.communicate(timeout=20)
     assert watcher.returncode == 0, err
-    events = lines(out)
+    events = lines(first + out)
     assert events[0]["event"] == "connected"
     assert any(e["event"] == "params" and e["deviceid"] == target["id"] for e in events)
 

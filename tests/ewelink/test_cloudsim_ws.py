@@ -24,6 +24,7 @@ from ewelink import (
 )
 from ewelink.ws.events import Event
 from tests.ewelink.conftest import ClientFactory, SimAccount, new_account
+from tests.waiting import async_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]
 
@@ -145,10 +146,10 @@ async def test_heartbeat_keeps_the_socket(
     await sim.acontrol("POST", "/settings", {"hb_interval": 1, "hb_grace": 0.5})
     client = await make_client.logged_in(me)
     session = await connected_session(client)
-    await asyncio.sleep(2.5)
+    await async_until(
+        lambda: session.stats.pings >= 2 and session.stats.pongs >= 2, 10, "two pongs"
+    )
     assert session.connected
-    assert session.stats.pings >= 2
-    assert session.stats.pongs >= 2
     assert session.stats.handshakes == 1
     await session.close()
 
@@ -219,9 +220,8 @@ async def test_refused_handshake_then_refresh_connects(
         "POST", "/faults", {"kind": "refuse_handshake", "error": "close", "count": 1}
     )
     await sim.acontrol("POST", f"/accounts/{me.apikey}/drop-sockets")
-    await asyncio.sleep(0.05)
+    await async_until(lambda: session.stats.failures >= 1, 5, "a refused reconnect")
     await asyncio.wait_for(session.wait_connected(), 5)
-    assert session.stats.failures >= 1
     await session.close()
 
 

@@ -27,6 +27,7 @@ from ewelink import (
 )
 from ewelink.ws.events import Event
 from tests.ewelink.fakecloud import FakeCloud
+from tests.waiting import async_until
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -202,9 +203,9 @@ async def test_heartbeat_pings_and_counts_pongs(cloud: FakeCloud, client: EWeLin
     cloud.ws.hb_interval = 0.2
     async with client.websocket(rand=lambda: 0.0) as session:
         await asyncio.wait_for(session.wait_connected(), 5)
-        await asyncio.sleep(0.6)
-        assert session.stats.pings >= 2
-        assert session.stats.pongs >= 2
+        await async_until(
+            lambda: session.stats.pings >= 2 and session.stats.pongs >= 2, 5, "two pongs"
+        )
         assert session.connected
         assert session.stats.dead_sockets == 0
         assert cloud.ws_received.count("ping") == session.stats.pings

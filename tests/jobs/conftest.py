@@ -27,16 +27,6 @@ def jobs_redis(settings: Any, redis_url: str) -> str:
 
 
 @pytest.fixture
-def still_cloud(cloud: RunningCloudsim) -> Iterator[RunningCloudsim]:
-    """cloudsim with devices that change only when a test says so; settings restored after."""
-    before = cloud.control("GET", "/settings")
-    cloud.control("POST", "/settings", {"behaviour_rate": 0})
-    yield cloud
-    cloud.control("DELETE", "/faults")
-    cloud.control("POST", "/settings", before)
-
-
-@pytest.fixture
 def eager() -> Iterator[None]:
     """Fan-out tasks run their per-account tasks inline, in this process."""
     conf = celery_app.conf
@@ -47,7 +37,7 @@ def eager() -> Iterator[None]:
 
 
 @pytest.fixture
-def link(owner: Any, still_cloud: RunningCloudsim, jobs_redis: str) -> Callable[..., LinkedAccount]:
+def link(owner: Any, cloud: RunningCloudsim, jobs_redis: str) -> Callable[..., LinkedAccount]:
     """Link a demo account to the owner's household and load its things."""
 
     def link_demo(email: str = EU) -> LinkedAccount:

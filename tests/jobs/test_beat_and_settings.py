@@ -58,16 +58,21 @@ def test_only_the_beat_holding_the_lease_sends_tasks(jobs_redis):
 
 
 def test_a_lease_is_renewed_by_its_holder_and_refused_to_others(jobs_redis):
-    mine = beat.BeatLease(jobs_redis, beat.lease_key(), ttl=1)
-    theirs = beat.BeatLease(jobs_redis, beat.lease_key(), ttl=1)
+    mine = beat.BeatLease(jobs_redis, beat.lease_key(), ttl=2)
+    theirs = beat.BeatLease(jobs_redis, beat.lease_key(), ttl=2)
     assert mine.hold()
     assert not theirs.hold()
-    time.sleep(0.6)
-    assert mine.hold()  # renewed: still ours past the first second
-    time.sleep(0.6)
-    assert not theirs.hold()
-    time.sleep(1.1)  # the holder died without releasing: the lease expires
-    assert theirs.hold()
+    renewed_until = time.monotonic() + 1.5
+    while time.monotonic() < renewed_until:  # renewed by its holder: never free to others
+        assert mine.hold()
+        assert not theirs.hold()
+        time.sleep(0.1)
+    # The holder dies without releasing: the lease expires within its TTL, and not before.
+    died = time.monotonic()
+    while not theirs.hold():
+        assert time.monotonic() - died < 5, "the lease never expired"
+        time.sleep(0.05)
+    assert time.monotonic() - died > 0.5
     theirs.release()
 
 

@@ -35,12 +35,10 @@ def test_each_fan_out_runs_its_job_for_every_active_account_only(job, link, owne
 
 
 @pytest.mark.integration
-def test_the_full_sync_job_brings_new_devices_in(link, still_cloud, eager, unscoped):
+def test_the_full_sync_job_brings_new_devices_in(link, cloud, eager, unscoped):
     account = link()
-    family = next(
-        a for a in still_cloud.control("GET", "/accounts") if a["apikey"] == account.apikey
-    )
-    still_cloud.control(
+    family = next(a for a in cloud.control("GET", "/accounts") if a["apikey"] == account.apikey)
+    cloud.control(
         "POST",
         "/devices",
         {

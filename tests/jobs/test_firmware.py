@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 OTA = "POST /v2/device/ota/query"
 
 
-def test_new_firmware_is_recorded_and_notified_once(link, still_cloud, unscoped):
+def test_new_firmware_is_recorded_and_notified_once(link, cloud, unscoped):
     account = link()
 
     result = check_firmware_for_account.apply(args=[account.pk]).get()
@@ -39,12 +39,12 @@ def test_new_firmware_is_recorded_and_notified_once(link, still_cloud, unscoped)
     assert Notification.objects.filter(kind=NotificationKind.FIRMWARE).count() == result["new"]
 
 
-def test_the_ota_query_goes_in_batches_of_30(link, still_cloud, unscoped):
+def test_the_ota_query_goes_in_batches_of_30(link, cloud, unscoped):
     account = link()
-    home = still_cloud.control("GET", "/accounts")
+    home = cloud.control("GET", "/accounts")
     family = next(a for a in home if a["apikey"] == account.apikey)["currentFamilyId"]
     for n in range(35):
-        still_cloud.control(
+        cloud.control(
             "POST",
             "/devices",
             {
@@ -64,16 +64,16 @@ def test_the_ota_query_goes_in_batches_of_30(link, still_cloud, unscoped):
         .exclude(fw_version="")
     )
     assert asked.count() > 60
-    still_cloud.control("POST", "/counters/reset")
+    cloud.control("POST", "/counters/reset")
 
     result = check_firmware_for_account.apply(args=[account.pk]).get()
 
     assert result["checked"] == asked.count()
-    assert calls(still_cloud, OTA) == math.ceil(asked.count() / 30)
+    assert calls(cloud, OTA) == math.ceil(asked.count() / 30)
     assert FirmwareUpdate.objects.filter(version="1.1.0").count() == 35
 
 
-def test_an_installed_update_is_marked_installed(link, still_cloud, unscoped):
+def test_an_installed_update_is_marked_installed(link, cloud, unscoped):
     account = link()
     check_firmware_for_account.apply(args=[account.pk]).get()
     Thing.objects.filter(name="Kitchen light").update(fw_version="3.7.2")

@@ -44,19 +44,19 @@ def _cloud_history(cloud, account, deviceid: str) -> list[dict]:
     return async_to_sync(read)()
 
 
-def test_history_sync_pages_over_100_changes_then_goes_incremental(link, still_cloud, unscoped):
+def test_history_sync_pages_over_100_changes_then_goes_incremental(link, cloud, unscoped):
     account = link()
-    kitchen = _device(still_cloud, account, "Kitchen light")
-    pantry = _device(still_cloud, account, "Pantry light")
-    _toggle(still_cloud, kitchen, 110)  # more than cloudsim keeps for one device
-    _toggle(still_cloud, pantry, 25)
+    kitchen = _device(cloud, account, "Kitchen light")
+    pantry = _device(cloud, account, "Pantry light")
+    _toggle(cloud, kitchen, 110)  # more than cloudsim keeps for one device
+    _toggle(cloud, pantry, 25)
     devices = Thing.objects.filter(account=account, kind="device").count()
 
     first = sync_history_for_account.apply(args=[account.pk]).get()
 
     total = 0
     for deviceid in (kitchen, pantry):
-        in_cloud = sorted(e.ops_time for e in _cloud_history(still_cloud, account, deviceid))
+        in_cloud = sorted(e.ops_time for e in _cloud_history(cloud, account, deviceid))
         stored = HistoryEntry.objects.filter(thing__cloud_id=deviceid, thing__account=account)
         assert sorted(_ms(e.ops_time) for e in stored) == in_cloud
         total += len(in_cloud)
@@ -65,11 +65,11 @@ def test_history_sync_pages_over_100_changes_then_goes_incremental(link, still_c
     assert task_run(account, JobKind.SYNC_HISTORY).ok
 
     # Incremental: five new changes, one page per device, exactly the five stored.
-    _toggle(still_cloud, kitchen, 5)
-    still_cloud.control("POST", "/counters/reset")
+    _toggle(cloud, kitchen, 5)
+    cloud.control("POST", "/counters/reset")
     second = sync_history_for_account.apply(args=[account.pk]).get()
     assert second["created"] == 5
-    assert calls(still_cloud, "GET /v2/device/history") == devices
+    assert calls(cloud, "GET /v2/device/history") == devices
     assert HistoryEntry.objects.count() == first["created"] + 5
 
 
@@ -77,7 +77,7 @@ def _ms(value) -> int:
     return round(value.timestamp() * 1000)
 
 
-def test_running_twice_changes_nothing(link, still_cloud, unscoped):
+def test_running_twice_changes_nothing(link, cloud, unscoped):
     account = link()
     sync_history_for_account.apply(args=[account.pk]).get()
     before = list(HistoryEntry.objects.order_by("pk").values_list("pk", "fingerprint"))
@@ -89,7 +89,7 @@ def test_running_twice_changes_nothing(link, still_cloud, unscoped):
     assert list(HistoryEntry.objects.order_by("pk").values_list("pk", "fingerprint")) == before
 
 
-def test_storing_the_same_entries_twice_keeps_one_copy_of_each(link, still_cloud, unscoped):
+def test_storing_the_same_entries_twice_keeps_one_copy_of_each(link, cloud, unscoped):
     account = link()
     thing = Thing.objects.filter(account=account, kind="device").first()
     raw = {"deviceid": thing.cloud_id, "opsTime": 1_700_000_000_000, "request": "{}"}
@@ -107,7 +107,7 @@ def test_storing_the_same_entries_twice_keeps_one_copy_of_each(link, still_cloud
     assert HistoryEntry.objects.filter(thing=thing).count() == 2
 
 
-def test_entries_past_retention_are_deleted_and_not_fetched(link, still_cloud, settings, unscoped):
+def test_entries_past_retention_are_deleted_and_not_fetched(link, cloud, settings, unscoped):
     account = link()
     thing = Thing.objects.filter(account=account, kind="device").first()
     old = HistoryEntry.objects.create(

@@ -36,7 +36,7 @@ def quick_client(monkeypatch):
     monkeypatch.setattr(sync_history_for_account, "max_retries", 1)
 
 
-def test_a_run_finding_the_same_job_running_does_nothing(link, still_cloud, unscoped):
+def test_a_run_finding_the_same_job_running_does_nothing(link, cloud, unscoped):
     account = link()
     other_worker = account_lock(account.pk, JobKind.SYNC_HISTORY)
     assert other_worker.acquire()
@@ -46,12 +46,12 @@ def test_a_run_finding_the_same_job_running_does_nothing(link, still_cloud, unsc
         other_worker.release()
 
     assert result == {"skipped": "already running"}
-    assert calls(still_cloud, HISTORY) == 0
+    assert calls(cloud, HISTORY) == 0
     assert not HistoryEntry.objects.exists()
     assert not TaskRun.objects.exists()
 
 
-def test_another_job_holding_the_account_makes_a_run_wait_its_turn(link, still_cloud, unscoped):
+def test_another_job_holding_the_account_makes_a_run_wait_its_turn(link, cloud, unscoped):
     account = link()
     reconcile = account_lock(account.pk, JobKind.RECONCILE)
     assert reconcile.acquire()
@@ -59,19 +59,19 @@ def test_another_job_holding_the_account_makes_a_run_wait_its_turn(link, still_c
         sync_history_for_account.apply(args=[account.pk])  # retries (at once, eagerly), gives up
     finally:
         reconcile.release()
-    assert calls(still_cloud, HISTORY) == 0
+    assert calls(cloud, HISTORY) == 0
 
     sync_history_for_account.apply(args=[account.pk]).get()  # the lock is free again
-    assert calls(still_cloud, HISTORY) > 0
+    assert calls(cloud, HISTORY) > 0
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_runs_for_one_account_do_the_work_once(link, still_cloud, unscoped):
+def test_two_concurrent_runs_for_one_account_do_the_work_once(link, cloud, unscoped):
     account = link()
     devices = Thing.objects.filter(account=account, kind="device").count()
-    still_cloud.control("POST", "/counters/reset")
+    cloud.control("POST", "/counters/reset")
     # A slow first answer keeps the first run inside the lock while the second one starts.
-    still_cloud.control(
+    cloud.control(
         "POST", "/faults", {"kind": "latency", "path": "/v2/device/history", "ms": 1500, "count": 1}
     )
     results: list[dict] = []
@@ -93,7 +93,7 @@ def test_two_concurrent_runs_for_one_account_do_the_work_once(link, still_cloud,
     assert {"skipped": "already running"} in results
     done = next(r for r in results if "created" in r)
     assert done["created"] == HistoryEntry.objects.count() > 0
-    assert calls(still_cloud, HISTORY) == devices  # one page per device: one run's worth
+    assert calls(cloud, HISTORY) == devices  # one page per device: one run's worth
 
 
 @pytest.mark.parametrize(
@@ -105,23 +105,23 @@ def test_two_concurrent_runs_for_one_account_do_the_work_once(link, still_cloud,
     ids=["5xx", "timeout"],
 )
 def test_server_errors_and_timeouts_are_retried_then_reported(
-    link, still_cloud, quick_client, fault, error, unscoped
+    link, cloud, quick_client, fault, error, unscoped
 ):
     account = link()
-    still_cloud.control("POST", "/faults", fault)
+    cloud.control("POST", "/faults", fault)
 
     outcome = sync_history_for_account.apply(args=[account.pk])
 
     assert outcome.failed()
     assert isinstance(outcome.result, getattr(ewelink, error))
-    assert calls(still_cloud, HISTORY) == 2  # the first try and one retry
+    assert calls(cloud, HISTORY) == 2  # the first try and one retry
     run = task_run(account, JobKind.SYNC_HISTORY)
     assert not run.ok
     assert run.result == {"error": error, "attempt": 2, "retrying": False}
     assert "cannot be reached" in run.last_error
     assert error in run.last_error
 
-    still_cloud.control("DELETE", "/faults")
+    cloud.control("DELETE", "/faults")
     sync_history_for_account.apply(args=[account.pk]).get()
     run.refresh_from_db()
     assert run.ok
@@ -129,11 +129,9 @@ def test_server_errors_and_timeouts_are_retried_then_reported(
     assert run.last_error_at < run.last_ok_at
 
 
-def test_one_accounts_failure_does_not_hold_up_the_others(link, still_cloud, eager, unscoped):
+def test_one_accounts_failure_does_not_hold_up_the_others(link, cloud, eager, unscoped):
     broken, fine = link(), link(US)
-    still_cloud.control(
-        "POST", f"/accounts/{broken.apikey}/expire-tokens", {"at": True, "rt": True}
-    )
+    cloud.control("POST", f"/accounts/{broken.apikey}/expire-tokens", {"at": True, "rt": True})
 
     assert reconcile_accounts.apply().get() == 2
 

@@ -14,7 +14,7 @@ from .conftest import EU, GUEST, calls, task_run
 pytestmark = pytest.mark.integration
 
 
-def test_messages_sync_per_home_incrementally_without_duplicates(link, still_cloud, unscoped):
+def test_messages_sync_per_home_incrementally_without_duplicates(link, cloud, unscoped):
     owner_account, guest_account = link(EU), link(GUEST)
 
     first = sync_messages_for_account.apply(args=[guest_account.pk]).get()
@@ -28,13 +28,11 @@ def test_messages_sync_per_home_incrementally_without_duplicates(link, still_clo
     assert alarm.home.name == "Flat"
     assert task_run(guest_account, JobKind.SYNC_MESSAGES).ok
 
-    fan = next(
-        d for d in sim_devices(still_cloud, owner_account.apikey) if d["name"] == "Ceiling fan"
-    )
-    still_cloud.control(
+    fan = next(d for d in sim_devices(cloud, owner_account.apikey) if d["name"] == "Ceiling fan")
+    cloud.control(
         "POST", f"/devices/{fan['deviceid']}/share", {"to": guest_account.apikey, "permit": 1}
     )
-    still_cloud.control("POST", "/counters/reset")
+    cloud.control("POST", "/counters/reset")
 
     second = sync_messages_for_account.apply(args=[guest_account.pk]).get()
     third = sync_messages_for_account.apply(args=[guest_account.pk]).get()
@@ -43,4 +41,4 @@ def test_messages_sync_per_home_incrementally_without_duplicates(link, still_clo
     assert shares.count() == 3
     assert shares.filter(payload__deviceName="Ceiling fan").exists()
     homes = guest_account.homes.count()
-    assert calls(still_cloud, "GET /v2/message/read") == 2 * homes  # one page per home and run
+    assert calls(cloud, "GET /v2/message/read") == 2 * homes  # one page per home and run

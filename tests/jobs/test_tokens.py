@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -36,7 +35,7 @@ def _expiring_in(account: LinkedAccount, delta: timedelta) -> None:
     LinkedAccount.objects.filter(pk=account.pk).update(access_expires_at=timezone.now() + delta)
 
 
-def test_tokens_are_refreshed_well_before_they_expire(link, still_cloud, unscoped):
+def test_tokens_are_refreshed_well_before_they_expire(link, cloud, unscoped):
     soon, later = link(), link("demo-us@example.com")
     _expiring_in(soon, timedelta(days=3))  # inside TOKEN_REFRESH_AHEAD (7 days)
     _expiring_in(later, timedelta(days=20))
@@ -50,32 +49,30 @@ def test_tokens_are_refreshed_well_before_they_expire(link, still_cloud, unscope
     assert soon.access_token != old_soon
     assert soon.access_expires_at > timezone.now() + timedelta(days=29)
     assert later.access_token == old_later
-    assert calls(still_cloud, REFRESH) == 1
+    assert calls(cloud, REFRESH) == 1
     assert task_run(soon, JobKind.REFRESH_TOKENS).ok
     # The cloud accepts the new token.
     assert sync_history_for_account.apply(args=[soon.pk]).get()["devices"] > 0
 
 
-def test_an_expired_access_token_is_refreshed_on_the_way(link, still_cloud, unscoped):
-    still_cloud.control("POST", "/settings", {"at_ttl": 1})
+def test_an_expired_access_token_is_refreshed_on_the_way(link, cloud, unscoped):
     account = link()
-    time.sleep(1.2)
+    cloud.control("POST", f"/accounts/{account.apikey}/expire-tokens", {"at": True})
 
     result = sync_history_for_account.apply(args=[account.pk]).get()
 
     assert result["created"] > 0
-    assert calls(still_cloud, REFRESH) == 1
+    assert calls(cloud, REFRESH) == 1
     fresh = LinkedAccount.objects.get(pk=account.pk)
     assert fresh.access_token != account.access_token
     assert fresh.status == LinkStatus.ACTIVE
 
 
 def test_a_rejected_refresh_token_means_relink_and_the_household_is_told(
-    link, still_cloud, eager, published, unscoped
+    link, cloud, eager, published, unscoped
 ):
-    still_cloud.control("POST", "/settings", {"at_ttl": 1, "rt_ttl": 1})
     account = link()
-    time.sleep(1.2)  # both tokens are dead now
+    cloud.control("POST", f"/accounts/{account.apikey}/expire-tokens", {"at": True, "rt": True})
     _expiring_in(account, timedelta(hours=1))
 
     refresh_expiring_tokens.apply().get()
@@ -95,19 +92,15 @@ def test_a_rejected_refresh_token_means_relink_and_the_household_is_told(
     assert {household for household, _ in published} == {account.household_id}
 
     # The account is left alone from now on: no second notification, no cloud call.
-    still_cloud.control("POST", "/counters/reset")
+    cloud.control("POST", "/counters/reset")
     refresh_expiring_tokens.apply().get()
     assert Notification.objects.count() == 1
-    assert calls(still_cloud, REFRESH) == 0
+    assert calls(cloud, REFRESH) == 0
 
 
-def test_a_session_the_cloud_rejects_during_a_job_means_relink(
-    link, still_cloud, published, unscoped
-):
+def test_a_session_the_cloud_rejects_during_a_job_means_relink(link, cloud, published, unscoped):
     account = link()
-    still_cloud.control(
-        "POST", f"/accounts/{account.apikey}/expire-tokens", {"at": True, "rt": True}
-    )
+    cloud.control("POST", f"/accounts/{account.apikey}/expire-tokens", {"at": True, "rt": True})
 
     result = sync_history_for_account.apply(args=[account.pk]).get()
 

@@ -62,7 +62,7 @@ def _reader(database_url: str) -> Callable[[str, tuple], list[tuple]]:
 
 
 @pytest.fixture
-def worker(tmp_path, still_cloud, jobs_redis) -> Iterator[Callable[[str], Any]]:
+def worker(tmp_path, cloud, jobs_redis) -> Iterator[Callable[[str], Any]]:
     """Start a solo-pool worker on a queue of its own (other workers may share this Redis)."""
     procs: list[subprocess.Popen[bytes]] = []
     logs = []
@@ -74,9 +74,9 @@ def worker(tmp_path, still_cloud, jobs_redis) -> Iterator[Callable[[str], Any]]:
             "DATABASE_URL": database_url,
             "REDIS_URL": jobs_redis,
             "CHANNELS_PREFIX": queue,
-            "EWELINK_BASE_URL": still_cloud.api_template,
-            "EWELINK_APP_ID": still_cloud.appid,
-            "EWELINK_APP_SECRET": still_cloud.secret,
+            "EWELINK_BASE_URL": cloud.api_template,
+            "EWELINK_APP_ID": cloud.appid,
+            "EWELINK_APP_SECRET": cloud.secret,
             "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
             "DJANGO_SETTINGS_MODULE": "dashboard.settings",
         }
