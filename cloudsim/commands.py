@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from . import device_changes
+from . import device_changes, permits
 from .hub import Session, dumps
-from .state import Device
+from .state import Device, Share
 from .uiids import ParamError, model_for
 
 if TYPE_CHECKING:
@@ -50,18 +50,45 @@ async def dispatch(cloud: Cloud, session: Session, frame: dict[str, Any]) -> Non
 
 
 def authorize(cloud: Cloud, session: Session, frame: dict[str, Any]) -> Device:
-    """`apikey` must name the owner; a sharee adds `selfApikey` = its own apikey (§2.5)."""
+    """Accept both forms the documents give for a device the session owns or is shared.
+
+    API document: `apikey` = the sender's own apikey. Notes §2.5: `apikey` = the device
+    owner's apikey plus `selfApikey` = the sender's own. A sharee gets the share's rights.
+    """
     device = cloud.state.devices.get(str(frame.get("deviceid")))
     if device is None or not device.visible_to(session.apikey):
         raise CommandError(405, "device not found")
-    if frame.get("apikey") != device.owner:
-        raise CommandError(406, "apikey must be the device owner's apikey")
-    self_apikey = frame.get("selfApikey")
-    if device.owner != session.apikey and self_apikey != session.apikey:
-        raise CommandError(406, "selfApikey must be your own apikey for a shared device")
+    apikey, self_apikey = frame.get("apikey"), frame.get("selfApikey")
     if self_apikey is not None and self_apikey != session.apikey:
         raise CommandError(406, "selfApikey does not match this session")
+    if apikey == session.apikey:
+        form = "own_apikey"
+    elif apikey == device.owner:
+        if self_apikey is None:
+            raise CommandError(406, "selfApikey must be your own apikey for a shared device")
+        form = "owner_apikey"
+    else:
+        raise CommandError(406, "apikey must be your own or the device owner's apikey")
+    share = device.shares.get(session.apikey)
+    if share is not None and device.owner != session.apikey:
+        check_permit(device, share, frame)
+        cloud.counters.shared_commands[form] += 1
     return device
+
+
+def check_permit(device: Device, share: Share, frame: dict[str, Any]) -> None:
+    """The share's `permit` bits guard timer changes; other params are open to sharees."""
+    if frame.get("action") != "update":
+        return
+    try:
+        params = params_of(frame)
+    except ParamError:
+        return  # the update handler answers 400
+    if "timers" not in params:
+        return
+    lacking = permits.missing_rights(share.permit, device.params.get("timers"), params["timers"])
+    if lacking:
+        raise CommandError(406, f"the share does not permit: {', '.join(lacking)} timer")
 
 
 async def answer(cloud: Cloud, session: Session, frame: dict[str, Any], device: Device) -> None:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cloudsim.permits import missing_rights, timer_rights_needed
 from cloudsim.uiids import ParamError, model_for
 
 
@@ -197,3 +198,17 @@ def test_energy_history_requests_follow_the_notes_encodings() -> None:
     powr3, params = fresh(190)
     report = powr3.followup(params, powr3.apply(params, {"getHoursKwh": {"start": 0, "end": 23}}))
     assert len(report["hoursKwhData"]) == 72
+
+
+def test_share_permit_bits_a_timers_change_needs() -> None:
+    """`timers` is sent whole: the rights come from comparing by `mId` (1/2/4/8)."""
+    a = {"mId": "a", "enabled": 1, "type": "once", "at": "x", "do": {"switch": "on"}}
+    b = a | {"mId": "b"}
+    assert timer_rights_needed([a], [a]) == 0
+    assert timer_rights_needed(None, [a]) == 1
+    assert timer_rights_needed([a], [b]) == 1 | 4  # replacing one timer: create and delete
+    assert timer_rights_needed([a], [a | {"enabled": 0, "at": "y"}]) == 2 | 8
+    assert timer_rights_needed([a], [a | {"enabled": 0}]) == 8
+    assert timer_rights_needed([a, b], [b]) == 4
+    assert missing_rights(15, [a], [b]) == []
+    assert missing_rights(1, [a], [b]) == ["delete"]

@@ -156,24 +156,66 @@ async def test_query_returns_params(cloud: Cloud) -> None:
     await ws.close()
 
 
-async def test_shared_device_apikey_rules_and_pushes(cloud: Cloud) -> None:
+async def shared_plug(cloud: Cloud, permit: int = 15) -> tuple[User, User, str]:
+    """An owner, a friend it shares a single-channel plug with, and the plug's id."""
     owner, friend = await cloud.user("eu"), await cloud.user("eu")
     deviceid = (await owner.device(1))["deviceid"]
     await cloud.sim.acontrol(
-        "POST", f"/devices/{deviceid}/share", {"to": friend.apikey, "permit": 15}
+        "POST", f"/devices/{deviceid}/share", {"to": friend.apikey, "permit": permit}
     )
+    return owner, friend, deviceid
+
+
+def document_form(user: User, deviceid: str, params: object, seq: str) -> str:
+    """The `update` exactly as the API document writes it: the sender's own apikey only."""
+    frame = {
+        "action": "update",
+        "apikey": user.apikey,
+        "deviceid": deviceid,
+        "params": params,
+        "userAgent": "app",
+        "sequence": seq,
+        "ts": 0,
+    }
+    return json.dumps(frame)
+
+
+async def shared_counts(cloud: Cloud) -> dict[str, int]:
+    return (await cloud.sim.acontrol("GET", "/counters"))["shared_commands"]
+
+
+async def test_sharee_update_with_its_own_apikey_as_the_document_writes_it(cloud: Cloud) -> None:
+    owner, friend, deviceid = await shared_plug(cloud)
     owner_ws, friend_ws = await cloud.ws(owner), await cloud.ws(friend)
-    # Sharee must send apikey = owner's apikey and selfApikey = its own.
-    await friend_ws.send_str(
-        command(friend, deviceid, "update", {"switch": "on"}, owner=friend.apikey, seq="1")
-    )
-    assert (await next_json(friend_ws))["error"] == 406
-    frame = json.loads(
-        command(friend, deviceid, "update", {"switch": "on"}, owner=owner.apikey, seq="2")
-    )
-    del frame["selfApikey"]
-    await friend_ws.send_str(json.dumps(frame))
-    assert (await next_json(friend_ws))["error"] == 406
+    await friend_ws.send_str(document_form(friend, deviceid, {"switch": "on"}, "1"))
+    # The reply has the document's shape, naming the sender's apikey as sent.
+    assert await next_json(friend_ws) == {
+        "error": 0,
+        "deviceid": deviceid,
+        "apikey": friend.apikey,
+        "sequence": "1",
+    }
+    pushed = await next_json(owner_ws)
+    assert pushed["action"] == "update"
+    assert pushed["deviceid"] == deviceid
+    assert pushed["params"] == {"switch": "on"}
+    assert pushed["apikey"] == owner.apikey
+    assert (await cloud.sim.acontrol("GET", f"/devices/{deviceid}"))["params"]["switch"] == "on"
+    history = await owner.get("/v2/device/history", deviceid=deviceid)
+    assert history["data"]["histories"][0]["opsAccount"] == friend.email
+    # A query in the same form answers too.
+    query = json.loads(document_form(friend, deviceid, ["switch"], "2")) | {"action": "query"}
+    await friend_ws.send_str(json.dumps(query))
+    answer = await next_json(friend_ws)
+    assert (answer["error"], answer["params"]) == (0, {"switch": "on"})
+    assert await shared_counts(cloud) == {"own_apikey": 2}
+    for ws in (owner_ws, friend_ws):
+        await ws.close()
+
+
+async def test_sharee_update_with_owner_apikey_and_self_apikey(cloud: Cloud) -> None:
+    owner, friend, deviceid = await shared_plug(cloud)
+    owner_ws, friend_ws = await cloud.ws(owner), await cloud.ws(friend)
     await friend_ws.send_str(
         command(friend, deviceid, "update", {"switch": "on"}, owner=owner.apikey, seq="3")
     )
@@ -186,22 +228,129 @@ async def test_shared_device_apikey_rules_and_pushes(cloud: Cloud) -> None:
     pushed = await next_json(owner_ws)
     assert pushed["params"] == {"switch": "on"}
     assert pushed["apikey"] == owner.apikey
-    history = await owner.get("/v2/device/history", deviceid=deviceid)
-    assert history["data"]["histories"][0]["opsAccount"] == friend.email
+    assert await no_frame(friend_ws), "the sender gets no state echo"
+    assert await shared_counts(cloud) == {"owner_apikey": 1}
     # Device-side change: everyone hears it.
     await cloud.sim.acontrol("POST", f"/devices/{deviceid}/params", {"params": {"switch": "off"}})
     for ws in (owner_ws, friend_ws):
         push = await next_json(ws)
         assert push["action"] == "update"
         assert push["params"] == {"switch": "off"}
-    stranger = await cloud.user("eu")
-    stranger_ws = await cloud.ws(stranger)
-    await stranger_ws.send_str(
-        command(stranger, deviceid, "update", {"switch": "on"}, owner=owner.apikey)
-    )
-    assert (await next_json(stranger_ws))["error"] == 405
-    for ws in (owner_ws, friend_ws, stranger_ws):
+    for ws in (owner_ws, friend_ws):
         await ws.close()
+
+
+async def test_sharee_frames_that_match_neither_form_are_refused(cloud: Cloud) -> None:
+    owner, friend, deviceid = await shared_plug(cloud)
+    third = await cloud.user("eu")
+    await cloud.sim.acontrol("POST", f"/devices/{deviceid}/share", {"to": third.apikey})
+    owner_ws, friend_ws = await cloud.ws(owner), await cloud.ws(friend)
+    owner_form = json.loads(
+        command(friend, deviceid, "update", {"switch": "on"}, owner=owner.apikey, seq="a")
+    )
+    refused = {
+        # The owner's apikey without selfApikey is neither form.
+        "a": {k: v for k, v in owner_form.items() if k != "selfApikey"},
+        # selfApikey must be the session's own apikey, in either form.
+        "b": owner_form | {"selfApikey": third.apikey, "sequence": "b"},
+        "c": json.loads(document_form(friend, deviceid, {"switch": "on"}, "c"))
+        | {"selfApikey": owner.apikey},
+        # Another sharee's apikey is not the sender's and not the owner's.
+        "d": owner_form | {"apikey": third.apikey, "sequence": "d"},
+    }
+    for seq, frame in refused.items():
+        await friend_ws.send_str(json.dumps(frame))
+        reply = await next_json(friend_ws)
+        assert (reply["error"], reply["sequence"]) == (406, seq), reply
+        assert reply["deviceid"] == deviceid
+    assert await no_frame(owner_ws), "nothing reached the owner"
+    assert (await cloud.sim.acontrol("GET", f"/devices/{deviceid}"))["params"]["switch"] == "off"
+    assert await shared_counts(cloud) == {}
+    for ws in (owner_ws, friend_ws):
+        await ws.close()
+
+
+async def test_user_the_device_is_not_shared_with_is_refused_in_both_forms(cloud: Cloud) -> None:
+    owner, friend, deviceid = await shared_plug(cloud)
+    stranger = await cloud.user("eu")
+    owner_ws, stranger_ws = await cloud.ws(owner), await cloud.ws(stranger)
+    await stranger_ws.send_str(document_form(stranger, deviceid, {"switch": "on"}, "s1"))
+    await stranger_ws.send_str(
+        command(stranger, deviceid, "update", {"switch": "on"}, owner=owner.apikey, seq="s2")
+    )
+    for seq in ("s1", "s2"):
+        reply = await next_json(stranger_ws)
+        assert (reply["error"], reply["sequence"]) == (405, seq), reply
+    # A share that ended refuses its former sharee too.
+    ended = await owner.delete("/v2/device/share", deviceid=deviceid, apikey=friend.apikey)
+    assert ended["error"] == 0, ended
+    friend_ws = await cloud.ws(friend)
+    await friend_ws.send_str(document_form(friend, deviceid, {"switch": "on"}, "f1"))
+    assert (await next_json(friend_ws))["error"] == 405
+    assert await no_frame(owner_ws), "nothing reached the owner"
+    assert (await cloud.sim.acontrol("GET", f"/devices/{deviceid}"))["params"]["switch"] == "off"
+    for ws in (owner_ws, stranger_ws, friend_ws):
+        await ws.close()
+
+
+def timer(mid: str, enabled: int = 1, at: str = "2030-01-01T08:00:00.000Z") -> dict[str, object]:
+    return {
+        "enabled": enabled,
+        "mId": mid,
+        "type": "once",
+        "at": at,
+        "do": {"switch": "on"},
+        "coolkit_timer_type": "once",
+    }
+
+
+async def test_share_permit_guards_timers_in_both_forms(cloud: Cloud) -> None:
+    """`permit` bits: 1 create, 2 edit, 4 delete, 8 enable timers (API document, Share Devices)."""
+    owner, friend, deviceid = await shared_plug(cloud, permit=0)
+    stored = [timer("t1")]
+    await cloud.sim.acontrol("POST", f"/devices/{deviceid}/params", {"params": {"timers": stored}})
+    friend_ws = await cloud.ws(friend)
+
+    def both_forms(params: object, seq: str) -> list[str]:
+        return [
+            document_form(friend, deviceid, params, f"{seq}-doc"),
+            command(friend, deviceid, "update", params, owner=owner.apikey, seq=f"{seq}-notes"),
+        ]
+
+    changes = {
+        1: {"timers": [*stored, timer("t2")]},
+        2: {"timers": [timer("t1", at="2030-01-02T08:00:00.000Z")]},
+        4: {"timers": []},
+        8: {"timers": [timer("t1", enabled=0)]},
+    }
+    for bit, params in changes.items():
+        for frame in both_forms(params, f"no{bit}"):
+            await friend_ws.send_str(frame)
+            reply = await next_json(friend_ws, skip_actions=("update",))
+            assert reply["error"] == 406, (bit, reply)
+            assert "the share does not permit" in reply["reason"]
+    # Switching needs no permit bit, in either form.
+    for frame in both_forms({"switch": "on"}, "sw"):
+        await friend_ws.send_str(frame)
+        assert (await next_json(friend_ws, skip_actions=("update",)))["error"] == 0
+    state = await cloud.sim.acontrol("GET", f"/devices/{deviceid}")
+    assert state["params"]["timers"] == stored
+    # Each bit, once granted, allows its change, in either form.
+    for bit, params in changes.items():
+        granted = await owner.post(
+            "/v2/device/share/permit",
+            {"deviceid": deviceid, "apikey": friend.apikey, "permit": bit},
+        )
+        assert granted["error"] == 0, granted
+        for frame in both_forms(params, f"ok{bit}"):
+            await cloud.sim.acontrol(
+                "POST", f"/devices/{deviceid}/params", {"params": {"timers": stored}}
+            )
+            await friend_ws.send_str(frame)
+            assert (await next_json(friend_ws, skip_actions=("update",)))["error"] == 0
+            state = await cloud.sim.acontrol("GET", f"/devices/{deviceid}")
+            assert state["params"]["timers"] == params["timers"]
+    await friend_ws.close()
 
 
 async def test_offline_503_unresponsive_504_and_sysmsg(cloud: Cloud) -> None:

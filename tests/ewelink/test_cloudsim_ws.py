@@ -119,6 +119,10 @@ async def test_shared_device_uses_owner_and_self_apikey(
     result = await session.update(plug, {"switch": "on"})
     assert result.ok
     assert (await sim.acontrol("GET", f"/devices/{plug}"))["params"]["switch"] == "on"
+    # cloudsim takes the sharee's own apikey too (API document); the client must send the
+    # notes' form: the owner's apikey plus selfApikey.
+    counters = await sim.acontrol("GET", "/counters")
+    assert counters["shared_commands"] == {"owner_apikey": 1}
     await session.close()
 
 
