@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime
 import hashlib
@@ -19,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from cloudsim.testing import serve_in_process, start_cloudsim
+from tests.waiting import async_until
 
 READY_KEYS = {
     "cloudsim",
@@ -252,9 +252,9 @@ async def test_state_is_saved_periodically(tmp_path: Path) -> None:
             "/accounts",
             {"region": "as", "email": "p@example.com", "password": "pw", "countryCode": "+81"},
         )
-        for _ in range(30):
-            await asyncio.sleep(0.05)
-            if state_file.exists():
-                break
-        saved = json.loads(state_file.read_text())
-        assert [a["email"] for a in saved["accounts"]] == ["p@example.com"]
+
+        def saved_accounts() -> list:
+            return json.loads(state_file.read_text())["accounts"] if state_file.exists() else []
+
+        await async_until(lambda: bool(saved_accounts()), what="a periodic save of the account")
+        assert [a["email"] for a in saved_accounts()] == ["p@example.com"]

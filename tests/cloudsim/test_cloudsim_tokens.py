@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -10,17 +9,23 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 
 from tests.cloudsim.simclient import Cloud, hmac_b64, nonce
+from tests.waiting import async_until
 
 REDIRECT = "https://dashboard.example.org/link/done"
 
 
 async def test_expired_at_is_402_and_refresh_gives_new_pair(cloud: Cloud) -> None:
-    await cloud.sim.acontrol("POST", "/settings", {"at_ttl": 0.3})
+    # 2 s: a stalled machine still makes the first call while the token is fresh.
+    await cloud.sim.acontrol("POST", "/settings", {"at_ttl": 2})
+    issued_after = time.monotonic()
     user = await cloud.user("eu")
     assert (await user.get("/v2/user/profile"))["error"] == 0
-    await asyncio.sleep(0.4)
-    expired = await user.get("/v2/user/profile")
-    assert expired["error"] == 402
+
+    async def expired() -> bool:
+        return (await user.get("/v2/user/profile"))["error"] == 402
+
+    await async_until(expired, what="the access token to expire")
+    assert time.monotonic() - issued_after >= 2 - 0.05, "not before its lifetime"
     refreshed = await cloud.api.signed_post("eu", "/v2/user/refresh", {"rt": user.rt})
     assert refreshed["error"] == 0
     assert set(refreshed["data"]) == {"at", "rt"}
@@ -158,7 +163,9 @@ async def test_oauth_code_shortcut_expiry_and_region(cloud: Cloud) -> None:
     assert "code=" in grant["redirect"]
     assert "state=s" in grant["redirect"]
     body = {"code": grant["code"], "redirectUrl": REDIRECT, "grantType": "authorization_code"}
-    await asyncio.sleep(0.3)
+    issued_by = time.time()
+    # Trying a code uses it up, so wait until the clock is surely past the code's lifetime.
+    await async_until(lambda: time.time() > issued_by + 0.2, what="the code's lifetime to pass")
     late = await cloud.api.signed_post("eu", "/v2/user/oauth/token", body)
     assert late == {"error": 405, "msg": "invalid code", "data": {}}
     await cloud.sim.acontrol("POST", "/settings", {"oauth_code_ttl": 30})

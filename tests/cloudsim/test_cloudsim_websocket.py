@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
 import aiohttp
 
 from tests.cloudsim.simclient import Cloud, User, next_json, no_frame
+from tests.waiting import async_until
 
 
 def command(
@@ -88,18 +88,29 @@ async def test_handshake_failures_close_at_once(cloud: Cloud) -> None:
 
 
 async def test_heartbeat_timeout_drops_silent_socket(cloud: Cloud) -> None:
-    await cloud.sim.acontrol("POST", "/settings", {"hb_interval": 1, "hb_grace": 0.3})
+    # A 2 s grace (3 s in all): a stall in the ping loop below cannot get the pinger dropped.
+    await cloud.sim.acontrol("POST", "/settings", {"hb_interval": 1, "hb_grace": 2.0})
+    started = time.monotonic()
     user = await cloud.user("eu")
     ws_reply = await cloud.ws_raw(user)
     assert ws_reply[1]["config"]["hbInterval"] == 1
     pinging = await cloud.ws(user)
     silent = ws_reply[0]
-    for _ in range(5):
+    closing: list[aiohttp.WSMessage] = []
+
+    async def silent_dropped() -> bool:
+        """Ping one socket, then listen briefly for the other one's close."""
         await pinging.send_str("ping")
         assert (await pinging.receive(timeout=2)).data == "pong"
-        await asyncio.sleep(0.4)
-    closing = await silent.receive(timeout=2)
-    assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+        try:
+            closing.append(await silent.receive(timeout=0.3))
+        except TimeoutError:
+            return False
+        return True
+
+    await async_until(silent_dropped, what="the silent socket to be dropped")
+    assert closing[0].type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    assert time.monotonic() - started >= 3.0, "not before hbInterval plus the grace"
     assert not pinging.closed
     await pinging.close()
 

@@ -8,6 +8,7 @@ import pytest
 
 from ewelink import DispatchCache
 from ewelink.models import DispatchInfo
+from tests.waiting import async_until
 
 URL = "https://eu-dispa.coolkit.cc/dispatch/app"
 
@@ -74,11 +75,14 @@ async def test_a_failed_call_fails_its_waiters_and_is_not_kept():
 
 
 async def test_a_cancelled_caller_does_not_cancel_those_waiting_on_its_call():
-    cache, dispatch = DispatchCache(ttl=30, clock=Clock()), Dispatch(delay=0.05)
+    # The first call hangs until cancelled, so no timing decides who waits on whom.
+    cache, dispatch = DispatchCache(ttl=30, clock=Clock()), Dispatch(delay=3600)
     first = asyncio.create_task(cache.get(URL, dispatch))
-    await asyncio.sleep(0.01)
+    await async_until(lambda: dispatch.calls == 1, what="the first dispatch call")
     second = asyncio.create_task(cache.get(URL, dispatch))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0)  # one turn of the loop, no time: the new caller joins the call
+    assert dispatch.calls == 1
+    dispatch.delay = 0.0
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
         await first

@@ -156,7 +156,8 @@ async def test_handshake_frame_fields(cloud: FakeCloud, client: EWeLinkClient) -
 
 
 async def test_offline_timeout_and_not_connected(cloud: FakeCloud, client: EWeLinkClient) -> None:
-    session = client.websocket(reply_timeout=0.2, command_spacing=0)
+    # 1 s: a reply from a stalled fake cloud must still beat the timeout it is not testing.
+    session = client.websocket(reply_timeout=1.0, command_spacing=0)
     assert (await session.update("d", {"a": 1}, merge=False)).status is CommandStatus.NOT_CONNECTED
     async with session:
         await asyncio.wait_for(session.wait_connected(), 5)
@@ -200,11 +201,12 @@ async def test_commands_are_spaced_100ms(cloud: FakeCloud, client: EWeLinkClient
 
 
 async def test_heartbeat_pings_and_counts_pongs(cloud: FakeCloud, client: EWeLinkClient) -> None:
-    cloud.ws.hb_interval = 0.2
+    # A ping every 0.8 s: a pong delayed by a stalled machine still comes before the next one.
+    cloud.ws.hb_interval = 1.0
     async with client.websocket(rand=lambda: 0.0) as session:
         await asyncio.wait_for(session.wait_connected(), 5)
         await async_until(
-            lambda: session.stats.pings >= 2 and session.stats.pongs >= 2, 5, "two pongs"
+            lambda: session.stats.pings >= 2 and session.stats.pongs >= 2, 10, "two pongs"
         )
         assert session.connected
         assert session.stats.dead_sockets == 0
