@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -85,8 +89,41 @@ def test_closed_mode_refuses_every_sign_up(client, db, settings):
     assert not get_user_model().objects.exists()
 
 
-def test_default_mode_is_invite_only_outside_the_embedded_default(settings):
-    assert settings.REDIS_IS_EMBEDDED or settings.SIGNUP_MODE == "invite-only"
+def _signup_mode_with(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess[str]:
+    """SIGNUP_MODE as a fresh process reads it from `env` (and nothing else of ours)."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO", "DATABASE", "REDIS", "SIGNUP"))
+    }
+    clean |= {"VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "dashboard.settings"} | env
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; print(s.SIGNUP_MODE)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "open"),  # the embedded default (no REDIS_URL): the single-machine demo
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "invite-only"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0", "SIGNUP_MODE": "closed"}, "closed"),
+        ({"SIGNUP_MODE": "invite-only"}, "invite-only"),
+    ],
+)
+def test_signup_mode_defaults_to_invite_only_outside_the_embedded_default(env, expected, tmp_path):
+    result = _signup_mode_with(env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_a_bad_signup_mode_stops_the_start(tmp_path):
+    result = _signup_mode_with({"SIGNUP_MODE": "sometimes"}, tmp_path)
+    assert result.returncode != 0
+    assert "SIGNUP_MODE must be open, invite-only or closed" in result.stderr
 
 
 def test_sign_up_is_throttled_per_address(client, db, open_signup, settings):
