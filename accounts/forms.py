@@ -5,21 +5,18 @@ from django.contrib.auth.forms import AuthenticationForm
 from accounts.models import Role
 
 
-class SignUpForm(forms.Form):
+class InvitedSignUpForm(forms.Form):
+    """Sign-up from an invitation link: the invitation decides household and role."""
+
     email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
-    household_name = forms.CharField(
-        max_length=100, label="Household name", help_text="For example “The Smiths”."
-    )
 
+    # No check for an existing account here: the answer must not tell whether one exists.
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].lower()
-        if get_user_model().objects.filter(username__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists. Sign in?")
-        return email
+        return str(self.cleaned_data["email"]).lower()
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -31,6 +28,14 @@ class SignUpForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return data
+
+
+class SignUpForm(InvitedSignUpForm):
+    """Open sign-up: the new account owns a new household."""
+
+    household_name = forms.CharField(
+        max_length=100, label="Household name", help_text="For example “The Smiths”."
+    )
 
 
 class SignInForm(AuthenticationForm):
@@ -49,6 +54,13 @@ class HouseholdForm(forms.Form):
 class InvitationForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
     email = forms.EmailField(required=False, help_text="Optional, for your own reference.")
+
+    def __init__(self, *args: object, roles: list[str] | None = None, **kwargs: object) -> None:
+        """`roles`: the ones the inviter may give (the others are not offered)."""
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if roles is not None:
+            field = self.fields["role"]
+            field.choices = [(v, label) for v, label in Role.choices if v in roles]  # type: ignore[attr-defined]
 
 
 class RoleForm(forms.Form):

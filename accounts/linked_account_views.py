@@ -1,4 +1,5 @@
-"""Pages for the household's linked eWeLink accounts: list, link (two ways), resync, unlink."""
+"""Pages for the household's linked eWeLink accounts: list, link (two ways), resync, unlink
+(asked first; the data is kept for a grace period, and relinking restores it)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
 
 import ewelink
 from accounts import jobs, linking
 from accounts.forms import OAuthLinkForm, PasswordLinkForm
-from accounts.models import JobKind, LinkedAccount, Role
+from accounts.models import JobKind, LinkedAccount, LinkStatus, Role
 from accounts.services import require_role
-from accounts.views import household_required
+from accounts.views import confirm_page, confirmed, household_required
 from devices.sync import reconcile_one
 
 log = logging.getLogger(__name__)
@@ -26,11 +30,13 @@ OAUTH_SESSION_KEY = "ewelink_oauth"
 
 @household_required
 def account_list(request: HttpRequest) -> HttpResponse:
+    """Live accounts, and below them the unlinked ones whose data is still kept."""
     accounts = LinkedAccount.objects.annotate(
         thing_count=Count("things", distinct=True), home_count=Count("homes", distinct=True)
     ).prefetch_related("task_runs")
     context = {
-        "accounts": accounts,
+        "accounts": accounts.exclude(status=LinkStatus.UNLINKED),
+        "unlinked": accounts.filter(status=LinkStatus.UNLINKED).order_by("purge_after"),
         "can_manage": request.membership.has_role(Role.ADMIN),  # type: ignore[attr-defined]
         "password_form": PasswordLinkForm(),
         "oauth_form": OAuthLinkForm(),
@@ -38,6 +44,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/linked_accounts.html", context)
 
 
+@sensitive_post_parameters()
 @household_required
 def link_password(request: HttpRequest) -> HttpResponse:
     require_role(request.membership, Role.ADMIN)  # type: ignore[attr-defined]
@@ -57,8 +64,7 @@ def link_password(request: HttpRequest) -> HttpResponse:
         else:
             _sync_after_link(request, account)
             return redirect("accounts:linked_accounts")
-    status = 400 if form.is_bound and form.errors else 200
-    return render(request, "accounts/link_password.html", {"form": form}, status=status)
+    return render(request, "accounts/link_password.html", {"form": form})
 
 
 @require_POST
@@ -102,18 +108,40 @@ def link_oauth_callback(request: HttpRequest) -> HttpResponse:
 @require_POST
 @household_required
 def account_sync(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_object_or_404(LinkedAccount, pk=pk)
+    account = get_object_or_404(LinkedAccount.objects.exclude(status=LinkStatus.UNLINKED), pk=pk)
     require_role(request.membership, Role.MEMBER)  # type: ignore[attr-defined]
     _sync(request, account, announce=True)
     return redirect("accounts:linked_accounts")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @household_required
 def account_unlink(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_object_or_404(LinkedAccount, pk=pk)
+    """Asks first (what leaves the dashboard, until when it is kept); the confirmed POST
+    unlinks."""
+    account = get_object_or_404(LinkedAccount.objects.exclude(status=LinkStatus.UNLINKED), pk=pk)
+    require_role(request.membership, Role.ADMIN)  # type: ignore[attr-defined]
+    if not confirmed(request):
+        kept_until = timezone.now() + linking.grace_period()
+        return confirm_page(
+            request,
+            title=f"Unlink {account.label}?",
+            losses=[
+                f"{account.label}: {linking.unlink_summary(account).describe()} leave the "
+                "dashboard now, and this server signs out of the eWeLink account.",
+                f"They are kept until {date_format(kept_until, 'j M Y')}: linking the same "
+                "eWeLink account again before then restores them. After that they are deleted.",
+                "Nothing changes at eWeLink itself: the account and its devices stay there.",
+            ],
+            action=f"Unlink {account.label}",
+            cancel_url=reverse("accounts:linked_accounts"),
+        )
     warning = linking.unlink(request.membership, account)  # type: ignore[attr-defined]
-    messages.success(request, f"{account.label} was unlinked and its data removed.")
+    messages.success(
+        request,
+        f"{account.label} was unlinked. Its data is kept until "
+        f"{date_format(account.purge_after, 'j M Y')}.",
+    )
     if warning:
         messages.warning(request, warning)
     return redirect("accounts:linked_accounts")

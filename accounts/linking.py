@@ -9,15 +9,26 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 import ewelink
 from accounts.cloud import open_client, token_fields
-from accounts.models import LinkedAccount, LinkMethod, LinkStatus, Membership, Role
+from accounts.models import (
+    ConnectionState,
+    LinkedAccount,
+    LinkMethod,
+    LinkStatus,
+    Membership,
+    Role,
+)
 from accounts.services import require_role
 
 log = logging.getLogger(__name__)
@@ -143,14 +154,30 @@ def save_link(
 ) -> LinkedAccount:
     """Store a new link, or renew the tokens of the same account (relink).
 
-    If another household linked this eWeLink account, our sign-in has just replaced its
-    session (one session per account and app), so its row gets the new tokens: the other
-    household keeps working and learns nothing of this attempt.
+    Relinking an account this household unlinked within the grace period brings it back with
+    its homes, rooms, things and history. If another household unlinked it, that household
+    gave it up: its kept data is purged first, and the link is new here.
+    If another household still has it linked, our sign-in has just replaced its session (one
+    session per account and app), so its row gets the new tokens: the other household keeps
+    working and learns nothing of this attempt.
     """
     apikey = login.tokens.apikey or login.user.apikey
-    tokens = {**token_fields(login.tokens), "status": LinkStatus.ACTIVE, "last_error": ""}
+    tokens = {
+        **token_fields(login.tokens),
+        "status": LinkStatus.ACTIVE,
+        "last_error": "",
+        "purge_after": None,
+    }
     with transaction.atomic(), scopes_disabled():
         existing = LinkedAccount.objects.select_for_update().filter(apikey=apikey).first()
+        if (
+            existing is not None
+            and existing.status == LinkStatus.UNLINKED
+            and existing.household_id != actor.household_id
+        ):  # that household gave the account up: its kept data goes, quietly
+            log.info("purging account %s: linked by another household", existing.pk)
+            existing.delete()
+            existing = None
         if existing is None:
             return LinkedAccount.objects.create(
                 household=actor.household,
@@ -162,6 +189,8 @@ def save_link(
                 created_by=actor.user,
                 **tokens,
             )
+        if existing.household_id == actor.household_id:
+            tokens["method"] = login.method  # the way it was linked this time signs it out
         LinkedAccount.objects.filter(pk=existing.pk).update(**tokens)
         existing.refresh_from_db()
     # Raised after the commit, so the renewed tokens of the other household's row persist.
@@ -171,15 +200,81 @@ def save_link(
     return existing
 
 
-def unlink(actor: Membership, account: LinkedAccount) -> str | None:
-    """Sign out at the cloud (or revoke the OAuth token), then delete the local data.
+@dataclass(frozen=True)
+class UnlinkSummary:
+    """What unlinking an account takes off the dashboard (and later deletes)."""
 
-    Returns a warning when the cloud could not be told; the local data goes either way.
+    homes: int
+    rooms: int
+    things: int
+    history: int
+
+    def describe(self) -> str:
+        """E.g. "2 homes, 7 rooms, 18 things and their history"."""
+        parts = [_count(self.homes, "home"), _count(self.rooms, "room")]
+        things = _count(self.things, "thing")
+        return f"{', '.join(parts)}, {things} and their history"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def unlink_summary(account: LinkedAccount) -> UnlinkSummary:
+    """Counts for the confirmation page (reverse relations: accounts does not import devices)."""
+    homes = account.homes.aggregate(n=Count("pk", distinct=True), rooms=Count("rooms"))
+    things = account.things.aggregate(n=Count("pk", distinct=True), history=Count("history"))
+    return UnlinkSummary(homes["n"], homes["rooms"], things["n"], things["history"])
+
+
+def grace_period() -> timedelta:
+    return timedelta(days=settings.UNLINK_GRACE_DAYS)
+
+
+def unlink(actor: Membership, account: LinkedAccount) -> str | None:
+    """Stop using an account: it leaves the dashboard, the realtime worker and the jobs now,
+    the cloud session is ended, and its data is kept until the grace period ends.
+
+    Returns a warning when the cloud could not be told; the link ends here either way.
     """
     require_role(actor, Role.ADMIN)
+    if account.household_id != actor.household_id:
+        raise PermissionDenied("That account belongs to another household.")
+    # Marked first, so the worker's socket, closed by the sign-out below, is not taken for a
+    # lost session ("needs relink"), and no job picks the account up again.
+    rows = LinkedAccount.objects.with_scopes_disabled().filter(pk=account.pk)
+    rows.update(
+        status=LinkStatus.UNLINKED,
+        purge_after=timezone.now() + grace_period(),
+        connection_state=ConnectionState.OFFLINE,
+        last_error="",
+    )
     warning = async_to_sync(_cloud_sign_out)(account)
-    account.delete()
+    rows.update(access_token="", refresh_token="", access_expires_at=None, refresh_expires_at=None)
+    account.refresh_from_db()
     return warning
+
+
+def purge_unlinked(now: datetime | None = None) -> int:
+    """Delete unlinked accounts whose grace period is over, with all their data."""
+    now = now or timezone.now()
+    purged = 0
+    with scopes_disabled():
+        due = LinkedAccount.objects.filter(status=LinkStatus.UNLINKED, purge_after__lte=now)
+        for account_id in due.values_list("pk", flat=True):
+            with transaction.atomic():
+                # Re-checked under the row lock: a relink in the meantime keeps it.
+                account = (
+                    LinkedAccount.objects.select_for_update()
+                    .filter(pk=account_id, status=LinkStatus.UNLINKED, purge_after__lte=now)
+                    .first()
+                )
+                if account is not None:
+                    account.delete()
+                    purged += 1
+    if purged:
+        log.info("purged %s unlinked account(s) after their grace period", purged)
+    return purged
 
 
 async def _cloud_sign_out(account: LinkedAccount) -> str | None:
@@ -191,13 +286,16 @@ async def _cloud_sign_out(account: LinkedAccount) -> str | None:
                 await client.logout()
         except ewelink.EWeLinkError as exc:
             log.warning("cloud sign-out of account %s failed: %s", account.pk, type(exc).__name__)
-            return "The eWeLink cloud could not be told; the link was removed here anyway."
+            return "The eWeLink cloud could not be told; the link was ended here anyway."
     return None
 
 
 def mark_needs_relink(account_id: int, reason: str) -> None:
-    """Stop using an account whose credentials the cloud rejects, until someone relinks it."""
+    """Stop using an account whose credentials the cloud rejects, until someone relinks it.
+
+    An unlinked account stays unlinked (its socket closing after the sign-out is expected).
+    """
     with scopes_disabled():
-        LinkedAccount.objects.filter(pk=account_id).update(
+        LinkedAccount.objects.filter(pk=account_id).exclude(status=LinkStatus.UNLINKED).update(
             status=LinkStatus.NEEDS_RELINK, last_error=reason
         )

@@ -122,6 +122,9 @@ class LinkStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     NEEDS_RELINK = "needs_relink", "Needs relink"
     DISABLED = "disabled", "Disabled"
+    # Unlinked by the household: hidden and idle, its data kept until `purge_after` so that
+    # relinking the same eWeLink account restores it.
+    UNLINKED = "unlinked", "Unlinked"
 
 
 class LinkMethod(models.TextChoices):
@@ -161,6 +164,9 @@ class LinkedAccount(models.Model):
         max_length=12, choices=ConnectionState.choices, default=ConnectionState.OFFLINE
     )
     connection_changed_at = models.DateTimeField(null=True, blank=True)
+    purge_after = models.DateTimeField(
+        null=True, blank=True, help_text="Unlinked: its data is deleted after this time"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -177,6 +183,10 @@ class LinkedAccount(models.Model):
     @property
     def needs_relink(self) -> bool:
         return self.status == LinkStatus.NEEDS_RELINK
+
+    @property
+    def is_unlinked(self) -> bool:
+        return self.status == LinkStatus.UNLINKED
 
 
 class NotificationKind(models.TextChoices):

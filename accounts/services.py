@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from accounts.models import ROLE_RANK, Household, Invitation, Membership, Role, hash_token
+from accounts.models import Household, Invitation, Membership, Role, hash_token
 
 
 class HouseholdError(Exception):
@@ -19,12 +20,53 @@ class HouseholdError(Exception):
 
 def sign_up(email: str, password: str, household_name: str) -> tuple[AbstractBaseUser, Household]:
     """Create a user (signing in by email) and a new household they own."""
-    user_model = get_user_model()
-    email = user_model.objects.normalize_email(email).lower()
     with transaction.atomic():
-        user = user_model.objects.create_user(username=email, email=email, password=password)
+        user = _create_user(email, password)
         household = create_household(user, household_name)
     return user, household
+
+
+def sign_up_invited(email: str, password: str, token: str) -> Membership:
+    """Create a user who joins the invitation's household with its role (and makes none)."""
+    with transaction.atomic():
+        user = _create_user(email, password)
+        return accept_invitation(token, user)
+
+
+def _create_user(email: str, password: str) -> AbstractBaseUser:
+    email = normalized_email(email)
+    return get_user_model().objects.create_user(username=email, email=email, password=password)
+
+
+def normalized_email(email: str) -> str:
+    return get_user_model().objects.normalize_email(email.strip()).lower()
+
+
+def email_is_taken(email: str) -> bool:
+    return get_user_model().objects.filter(username__iexact=normalized_email(email)).exists()
+
+
+def signup_allowed(*keys: str) -> bool:
+    """Count one sign-up attempt against each key (client address, email); False past the
+    hourly limit. The counters live in the cache and expire an hour after the first attempt."""
+    allowed = True
+    for key in keys:
+        cache_key = f"signup-attempts:{hash_token(key)}"
+        cache.add(cache_key, 0, timeout=3600)
+        try:
+            attempts = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.set(cache_key, 1, timeout=3600)
+            attempts = 1
+        allowed = allowed and attempts <= settings.SIGNUP_RATE_PER_HOUR
+    return allowed
+
+
+def display_name(user: AbstractBaseUser) -> str:
+    """How a person is shown to those who may not see email addresses (guests)."""
+    full = user.get_full_name().strip()  # type: ignore[attr-defined]
+    email = str(getattr(user, "email", "") or user.get_username())
+    return full or email.split("@", 1)[0]
 
 
 def create_household(user: AbstractBaseUser, name: str) -> Household:
@@ -90,6 +132,7 @@ def accept_invitation(token: str, user: AbstractBaseUser) -> Membership:
         )
         if invitation is None or not invitation.is_usable():
             raise HouseholdError(_unusable_reason(invitation))
+        _check_inviter_may_still_grant(invitation)
         if Membership.objects.filter(user=user, household=invitation.household).exists():
             raise HouseholdError(f"You are already a member of {invitation.household}.")
         membership = Membership.objects.create(
@@ -99,6 +142,34 @@ def accept_invitation(token: str, user: AbstractBaseUser) -> Membership:
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_by", "accepted_at"])
     return membership
+
+
+def check_invitation(token: str) -> Invitation:
+    """The invitation if it can be accepted now, else HouseholdError saying why."""
+    invitation = find_invitation(token)
+    if invitation is None or not invitation.is_usable():
+        raise HouseholdError(_unusable_reason(invitation))
+    with scopes_disabled():
+        _check_inviter_may_still_grant(invitation)
+    return invitation
+
+
+def _check_inviter_may_still_grant(invitation: Invitation) -> None:
+    """An invitation grants no more than its sender may grant today (they may have been
+    demoted, or have left, since they sent it): else it is refused, not silently capped."""
+    inviter = Membership.objects.filter(
+        household_id=invitation.household_id, user_id=invitation.created_by_id
+    ).first()
+    if inviter is None or invitation.role not in grantable_roles(inviter):
+        role = Role(invitation.role).label.lower()
+        raise HouseholdError(
+            f"This invitation can no longer be used: whoever sent it may no longer make "
+            f"someone {_article(role)} {role}. Ask the household for a new link."
+        )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _unusable_reason(invitation: Invitation | None) -> str:
@@ -118,8 +189,25 @@ def revoke_invitation(actor: Membership, invitation: Invitation) -> None:
         invitation.save(update_fields=["revoked_at"])
 
 
+def grantable_roles(actor: Membership) -> list[str]:
+    """The roles `actor` may give by invitation or role change: owners any, admins member
+    and guest (only owners manage admins), everyone else none."""
+    if actor.role == Role.OWNER:
+        return list(Role.values)
+    if actor.role == Role.ADMIN:
+        return [Role.MEMBER, Role.GUEST]
+    return []
+
+
+def may_manage(actor: Membership, target: Membership) -> bool:
+    """Whether `actor` may change `target`'s role or remove them."""
+    if actor.role == Role.OWNER:
+        return True
+    return actor.role == Role.ADMIN and target.role in (Role.MEMBER, Role.GUEST)
+
+
 def change_role(actor: Membership, target: Membership, role: str) -> None:
-    """Admins manage members and guests; only owners grant or take away ownership."""
+    """Admins manage members and guests; only owners manage admins and owners."""
     require_role(actor, Role.ADMIN)
     _check_may_manage(actor, target)
     _check_may_grant(actor, role)
@@ -138,6 +226,19 @@ def remove_member(actor: Membership, target: Membership) -> None:
         target.delete()
 
 
+LAST_OWNER_LEAVES = "The last owner cannot leave. Make someone else an owner first."
+
+
+def is_last_owner(membership: Membership) -> bool:
+    """For the page (no lock): the service re-checks under a lock when it acts."""
+    if membership.role != Role.OWNER:
+        return False
+    owners = Membership.objects.with_scopes_disabled().filter(
+        household_id=membership.household_id, role=Role.OWNER
+    )
+    return owners.count() <= 1
+
+
 def leave_household(membership: Membership) -> None:
     """Leave a household; the last owner must hand over ownership first."""
     with transaction.atomic():
@@ -148,13 +249,17 @@ def leave_household(membership: Membership) -> None:
 def _check_may_grant(actor: Membership, role: str) -> None:
     if role not in Role.values:
         raise HouseholdError(f"Unknown role {role!r}.")
-    if ROLE_RANK[Role(role)] > ROLE_RANK[Role(actor.role)]:
-        raise PermissionDenied("You cannot grant a role above your own.")
+    if role not in grantable_roles(actor):
+        allowed = " or ".join(Role(r).label.lower() for r in grantable_roles(actor)) or "none"
+        raise PermissionDenied(
+            f"As {_article(actor.role)} {Role(actor.role).label.lower()} you can give the "
+            f"{allowed} role only."
+        )
 
 
 def _check_may_manage(actor: Membership, target: Membership) -> None:
-    if target.role == Role.OWNER and actor.role != Role.OWNER:
-        raise PermissionDenied("Only an owner can change or remove another owner.")
+    if not may_manage(actor, target):
+        raise PermissionDenied("Only an owner can change or remove an admin or an owner.")
 
 
 def _check_not_last_owner(membership: Membership, verb: str) -> None:

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 import ewelink
-from accounts import jobs
+from accounts import jobs, linking
 from accounts.models import JobKind
 
 log = logging.getLogger(__name__)
@@ -109,3 +109,9 @@ def refresh_tokens_for_account(self: Task, account_id: int) -> dict[str, Any]:
 def refresh_expiring_tokens() -> int:
     """Beat: token refresh for every active account."""
     return fan_out(refresh_tokens_for_account, JobKind.REFRESH_TOKENS)
+
+
+@shared_task(**FAN_OUT_TASK)
+def purge_unlinked_accounts() -> int:
+    """Beat, hourly: delete the data of accounts unlinked longer than UNLINK_GRACE_DAYS ago."""
+    return linking.purge_unlinked()

@@ -25,6 +25,7 @@ urlpatterns = [
     path("household/members/<int:pk>/role/", views.member_role, name="member_role"),
     path("household/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("invite/<str:token>/signup/", views.invitation_signup, name="invitation_signup"),
     path("cloud/", cloud.account_list, name="linked_accounts"),
     path("cloud/link/", cloud.link_password, name="link_password"),
     path("cloud/oauth/", cloud.link_oauth_start, name="link_oauth_start"),

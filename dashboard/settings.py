@@ -262,6 +262,26 @@ X_FRAME_OPTIONS = "DENY"
 # Household invitations.
 INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
 
+# --- Sign-up and unlinking (households) ---
+# Who may create an account: "open" (anyone), "invite-only" (only from an invitation link)
+# or "closed" (nobody; accounts come from an administrator). Open by default only in the
+# embedded default (no REDIS_URL: the single-machine demo), invite-only anywhere else.
+SIGNUP_MODE = env.str("SIGNUP_MODE", default="") or ("open" if REDIS_IS_EMBEDDED else "invite-only")
+if SIGNUP_MODE not in {"open", "invite-only", "closed"}:
+    raise ImproperlyConfigured("SIGNUP_MODE must be open, invite-only or closed")
+# Sign-up attempts allowed per hour, per client address and per email address.
+SIGNUP_RATE_PER_HOUR = env.int("SIGNUP_RATE_PER_HOUR", default=10)
+# An unlinked eWeLink account's homes, rooms, things and history are kept this many days,
+# so linking the same account again restores them; then the purge job deletes them.
+UNLINK_GRACE_DAYS = env.int("UNLINK_GRACE_DAYS", default=7)
+if SIGNUP_RATE_PER_HOUR < 1 or UNLINK_GRACE_DAYS < 0:
+    raise ImproperlyConfigured("SIGNUP_RATE_PER_HOUR must be >= 1, UNLINK_GRACE_DAYS >= 0")
+CELERY_BEAT_SCHEDULE["purge_unlinked"] = {
+    "task": "accounts.tasks.purge_unlinked_accounts",
+    "schedule": timedelta(hours=1),
+    "options": {"expires": 3000.0},
+}
+
 # The eWeLink cloud (or cloudsim). EWELINK_BASE_URL is a template such as
 # http://127.0.0.1:8181/{region}; empty means the real regional hosts.
 EWELINK_APP_ID = read_file_secret(env, "EWELINK_APP_ID") or ""

@@ -14,10 +14,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """Homes → rooms → device cards of every linked account, optionally one room only."""
     raw_room = request.GET.get("room", "")
     room_id = int(raw_room) if raw_room.isdigit() else None
-    accounts = list(LinkedAccount.objects.all())
+    accounts = list(LinkedAccount.objects.exclude(status=LinkStatus.UNLINKED))
     context = {
         "sections": dashboard_sections(room_id),
-        "room_choices": Room.objects.select_related("home").order_by("home__name", "index"),
+        "room_choices": Room.objects.exclude(home__account__status=LinkStatus.UNLINKED)
+        .select_related("home")
+        .order_by("home__name", "index"),
         "selected_room": room_id,
         "has_accounts": bool(accounts),
         "relink_accounts": [a for a in accounts if a.status == LinkStatus.NEEDS_RELINK],

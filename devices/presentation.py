@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 
+from accounts.models import LinkStatus
 from devices.models import Home, Room, Thing
 from devices.plugins.base import Control, DevicePlugin
 from devices.plugins.registry import default_registry
@@ -71,8 +72,10 @@ def card_for(thing: Thing) -> Card:
 
 
 def visible_things() -> QuerySet[Thing]:
-    """The household's things (the scope filters the household), hidden ones left out."""
-    return Thing.objects.filter(hidden=False).select_related("home", "room", "account")
+    """The household's things (the scope filters the household), hidden ones and those of
+    unlinked accounts (kept for a grace period) left out."""
+    things = Thing.objects.filter(hidden=False).exclude(account__status=LinkStatus.UNLINKED)
+    return things.select_related("home", "room", "account")
 
 
 def shown_things() -> list[Thing]:
@@ -90,7 +93,8 @@ def dashboard_sections(room_id: int | None = None) -> list[HomeSection]:
         things = [t for t in things if t.room_id == room_id]
     homes: dict[int | None, HomeSection] = {}
     rooms: dict[tuple[int | None, int | None], RoomSection] = {}
-    homes_qs = Home.objects.select_related("account").prefetch_related("rooms")
+    homes_qs = Home.objects.exclude(account__status=LinkStatus.UNLINKED)
+    homes_qs = homes_qs.select_related("account").prefetch_related("rooms")
     for home in homes_qs.order_by("account__label", "index", "name"):
         homes[home.pk] = HomeSection(home)
         for room in home.rooms.all():

@@ -27,7 +27,7 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
     ),
 }
 # URLs with path arguments that are not household objects.
-NOT_HOUSEHOLD_SCOPED = {"accounts:invitation_accept"}
+NOT_HOUSEHOLD_SCOPED = {"accounts:invitation_accept", "accounts:invitation_signup"}
 
 
 def _named_patterns(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:

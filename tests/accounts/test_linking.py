@@ -64,14 +64,14 @@ def test_wrong_credentials_give_a_specific_message_and_keep_nothing(
     owner, cloud, unscoped, overrides, message
 ):
     response = _link(owner, US, **overrides)
-    assert response.status_code == 400
+    assert response.status_code == 200  # an error on the form, as Django's forms answer
     assert message in response.content.decode()
     assert not LinkedAccount.objects.exists()
 
 
 def test_bad_form_input_is_a_field_error(owner, cloud, unscoped):
     response = _link(owner, US, country_code="44", identifier="not an id")
-    assert response.status_code == 400
+    assert response.status_code == 200
     errors = response.context["form"].errors
     assert set(errors) == {"country_code", "identifier"}
 
@@ -209,14 +209,18 @@ def test_oauth_callback_with_a_foreign_state_is_refused(owner, cloud, unscoped):
     assert not LinkedAccount.objects.exists()
 
 
-def test_unlink_signs_out_at_the_cloud_and_removes_local_data(owner, cloud, unscoped):
+def test_unlink_signs_out_at_the_cloud_and_keeps_the_data_out_of_sight(owner, cloud, unscoped):
     _link(owner, US)
     account = LinkedAccount.objects.get()
     tokens_before = account.access_token
-    response = owner.client.post(reverse("accounts:account_unlink", args=[account.pk]))
+    things = Thing.objects.filter(account=account).count()
+    url = reverse("accounts:account_unlink", args=[account.pk])
+    response = owner.client.post(url, {"confirm": "yes"})
     assert response.status_code == 302
-    assert not LinkedAccount.objects.exists()
-    assert not Thing.objects.exists()
+    account.refresh_from_db()
+    assert account.status == LinkStatus.UNLINKED
+    assert (account.access_token, account.refresh_token) == ("", "")
+    assert Thing.objects.filter(account=account).count() == things  # kept for the grace period
     # The cloud no longer knows the old access token.
     import asyncio
 
@@ -236,10 +240,10 @@ def test_resync_and_unlink_are_scoped(owner, outsider, cloud, unscoped):
     _link(outsider, US)
     account = LinkedAccount.objects.get()
     assert owner.client.post(reverse("accounts:account_sync", args=[account.pk])).status_code == 404
-    assert (
-        owner.client.post(reverse("accounts:account_unlink", args=[account.pk])).status_code == 404
-    )
-    assert LinkedAccount.objects.filter(pk=account.pk).exists()
+    unlink = reverse("accounts:account_unlink", args=[account.pk])
+    assert owner.client.post(unlink, {"confirm": "yes"}).status_code == 404
+    assert owner.client.get(unlink).status_code == 404
+    assert LinkedAccount.objects.get(pk=account.pk).status == LinkStatus.ACTIVE
 
 
 def test_guest_sees_accounts_but_cannot_unlink(owner, guest, cloud, unscoped):
@@ -248,9 +252,10 @@ def test_guest_sees_accounts_but_cannot_unlink(owner, guest, cloud, unscoped):
     page = guest.client.get(reverse("accounts:linked_accounts"))
     assert page.status_code == 200
     assert "Unlink" not in page.content.decode()
-    assert (
-        guest.client.post(reverse("accounts:account_unlink", args=[account.pk])).status_code == 403
-    )
+    unlink = reverse("accounts:account_unlink", args=[account.pk])
+    assert guest.client.post(unlink, {"confirm": "yes"}).status_code == 403
+    assert guest.client.get(unlink).status_code == 403
+    assert LinkedAccount.objects.get().status == LinkStatus.ACTIVE
 
 
 def test_secrets_never_reach_logs_pages_or_the_database_in_clear(

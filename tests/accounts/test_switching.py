@@ -27,5 +27,5 @@ def test_cannot_switch_into_a_foreign_household(owner, outsider):
 
 def test_household_page_lists_only_its_own_members(owner, member, outsider):
     page = owner.client.get(reverse("accounts:household"))
-    emails = {m.user.email for m in page.context["members"]}
+    emails = {row["membership"].user.email for row in page.context["rows"]}
     assert emails == {owner.user.email, member.user.email}

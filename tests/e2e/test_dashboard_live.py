@@ -161,9 +161,9 @@ def test_a_guest_sees_but_cannot_control(
     guest.get_by_role("link", name="Create an account").click()
     guest.get_by_label("Email").fill("guest@example.com")
     guest.get_by_label("Password").fill("a-long-guest-passphrase-42")
-    guest.get_by_label("Household name").fill("Guest's own place")
-    guest.get_by_role("button", name="Create account").click()
-    guest.get_by_role("button", name=re.compile(r"^Join as")).click()
+    guest.get_by_role("button", name="Create account and join").click()
+    guest.get_by_label("Password").fill("a-long-guest-passphrase-42")  # then sign in
+    guest.get_by_role("button", name="Sign in").click()
     expect(card(guest, "Kitchen light")).to_be_visible()
     wait_live(guest)
     before = live_stack.device_params("Kitchen light")["switch"]

@@ -82,6 +82,9 @@ def test_the_schedule_comes_from_settings_with_expiry_below_each_interval():
     first_runs = schedule.pop("first_runs")
     assert first_runs["task"] == "accounts.tasks.start_new_accounts"
     assert 0 < first_runs["options"]["expires"] < first_runs["schedule"].total_seconds()
+    purge = schedule.pop("purge_unlinked")  # not per account: one sweep of expired unlinks
+    assert import_string(purge["task"]).name == "accounts.tasks.purge_unlinked_accounts"
+    assert 0 < purge["options"]["expires"] < purge["schedule"].total_seconds()
     assert set(schedule) == set(settings.JOB_INTERVALS) == set(ACCOUNT_TASKS)
     for job, entry in schedule.items():
         interval = settings.JOB_INTERVALS[job].total_seconds()
