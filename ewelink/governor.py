@@ -2,6 +2,13 @@
 
 One governor is shared by every client of a process because all linked accounts leave
 through the same egress IP, and the cloud counts per IP.
+
+Calls that name their account (``acquire(interface, key)``; the client passes its apikey)
+share that budget fairly: an account books a slot only when it is free now and the account
+is the one served least recently among those waiting for that interface, so one account's
+burst queues behind everyone else instead of in front of them; and no account may use more
+than ``key_window_limit`` of the window's calls. Calls without a key queue first come,
+first served, as slots booked ahead.
 """
 
 from __future__ import annotations
@@ -21,6 +28,11 @@ Sleep = Callable[[float], Awaitable[None]]
 MIN_INTERVAL = 0.55
 WINDOW = 300.0  # seconds of the burst window
 WINDOW_LIMIT = 300  # calls allowed in one window
+KEY_WINDOW_LIMIT = 100  # calls one account may make in one window (a third of the budget)
+# A waiting account that has not asked again for this long has given up (its turn passes).
+WAITER_GRACE = 1.0
+# A slot this close is "now": clocks of processes and sleeps are not exact.
+NOW_TOLERANCE = 0.01
 
 
 @dataclass
@@ -51,6 +63,7 @@ class Governor:
         min_interval: float = MIN_INTERVAL,
         window: float = WINDOW,
         window_limit: int = WINDOW_LIMIT,
+        key_window_limit: int = KEY_WINDOW_LIMIT,
         enabled: bool = True,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
@@ -58,11 +71,15 @@ class Governor:
         self.min_interval = min_interval
         self.window = window
         self.window_limit = window_limit
+        self.key_window_limit = key_window_limit
         self.enabled = enabled
         self._clock = clock
         self._sleep = sleep
         self._last: dict[str, float] = {}
         self._slots: list[float] = []  # sorted reserved call times inside the window
+        self._key_slots: dict[str, list[float]] = {}  # the same, per account
+        self._waiting: dict[str, dict[str, float]] = {}  # interface → account → last asked
+        self._served: dict[tuple[str, str], float] = {}  # (interface, account) → last slot
         self._stats = GovernorStats()
 
     def scale(self, factor: float) -> None:
@@ -89,11 +106,64 @@ class Governor:
             self._stats.waited_seconds += delay
         return max(delay, 0.0)
 
-    async def acquire(self, interface: str) -> None:
-        """Wait for a slot to call ``interface`` (a path such as ``"/v2/device/thing"``)."""
-        delay = self.reserve(interface)
-        if delay > 0:
+    async def acquire(self, interface: str, key: str | None = None) -> None:
+        """Wait for a slot to call ``interface`` (a path such as ``"/v2/device/thing"``).
+
+        ``key`` names the account calling, for a fair share of the budget between accounts.
+        """
+        if key is None or not self.enabled:
+            delay = self.reserve(interface)
+            if delay > 0:
+                await self._sleep(delay)
+            return
+        waited = 0.0
+        while True:
+            granted, delay = await self.claim(interface, key)
+            if granted:
+                self.count(interface, waited + delay)
+                if delay > 0:
+                    await self._sleep(delay)
+                return
+            waited += delay
             await self._sleep(delay)
+
+    async def claim(self, interface: str, key: str) -> tuple[bool, float]:
+        """Book a slot for ``key`` if one is free now and it is ``key``'s turn.
+
+        Returns (True, delay before the slot), or (False, seconds to wait before asking again).
+        """
+        now = self._clock()
+        del self._slots[: bisect.bisect_right(self._slots, now - self.window)]
+        mine = self._key_slots.setdefault(key, [])
+        del mine[: bisect.bisect_right(mine, now - self.window)]
+        if self.key_window_limit > 0 and len(mine) >= self.key_window_limit:
+            # This account has had its share: it waits, without holding up anyone else.
+            return False, mine[-self.key_window_limit] + self.window - now
+        start = max(now, self._last.get(interface, float("-inf")) + self.min_interval)
+        if self.window_limit > 0 and len(self._slots) >= self.window_limit:
+            start = max(start, self._slots[-self.window_limit] + self.window)
+        waiting = self._waiting.setdefault(interface, {})
+        for other, asked in list(waiting.items()):
+            if asked < now - self.min_interval - WAITER_GRACE:
+                del waiting[other]  # gave up
+        turn = min({*waiting, key}, key=lambda k: (self._served.get((interface, k), 0.0), k))
+        if start - now <= NOW_TOLERANCE and turn == key:
+            self._last[interface] = start
+            bisect.insort(self._slots, start)
+            bisect.insort(mine, start)
+            self._served[interface, key] = start
+            waiting.pop(key, None)
+            return True, max(start - now, 0.0)
+        waiting[key] = now
+        retry = start - now
+        return False, retry if retry > NOW_TOLERANCE else retry + self.min_interval
+
+    def count(self, interface: str, waited: float) -> None:
+        """Count a granted call and how long it waited, for ``stats()``."""
+        self._stats.calls[interface] += 1
+        if waited > 0:
+            self._stats.waits[interface] += 1
+            self._stats.waited_seconds += waited
 
     def stats(self) -> GovernorStats:
         """A snapshot of the counters."""
