@@ -3,7 +3,7 @@
 A socket checks membership when it connects; these receivers tell every open socket of a
 user to look again when that user's access may have changed: a membership created, changed
 or deleted (role change, removal, leaving, a deleted household or user), a password change,
-a sign-out. Every page socket joins its user's group (`user_group`) for this.
+a deactivated user, a sign-out. Every page socket joins its user's group (`user_group`) for this.
 """
 
 from __future__ import annotations
@@ -47,28 +47,30 @@ def recheck(user_id: int, *, session: str | None = None) -> None:
         if layer is not None:
             async_to_sync(layer.group_send)(user_group(user_id), message)
 
-    transaction.on_commit(send)
+    # Robust: the change itself is committed; a Redis hiccup is logged, not a failed request.
+    transaction.on_commit(send, robust=True)
 
 
 def _membership_changed(sender: Any, instance: Membership, **kwargs: Any) -> None:
     recheck(instance.user_id)
 
 
-def _remember_password(sender: Any, instance: Any, update_fields: Any = None, **kw: Any) -> None:
-    """Note whether this save changes the password hash (compared in `_password_saved`)."""
-    instance._realtime_password_changed = False
+def _remember_credentials(sender: Any, instance: Any, update_fields: Any = None, **kw: Any) -> None:
+    """Note whether this save changes the password hash or deactivates the user."""
+    instance._realtime_access_changed = False
     if instance.pk is None or kw.get("raw"):
         return
-    if update_fields is not None and "password" not in update_fields:
+    if update_fields is not None and not {"password", "is_active"} & set(update_fields):
         return  # e.g. `last_login` on every sign-in: no query
     with scopes_disabled():
-        old = sender.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
-    instance._realtime_password_changed = old is not None and old != instance.password
+        old = sender.objects.filter(pk=instance.pk).values_list("password", "is_active").first()
+    now = (instance.password, getattr(instance, "is_active", True))
+    instance._realtime_access_changed = old is not None and tuple(old) != now
 
 
-def _password_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
-    if not created and getattr(instance, "_realtime_password_changed", False):
-        instance._realtime_password_changed = False
+def _credentials_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    if not created and getattr(instance, "_realtime_access_changed", False):
+        instance._realtime_access_changed = False
         recheck(instance.pk)
 
 
@@ -83,6 +85,6 @@ def connect() -> None:
     uid = "realtime.revocation"
     post_save.connect(_membership_changed, sender=Membership, dispatch_uid=f"{uid}.ms_save")
     post_delete.connect(_membership_changed, sender=Membership, dispatch_uid=f"{uid}.ms_del")
-    pre_save.connect(_remember_password, sender=user_model, dispatch_uid=f"{uid}.pw_pre")
-    post_save.connect(_password_saved, sender=user_model, dispatch_uid=f"{uid}.pw_post")
+    pre_save.connect(_remember_credentials, sender=user_model, dispatch_uid=f"{uid}.pw_pre")
+    post_save.connect(_credentials_saved, sender=user_model, dispatch_uid=f"{uid}.pw_post")
     user_logged_out.connect(_logged_out, dispatch_uid=f"{uid}.logout")

@@ -147,3 +147,14 @@ async def test_a_socket_picks_the_household_the_session_chose(member, clean_redi
     page = await _open(client)
     await _still_live(page, member.household.pk, 8)
     await page.disconnect()
+
+
+async def test_a_deactivated_users_pages_are_closed(member, clean_redis):
+    page = await _open(await _signed_in(member.user))
+
+    def deactivate() -> None:
+        member.user.is_active = False
+        member.user.save(update_fields=["is_active"])
+
+    await sync_to_async(deactivate)()
+    await _closed_with(page, CLOSE_ACCESS_CHANGED)
