@@ -47,7 +47,7 @@ return tostring(start - now)
 """
 
 # KEYS: last slot of the interface, the window, the account's window, the interface's
-# waiting accounts (account → when it last asked), its accounts' last slots.
+# waiting accounts (account → when it is due to ask again), its accounts' last slots.
 # ARGV: min_interval, window, limit, key_limit, member, account, grace, tolerance.
 # Returns {1, delay before the slot} when booked, {0, seconds before asking again}.
 _CLAIM = """
@@ -76,21 +76,22 @@ if limit > 0 and count >= limit then
   local free_at = tonumber(oldest[2]) + window
   if free_at > start then start = free_at end
 end
-local turn = key
-local turn_served = tonumber(redis.call('HGET', KEYS[5], key) or '0')
+local function before(a_served, a, b_served, b)
+  return a_served < b_served or (a_served == b_served and a < b)
+end
+local my_served = tonumber(redis.call('HGET', KEYS[5], key) or '0')
+local ahead = 0
 local waiting = redis.call('HGETALL', KEYS[4])
 for i = 1, #waiting, 2 do
-  local other, asked = waiting[i], tonumber(waiting[i + 1])
-  if asked < now - min_interval - grace then
+  local other, due = waiting[i], tonumber(waiting[i + 1])
+  if due < now - grace then
     redis.call('HDEL', KEYS[4], other)
-  else
+  elseif other ~= key then
     local served = tonumber(redis.call('HGET', KEYS[5], other) or '0')
-    if served < turn_served or (served == turn_served and other < turn) then
-      turn, turn_served = other, served
-    end
+    if before(served, other, my_served, key) then ahead = ahead + 1 end
   end
 end
-if start - now <= tolerance and turn == key then
+if start - now <= tolerance and ahead == 0 then
   redis.call('SET', KEYS[1], tostring(start), 'EX', ttl)
   redis.call('ZADD', KEYS[2], start, member)
   redis.call('EXPIRE', KEYS[2], ttl)
@@ -101,11 +102,10 @@ if start - now <= tolerance and turn == key then
   redis.call('HDEL', KEYS[4], key)
   return {1, tostring(math.max(start - now, 0))}
 end
-redis.call('HSET', KEYS[4], key, tostring(now))
+local retry = math.max(start - now, 0) + ahead * min_interval
+redis.call('HSET', KEYS[4], key, tostring(now + retry))
 redis.call('EXPIRE', KEYS[4], ttl)
-local retry = start - now
-if retry <= tolerance then retry = retry + min_interval end
-return {0, tostring(retry)}
+return {0, tostring(math.max(retry, tolerance))}
 """
 
 

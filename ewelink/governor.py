@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import time
+import weakref
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ MIN_INTERVAL = 0.55
 WINDOW = 300.0  # seconds of the burst window
 WINDOW_LIMIT = 300  # calls allowed in one window
 KEY_WINDOW_LIMIT = 100  # calls one account may make in one window (a third of the budget)
-# A waiting account that has not asked again for this long has given up (its turn passes).
+# A waiting account this late to ask again has given up (its turn passes to the next).
 WAITER_GRACE = 1.0
 # A slot this close is "now": clocks of processes and sleeps are not exact.
 NOW_TOLERANCE = 0.01
@@ -78,8 +79,12 @@ class Governor:
         self._last: dict[str, float] = {}
         self._slots: list[float] = []  # sorted reserved call times inside the window
         self._key_slots: dict[str, list[float]] = {}  # the same, per account
-        self._waiting: dict[str, dict[str, float]] = {}  # interface → account → last asked
+        self._waiting: dict[str, dict[str, float]] = {}  # interface → account → due back
         self._served: dict[tuple[str, str], float] = {}  # (interface, account) → last slot
+        # One claimer per account and interface in this process; its other calls queue here.
+        self._turns: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Lock]
+        ] = weakref.WeakKeyDictionary()
         self._stats = GovernorStats()
 
     def scale(self, factor: float) -> None:
@@ -116,15 +121,16 @@ class Governor:
             if delay > 0:
                 await self._sleep(delay)
             return
-        waited = 0.0
-        while True:
-            granted, delay = await self.claim(interface, key)
-            if granted:
-                self.count(interface, waited + delay)
-                if delay > 0:
-                    await self._sleep(delay)
-                return
-            waited += delay
+        turns = self._turns.setdefault(asyncio.get_running_loop(), {})
+        started = self._clock()
+        async with turns.setdefault((interface, key), asyncio.Lock()):
+            while True:
+                granted, delay = await self.claim(interface, key)
+                if granted:
+                    break
+                await self._sleep(delay)
+        self.count(interface, self._clock() - started + delay)
+        if delay > 0:
             await self._sleep(delay)
 
     async def claim(self, interface: str, key: str) -> tuple[bool, float]:
@@ -143,25 +149,31 @@ class Governor:
         if self.window_limit > 0 and len(self._slots) >= self.window_limit:
             start = max(start, self._slots[-self.window_limit] + self.window)
         waiting = self._waiting.setdefault(interface, {})
-        for other, asked in list(waiting.items()):
-            if asked < now - self.min_interval - WAITER_GRACE:
+        for other, due in list(waiting.items()):
+            if due < now - WAITER_GRACE:
                 del waiting[other]  # gave up
-        turn = min({*waiting, key}, key=lambda k: (self._served.get((interface, k), 0.0), k))
-        if start - now <= NOW_TOLERANCE and turn == key:
+        mine_rank = (self._served.get((interface, key), 0.0), key)
+        ahead = sum(
+            1
+            for other in waiting
+            if other != key and (self._served.get((interface, other), 0.0), other) < mine_rank
+        )
+        if start - now <= NOW_TOLERANCE and ahead == 0:
             self._last[interface] = start
             bisect.insort(self._slots, start)
             bisect.insort(mine, start)
             self._served[interface, key] = start
             waiting.pop(key, None)
             return True, max(start - now, 0.0)
-        waiting[key] = now
-        retry = start - now
-        return False, retry if retry > NOW_TOLERANCE else retry + self.min_interval
+        # Come back when the accounts ahead have had their slots (not at every slot).
+        retry = max(start - now, 0.0) + ahead * self.min_interval
+        waiting[key] = now + retry
+        return False, max(retry, NOW_TOLERANCE)
 
     def count(self, interface: str, waited: float) -> None:
         """Count a granted call and how long it waited, for ``stats()``."""
         self._stats.calls[interface] += 1
-        if waited > 0:
+        if waited > 0.001:  # not the microseconds of an uncontended claim
             self._stats.waits[interface] += 1
             self._stats.waited_seconds += waited
 

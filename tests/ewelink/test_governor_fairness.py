@@ -62,3 +62,17 @@ async def test_calls_without_an_account_still_queue_as_before() -> None:
     delays = [governor.reserve("/x") for _ in range(3)]
     assert delays[1] > 0
     assert delays[2] > delays[1]
+
+
+async def test_waiting_calls_ask_about_twice_each_not_at_every_slot() -> None:
+    asked = 0
+
+    class Counting(Governor):
+        async def claim(self, interface: str, key: str) -> tuple[bool, float]:
+            nonlocal asked
+            asked += 1
+            return await super().claim(interface, key)
+
+    governor = Counting(min_interval=0.01)
+    await asyncio.gather(*(governor.acquire(STATUS, f"account-{n % 5}") for n in range(100)))
+    assert asked <= 250, asked  # every call polling every slot would be thousands
