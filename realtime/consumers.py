@@ -13,15 +13,11 @@ import asyncio
 import json
 import logging
 import uuid
-from importlib import import_module
-from types import SimpleNamespace
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
-from django.contrib.auth import get_user
 
 from accounts.models import ROLE_RANK, Role
 from accounts.tenancy import current_membership_for
@@ -29,7 +25,7 @@ from realtime import redis as keys
 from realtime.control import MESSAGES, ControlRequest, run_control
 from realtime.events import ControlResultEvent, household_group
 from realtime.ratelimit import take_control_token
-from realtime.revocation import session_digest, user_group
+from realtime.revocation import session_digest, session_user, user_group
 from realtime.snapshot import build_snapshot, flush_workers
 
 log = logging.getLogger(__name__)
@@ -262,15 +258,10 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _recheck(self) -> tuple[int, str] | None:
         """(household, role) by the session as stored now; None if it is no longer valid."""
-        key = getattr(self.scope.get("session"), "session_key", None)
-        if key is None:
+        signed_in = session_user(getattr(self.scope.get("session"), "session_key", None))
+        if signed_in is None or signed_in[0].pk != self.scope["user"].pk:
             return None
-        store = import_module(settings.SESSION_ENGINE).SessionStore(key)
-        # Django's own check: the session exists, names this user, its password hash matches.
-        user = get_user(SimpleNamespace(session=store))  # type: ignore[arg-type]
-        if user.pk != self.scope["user"].pk:
-            return None
-        membership = current_membership_for(user, store)
+        membership = current_membership_for(*signed_in)
         return None if membership is None else (membership.household_id, membership.role)
 
 
@@ -292,7 +283,7 @@ def _invalid(request: str, thing: Any, message: str) -> dict[str, Any]:
         ControlResultEvent(
             type="control_result",
             request=request,
-            thing=thing if isinstance(thing, int) else 0,
+            thing=thing if isinstance(thing, int) and not isinstance(thing, bool) else 0,
             status="invalid",
             message=message,
             latency_ms=None,

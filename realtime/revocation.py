@@ -9,14 +9,18 @@ a deactivated user, a sign-out. Every page socket joins its user's group (`user_
 from __future__ import annotations
 
 import hashlib
+from importlib import import_module
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, get_user_model, load_backend
+from django.contrib.auth import SESSION_KEY as USER_SESSION_KEY
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils.crypto import constant_time_compare
 from django_scopes import scopes_disabled
 
 from accounts.models import Membership
@@ -30,6 +34,32 @@ def user_group(user_id: int) -> str:
 def session_digest(session_key: str | None) -> str:
     """Names a session in a Redis message without sending the session key itself."""
     return hashlib.sha256((session_key or "").encode()).hexdigest()
+
+
+def session_user(session_key: str | None) -> tuple[Any, Any] | None:
+    """The user a stored session still signs in, and the session, else None.
+
+    Django's `get_user` without its side effects (it may flush or cycle the session, which a
+    socket must not do to the browser's session): the session exists, names an active user
+    through a configured backend, and carries that user's current password hash.
+    """
+    if not session_key:
+        return None
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    try:
+        user_id, backend_path = store[USER_SESSION_KEY], store[BACKEND_SESSION_KEY]
+    except KeyError:
+        return None
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    user = load_backend(backend_path).get_user(user_id)
+    stored = store.get(HASH_SESSION_KEY)
+    if user is None or not stored:
+        return None
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    if not any(constant_time_compare(stored, known) for known in hashes):
+        return None
+    return user, store
 
 
 def recheck(user_id: int, *, session: str | None = None) -> None:
