@@ -4,7 +4,8 @@ The cloud counts calls per egress IP (notes §1.8: ≥ 500 ms between calls to o
 ≤ 300 calls per 5 minutes), and every process of a deployment — web, Celery workers, the
 realtime workers — leaves through the same IP. `ewelink.Governor` paces one process; this
 subclass books the slots in Redis, atomically and on Redis's clock, so together the
-processes keep the pace one process would.
+processes keep the pace one process would. Calls that name their account share the budget
+fairly across processes too (the same rule as `ewelink.Governor.claim`, in one script).
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 import ewelink
-from ewelink.governor import MIN_INTERVAL, WINDOW, WINDOW_LIMIT
+from ewelink.governor import (
+    KEY_WINDOW_LIMIT,
+    MIN_INTERVAL,
+    NOW_TOLERANCE,
+    WAITER_GRACE,
+    WINDOW,
+    WINDOW_LIMIT,
+)
 
 # Returns how many seconds the caller must wait for its slot (as a string: Lua numbers).
 _BOOK = """
@@ -38,6 +46,68 @@ redis.call('EXPIRE', KEYS[2], math.ceil(window * 2))
 return tostring(start - now)
 """
 
+# KEYS: last slot of the interface, the window, the account's window, the interface's
+# waiting accounts (account → when it is due to ask again), its accounts' last slots.
+# ARGV: min_interval, window, limit, key_limit, member, account, grace, tolerance.
+# Returns {1, delay before the slot} when booked, {0, seconds before asking again}.
+_CLAIM = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+local min_interval, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local limit, key_limit = tonumber(ARGV[3]), tonumber(ARGV[4])
+local member, key = ARGV[5], ARGV[6]
+local grace, tolerance = tonumber(ARGV[7]), tonumber(ARGV[8])
+local ttl = math.ceil(min_interval + window * 2 + grace)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
+if key_limit > 0 then
+  local mine = redis.call('ZCARD', KEYS[3])
+  if mine >= key_limit then
+    local oldest = redis.call('ZRANGE', KEYS[3], mine - key_limit, mine - key_limit, 'WITHSCORES')
+    return {0, tostring(tonumber(oldest[2]) + window - now)}
+  end
+end
+local start = now
+local last = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if last >= 0 and last + min_interval > start then start = last + min_interval end
+local count = redis.call('ZCARD', KEYS[2])
+if limit > 0 and count >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[2], count - limit, count - limit, 'WITHSCORES')
+  local free_at = tonumber(oldest[2]) + window
+  if free_at > start then start = free_at end
+end
+local function before(a_served, a, b_served, b)
+  return a_served < b_served or (a_served == b_served and a < b)
+end
+local my_served = tonumber(redis.call('HGET', KEYS[5], key) or '0')
+local ahead = 0
+local waiting = redis.call('HGETALL', KEYS[4])
+for i = 1, #waiting, 2 do
+  local other, due = waiting[i], tonumber(waiting[i + 1])
+  if due < now - grace then
+    redis.call('HDEL', KEYS[4], other)
+  elseif other ~= key then
+    local served = tonumber(redis.call('HGET', KEYS[5], other) or '0')
+    if before(served, other, my_served, key) then ahead = ahead + 1 end
+  end
+end
+if start - now <= tolerance and ahead == 0 then
+  redis.call('SET', KEYS[1], tostring(start), 'EX', ttl)
+  redis.call('ZADD', KEYS[2], start, member)
+  redis.call('EXPIRE', KEYS[2], ttl)
+  redis.call('ZADD', KEYS[3], start, member)
+  redis.call('EXPIRE', KEYS[3], ttl)
+  redis.call('HSET', KEYS[5], key, tostring(start))
+  redis.call('EXPIRE', KEYS[5], ttl)
+  redis.call('HDEL', KEYS[4], key)
+  return {1, tostring(math.max(start - now, 0))}
+end
+local retry = math.max(start - now, 0) + ahead * min_interval
+redis.call('HSET', KEYS[4], key, tostring(now + retry))
+redis.call('EXPIRE', KEYS[4], ttl)
+return {0, tostring(math.max(retry, tolerance))}
+"""
+
 
 class RedisGovernor(ewelink.Governor):
     """`ewelink.Governor` whose slots are shared by every process using the same Redis."""
@@ -47,8 +117,11 @@ class RedisGovernor(ewelink.Governor):
         self.url = url
         self.prefix = prefix
 
-    async def acquire(self, interface: str) -> None:
+    async def acquire(self, interface: str, key: str | None = None) -> None:
         """Book the next deployment-wide slot for `interface` and sleep until it."""
+        if key is not None and self.enabled:
+            await super().acquire(interface, key)  # the fair path, through `claim`
+            return
         if not self.enabled:
             self.reserve(interface)  # counts the call
             return
@@ -61,6 +134,26 @@ class RedisGovernor(ewelink.Governor):
         self.reserve_counted(interface, delay)
         if delay > 0:
             await self._sleep(delay)
+
+    async def claim(self, interface: str, key: str) -> tuple[bool, float]:
+        """`ewelink.Governor.claim` on the deployment-wide state in Redis."""
+        keys = [
+            f"{self.prefix}:last:{interface}",
+            f"{self.prefix}:window",
+            f"{self.prefix}:account-window:{key}",
+            f"{self.prefix}:waiting:{interface}",
+            f"{self.prefix}:served:{interface}",
+        ]
+        args = [
+            self.min_interval, self.window, self.window_limit, self.key_window_limit,
+            uuid.uuid4().hex, key, WAITER_GRACE, NOW_TOLERANCE,
+        ]  # fmt: skip
+        try:
+            async with aioredis.Redis.from_url(self.url, socket_connect_timeout=2) as redis:
+                granted, delay = await redis.eval(_CLAIM, len(keys), *keys, *args)
+        except RedisError:
+            return await super().claim(interface, key)  # this process alone, still fair
+        return bool(granted), float(delay)
 
     async def _book(self, interface: str) -> float:
         keys = [f"{self.prefix}:last:{interface}", f"{self.prefix}:window"]
@@ -80,4 +173,10 @@ class RedisGovernor(ewelink.Governor):
 
 def shared_governor(url: str) -> RedisGovernor:
     """The deployment-wide governor with the documented limits."""
-    return RedisGovernor(url, min_interval=MIN_INTERVAL, window=WINDOW, window_limit=WINDOW_LIMIT)
+    return RedisGovernor(
+        url,
+        min_interval=MIN_INTERVAL,
+        window=WINDOW,
+        window_limit=WINDOW_LIMIT,
+        key_window_limit=KEY_WINDOW_LIMIT,
+    )

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
 from accounts.services import memberships_of
+from accounts.tenancy import SESSION_KEY, choose_membership
 
-SESSION_KEY = "household_id"
+__all__ = ["SESSION_KEY", "HouseholdMiddleware", "current_membership"]
 
 
 class HouseholdMiddleware:
@@ -46,8 +47,7 @@ def current_membership(request: HttpRequest):  # type: ignore[no-untyped-def]
     memberships = memberships_of(request.user)  # type: ignore[arg-type]
     request.all_memberships = memberships  # type: ignore[attr-defined]
     wanted = request.session.get(SESSION_KEY)
-    chosen = next((m for m in memberships if m.household_id == wanted), None)
-    if chosen is None and memberships:
-        chosen = memberships[0]
+    chosen = choose_membership(memberships, wanted)  # the same rule as the page websocket
+    if chosen is not None and chosen.household_id != wanted:
         request.session[SESSION_KEY] = chosen.household_id
     return chosen

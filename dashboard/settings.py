@@ -294,6 +294,14 @@ if EWELINK_BASE_URL and "{region}" not in EWELINK_BASE_URL:
         "EWELINK_BASE_URL must contain {region}, e.g. http://127.0.0.1:8181/{region}"
     )
 
+# Control rate limits (realtime)
+# Token buckets per user and per household for controls from the page websocket (in Redis,
+# so they hold across Daphne processes): BURST controls at once, then RATE per second.
+CONTROL_LIMIT_USER_BURST = env.int("CONTROL_LIMIT_USER_BURST", default=30)
+CONTROL_LIMIT_USER_RATE = env.float("CONTROL_LIMIT_USER_RATE", default=3.0)
+CONTROL_LIMIT_HOUSEHOLD_BURST = env.int("CONTROL_LIMIT_HOUSEHOLD_BURST", default=60)
+CONTROL_LIMIT_HOUSEHOLD_RATE = env.float("CONTROL_LIMIT_HOUSEHOLD_RATE", default=6.0)
+
 LOG_LEVEL = (env.str("LOG_LEVEL", default="") or "INFO").upper()
 LOGGING = {
     "version": 1,

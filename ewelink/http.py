@@ -179,8 +179,10 @@ class HttpCore:
         if raw_body is not None:
             headers["Content-Type"] = "application/json"
         # Keyed by path alone: whether GET and POST of one URL are one "interface" is not
-        # documented, and treating them as one is the safe reading.
-        await self.governor.acquire(request.path)
+        # documented, and treating them as one is the safe reading. The account's apikey
+        # gets it a fair share of the budget every account of the deployment draws on.
+        account = self.tokens.apikey if self.tokens is not None and self.tokens.apikey else None
+        await self.governor.acquire(request.path, account)
         try:
             async with self.session.request(
                 method,

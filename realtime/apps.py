@@ -11,8 +11,10 @@ class RealtimeConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.signals import household_event
+        from realtime import revocation
 
         household_event.connect(_relay, dispatch_uid="realtime.relay_household_event")
+        revocation.connect()
 
 
 def _relay(sender: Any, *, household_id: int, payload: dict[str, Any], **kwargs: Any) -> None:

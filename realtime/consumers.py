@@ -19,11 +19,13 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from accounts.middleware import SESSION_KEY
-from accounts.services import memberships_of
+from accounts.models import ROLE_RANK, Role
+from accounts.tenancy import current_membership_for
 from realtime import redis as keys
-from realtime.control import ControlRequest, run_control
+from realtime.control import MESSAGES, ControlRequest, run_control
 from realtime.events import ControlResultEvent, household_group
+from realtime.ratelimit import take_control_token
+from realtime.revocation import session_digest, session_user, user_group
 from realtime.snapshot import build_snapshot, flush_workers
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,11 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NO_HOUSEHOLD = 4403
 CLOSE_TOO_SLOW = 4408
 CLOSE_NO_SNAPSHOT = 1011  # a server error: the page retries
+CLOSE_ACCESS_CHANGED = 4410  # signed out, removed, password changed: the page reloads
 MAX_UNACKED = 1000
+MAX_FRAME_CHARS = 4096  # a control or an ack is ~150; bigger frames are dropped unread
+MAX_CONTROL_NAME = 50  # CommandRecord.control
+MAX_THING_ID = 2**63 - 1
 WATCH_TTL = 90  # seconds; refreshed while the page is open (drives uiActive)
 # Messages whose handlers never touch the database themselves (what they do reach goes
 # through database_sync_to_async, which cleans up connections in its own thread).
@@ -42,6 +48,8 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
     """Joins only the group of the household chosen in the user's session."""
 
     group: str | None = None
+    user_group: str | None = None
+    role: str = Role.GUEST
 
     async def connect(self) -> None:
         self.seq = 0
@@ -53,10 +61,14 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        self.household_id = await self._household_id(user, self.scope.get("session"))
-        if self.household_id is None:
+        # Join the user's group first: a change of access from here on reaches this socket.
+        self.user_group = user_group(user.pk)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
+        access = await self._resolve(user, self.scope.get("session"))
+        if access is None:
             await self.close(code=CLOSE_NO_HOUSEHOLD)
             return
+        self.household_id, self.role = access
         # Join before reading the snapshot, so nothing falls between the two.
         self.group = household_group(self.household_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -81,8 +93,15 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for task in list(getattr(self, "tasks", ())):
             task.cancel()
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in (self.group, self.user_group):
+            if group:
+                await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None or len(text_data) > MAX_FRAME_CHARS:
+            log.info("dropped a page frame (%s)", "binary" if text_data is None else "too large")
+            return
+        await super().receive(text_data=text_data)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
@@ -115,6 +134,8 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             await super().dispatch(message)
 
     async def household_event(self, message: dict[str, Any]) -> None:
+        if self.group is None:
+            return  # access revoked: nothing more of the household's
         if self.held is None:
             await self._send(dict(message["payload"]))
         elif len(self.held) < MAX_UNACKED:
@@ -129,6 +150,21 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
 
     flush_reply = control_reply
 
+    async def access_changed(self, message: dict[str, Any]) -> None:
+        """The user's access may have changed: look again, close if it is gone."""
+        if self.group is None:
+            return  # not (or no longer) joined to a household
+        session = self.scope.get("session")
+        ended = message.get("ended_session")
+        if ended is not None and ended == session_digest(getattr(session, "session_key", None)):
+            await self._revoke("its session ended")
+            return
+        access = await self._recheck()
+        if access is None or access[0] != self.household_id:
+            await self._revoke("its access to the household changed")
+        else:
+            self.role = access[1]
+
     # ------------------------------------------------------------------------------------
 
     async def _send(self, payload: dict[str, Any]) -> None:
@@ -140,12 +176,37 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         payload["seq"] = self.seq
         await self.send_json(payload)
 
+    async def _revoke(self, why: str) -> None:
+        log.info("closing a page socket of user %s: %s", self.scope["user"].pk, why)
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group = None  # no household event reaches it from now on
+        self.held = []  # nor one held for after the snapshot
+        for task in list(self.tasks):
+            task.cancel()
+        await self.close(code=CLOSE_ACCESS_CHANGED)
+
     async def _control(self, content: dict[str, Any]) -> None:
         request = str(content.get("request") or uuid.uuid4().hex)[:64]
         thing = content.get("thing")
         control = content.get("control")
-        if not isinstance(thing, int) or not isinstance(control, str):
+        if (
+            not isinstance(thing, int)
+            or isinstance(thing, bool)
+            or not 0 < thing <= MAX_THING_ID
+            or not isinstance(control, str)
+            or not 0 < len(control) <= MAX_CONTROL_NAME
+        ):
             await self._send(_invalid(request, thing, "A control needs a thing id and a name."))
+            return
+        if self.group is None:
+            return  # revoked while this frame waited
+        if ROLE_RANK[Role(self.role)] < ROLE_RANK[Role.MEMBER]:
+            # The role as of the last change; prepare() checks the database again anyway.
+            await self._send(_refused(request, thing, "not_allowed"))
+            return
+        if await take_control_token(self.scope["user"].pk, self.household_id) > 0:
+            await self._send(_refused(request, thing, "rate_limited"))
             return
         await self._send(
             dict(ControlResultEvent(
@@ -161,8 +222,12 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             value=content.get("value"),
             request=request,
         )
-        result = await run_control(req, self._ask_worker, self.channel_name)
-        await self._send(dict(result))
+        try:
+            result = dict(await run_control(req, self._ask_worker, self.channel_name))
+        except Exception:
+            log.exception("control %s on thing %s failed", control, thing)
+            result = _refused(request, thing, "error", "Something went wrong; try again.")
+        await self._send(result)
 
     async def _ask_worker(self, channel: str, message: dict[str, Any]) -> dict[str, Any]:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -186,12 +251,31 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         task.add_done_callback(self.tasks.discard)
 
     @database_sync_to_async
-    def _household_id(self, user: Any, session: Any) -> int | None:
-        ids = [m.household_id for m in memberships_of(user)]
-        wanted = session.get(SESSION_KEY) if session is not None else None
-        if wanted in ids:
-            return int(wanted)
-        return ids[0] if ids else None
+    def _resolve(self, user: Any, session: Any) -> tuple[int, str] | None:
+        membership = current_membership_for(user, session)
+        return None if membership is None else (membership.household_id, membership.role)
+
+    @database_sync_to_async
+    def _recheck(self) -> tuple[int, str] | None:
+        """(household, role) by the session as stored now; None if it is no longer valid."""
+        signed_in = session_user(getattr(self.scope.get("session"), "session_key", None))
+        if signed_in is None or signed_in[0].pk != self.scope["user"].pk:
+            return None
+        membership = current_membership_for(*signed_in)
+        return None if membership is None else (membership.household_id, membership.role)
+
+
+def _refused(request: str, thing: int, status: str, message: str | None = None) -> dict[str, Any]:
+    return dict(
+        ControlResultEvent(
+            type="control_result",
+            request=request,
+            thing=thing,
+            status=status,  # type: ignore[typeddict-item]
+            message=message or MESSAGES[status],
+            latency_ms=None,
+        )
+    )
 
 
 def _invalid(request: str, thing: Any, message: str) -> dict[str, Any]:
@@ -199,7 +283,7 @@ def _invalid(request: str, thing: Any, message: str) -> dict[str, Any]:
         ControlResultEvent(
             type="control_result",
             request=request,
-            thing=thing if isinstance(thing, int) else 0,
+            thing=thing if isinstance(thing, int) and not isinstance(thing, bool) else 0,
             status="invalid",
             message=message,
             latency_ms=None,

@@ -21,7 +21,8 @@ from accounts.cloud import open_client
 from accounts.linking import explain
 from accounts.models import LinkedAccount, Membership, Role
 from devices.models import Thing, ThingKind
-from devices.plugins.base import InvalidControl
+from devices.plugins.base import InvalidControl, recorded_value
+from devices.plugins.values import json_size
 from devices.presentation import plugin_for
 from realtime import redis as keys
 from realtime.events import ControlResultEvent
@@ -31,12 +32,16 @@ from realtime.worker.leases import lease_holder
 log = logging.getLogger(__name__)
 Ask = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 WORKER_REPLY_TIMEOUT = 8.0  # the socket's own reply wait is 5 s; leave room for the hop
+# What a command may carry: a plugin builds a few keys; anything bigger is refused, unstored.
+MAX_PARAMS_BYTES = 4096
+MAX_VALUE_BYTES = 256
 
 MESSAGES = {
     "ok": "Done",
     "offline": "The device is offline.",
     "timeout": "The device did not answer in time.",
     "not_allowed": "Guests can look but not control.",
+    "rate_limited": "Too many controls at once: rate limited, try again in a moment.",
 }
 
 
@@ -57,6 +62,7 @@ class Prepared:
     thing: Thing
     account: LinkedAccount
     params: dict[str, Any]
+    value: Any  # the value as the plugin validated it (what the record keeps)
 
 
 class Refused(Exception):
@@ -75,11 +81,17 @@ def prepare(req: ControlRequest) -> Prepared:
         thing = Thing.objects.select_related("account").filter(pk=req.thing_id).first()
         if thing is None:
             raise Refused("invalid", "That device is not in this household.")
+        plugin = plugin_for(thing)
         try:
-            params = plugin_for(thing).command(req.control, req.value, thing.params, thing.tags)
+            params = plugin.command(req.control, req.value, thing.params, thing.tags)
+            spec = plugin.find_control(req.control, thing.params, thing.tags)
+            value = recorded_value(spec, req.value)
         except InvalidControl as exc:
-            raise Refused("invalid", str(exc)) from None
-    return Prepared(thing, thing.account, params)
+            raise Refused("invalid", str(exc)[:200]) from None
+    # Bounded before anything is stored or sent, whatever a plugin let through.
+    if json_size(value) > MAX_VALUE_BYTES or json_size(params) > MAX_PARAMS_BYTES:
+        raise Refused("invalid", "That command is too large.")
+    return Prepared(thing, thing.account, params, value)
 
 
 async def run_control(req: ControlRequest, ask_worker: Ask, reply_to: str) -> ControlResultEvent:
@@ -158,7 +170,7 @@ def _record(
             thing_name=p.thing.name,
             user_id=req.user_id,
             control=req.control,
-            value=req.value,
+            value=p.value,
             params=p.params,
             via=via,
             result=status,

@@ -24,7 +24,9 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 ConnectionName = Literal["online", "offline", "connecting"]
-ControlStatus = Literal["pending", "ok", "offline", "timeout", "not_allowed", "invalid", "error"]
+ControlStatus = Literal[
+    "pending", "ok", "offline", "timeout", "not_allowed", "rate_limited", "invalid", "error"
+]
 
 
 def household_group(household_id: int) -> str:

@@ -138,6 +138,17 @@ def validate(control: Control, value: Any) -> Any:
     return _VALIDATORS[control.kind](control, value)
 
 
+def recorded_value(control: Control, value: Any) -> Any:
+    """``value`` validated for ``control`` in a small JSON form, for the record of a command.
+
+    Only what validation returns is kept, so whatever else came with a control is dropped.
+    """
+    checked = validate(control, value)
+    if control.kind == "color":
+        return "#{:02x}{:02x}{:02x}".format(*checked)
+    return checked
+
+
 def with_value(control: Control, value: Any) -> Control:
     """Return a copy of ``control`` carrying ``value``."""
     return replace(control, value=value)

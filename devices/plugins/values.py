@@ -7,6 +7,7 @@ cannot read instead of raising, so a malformed frame never crashes the realtime 
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -119,3 +120,11 @@ def choice(value: Any, options: Any) -> str | None:
         return None
     keys = {option[0] if isinstance(option, tuple) else option for option in options}
     return value if value in keys else None
+
+
+def json_size(value: Any) -> float:
+    """Bytes of ``value`` as compact JSON; infinite for what JSON cannot hold (NaN, objects)."""
+    try:
+        return len(json.dumps(value, separators=(",", ":"), allow_nan=False).encode())
+    except (TypeError, ValueError, RecursionError):
+        return math.inf

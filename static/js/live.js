@@ -349,6 +349,7 @@
       pageDown = true;
       markAllStale();
       for (const request of [...pending.keys()]) finish(request, "Connection lost", "error");
+      if (event.code === 4410) return location.reload(); // access changed: the server decides
       // Signed out or no household: retrying cannot help (a reload shows the sign-in page).
       if (event.code === 4401 || event.code === 4403) return setStatus("offline");
       scheduleRetry();

@@ -55,3 +55,36 @@ async def test_without_redis_it_still_paces_this_process():
     await governor.acquire("/x")
     await governor.acquire("/x")
     assert time.monotonic() - started >= 0.18
+
+
+async def test_one_accounts_burst_does_not_hold_up_another_accounts_control(redis_url):
+    """At the real spacing: a household's burst of group controls through one process, and
+    another household's control through another, waits at most for the next free slot."""
+    prefix = f"test:{uuid.uuid4().hex}"
+    web, other_web = (_governor(redis_url, prefix, min_interval=0.55) for _ in range(2))
+    status = "/v2/device/thing/status"
+    burst = [asyncio.create_task(web.acquire(status, "burst-account")) for _ in range(30)]
+    await asyncio.sleep(0.3)  # the burst has taken a slot and queued 29 more
+    asked = time.monotonic()
+    await other_web.acquire(status, "quiet-account")
+    waited = time.monotonic() - asked
+    assert waited < 0.6, waited  # first come, first served would have been ~16 s
+    for task in burst:
+        task.cancel()
+    await asyncio.gather(*burst, return_exceptions=True)
+
+
+async def test_an_accounts_share_of_the_window_holds_across_processes(redis_url):
+    prefix = f"test:{uuid.uuid4().hex}"
+    first, second = (
+        _governor(redis_url, prefix, min_interval=0, window=0.5, window_limit=10,
+                  key_window_limit=2)
+        for _ in range(2)
+    )  # fmt: skip
+    started = time.monotonic()
+    await first.acquire("/a", "greedy")
+    await second.acquire("/b", "greedy")
+    await second.acquire("/b", "modest")
+    assert time.monotonic() - started < 0.2
+    await first.acquire("/c", "greedy")  # its third call waits for its first to leave
+    assert time.monotonic() - started >= 0.45
