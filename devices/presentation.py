@@ -73,6 +73,9 @@ class RoomSection:
 class HomeSection:
     home: Home | None
     rooms: list[RoomSection] = field(default_factory=list)
+    # Things of this home shared with its account but owned by another linked account of
+    # the household: their card is the owner's, shown once, in the owner's home.
+    shown_elsewhere: list[Thing] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -105,14 +108,20 @@ def visible_things() -> QuerySet[Thing]:
 def shown_things() -> list[Thing]:
     """What the dashboard shows: a device both owned by one linked account and shared with
     another linked account of the same household appears once, as the owner's."""
-    things = list(visible_things())
-    owned = {t.cloud_id for t in things if t.item_type == 1}
-    return [t for t in things if not (t.item_type == 2 and t.cloud_id in owned)]
+    return _split_shared(list(visible_things()))[0]
+
+
+def _split_shared(things: list[Thing]) -> tuple[list[Thing], list[tuple[Thing, Thing]]]:
+    """(things to show, [(a shared copy, the owner's thing)] of copies not shown)."""
+    owned = {t.cloud_id: t for t in things if t.item_type == 1}
+    shown = [t for t in things if not (t.item_type == 2 and t.cloud_id in owned)]
+    copies = [(t, owned[t.cloud_id]) for t in things if t.item_type == 2 and t.cloud_id in owned]
+    return shown, copies
 
 
 def dashboard_sections(room_id: int | None = None) -> list[HomeSection]:
     """Homes in order, each with its rooms in order and the cards of each room."""
-    things = shown_things()
+    things, copies = _split_shared(list(visible_things()))
     if room_id is not None:
         things = [t for t in things if t.room_id == room_id]
     homes: dict[int | None, HomeSection] = {}
@@ -130,6 +139,9 @@ def dashboard_sections(room_id: int | None = None) -> list[HomeSection]:
             rooms[key] = RoomSection(thing.room)
             home_section.rooms.append(rooms[key])
         rooms[key].cards.append(card_for(thing))
+    for copy, owner in copies:
+        if copy.home_id in homes:
+            homes[copy.home_id].shown_elsewhere.append(owner)
     for section in homes.values():
         section.rooms = [r for r in section.rooms if r.cards or room_id is None]
     return [s for s in homes.values() if s.card_count or (room_id is None and s.home)]
