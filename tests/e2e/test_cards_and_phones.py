@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from tests.e2e.conftest import LiveStack, wait_live
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
+SCREENSHOTS = Path(tempfile.gettempdir()) / "ewelink-e2e-screenshots"  # kept for a person to see
 GROUP, MEMBERS = "Kitchen lights", ("Kitchen light", "Pantry light")
 ALERT = re.compile(r"\bcard__status--alert\b")
 
@@ -205,10 +208,36 @@ def urlpath(url: str) -> str:
     return "/" + url.split("/", 3)[3].split("?")[0]
 
 
+@pytest.fixture(scope="module")
+def second_member(live_stack: LiveStack) -> str:
+    """Another member with a long address, so the household page has a row with its actions."""
+    email = "a.rather.long.address.of.a.member@example.com"
+    live_stack.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model\n"
+        "from django_scopes import scopes_disabled\n"
+        "from accounts.models import Membership, Role\n"
+        "with scopes_disabled():\n"
+        f"    owner = Membership.objects.filter(user__email={live_stack.email!r}).first()\n"
+        "    user, _ = get_user_model().objects.get_or_create(\n"
+        f"        username={email!r}, defaults={{'email': {email!r}}})\n"
+        "    Membership.objects.get_or_create(\n"
+        "        user=user, household=owner.household, defaults={'role': Role.GUEST})\n",
+    )
+    return email
+
+
 @pytest.mark.parametrize(("name", "path"), PAGES, ids=[name for name, _path in PAGES])
 def test_every_page_fits_a_phone(
-    new_tab: Callable[..., Page], owner_cookies: dict[str, Any], name: str, path: str
+    new_tab: Callable[..., Page],
+    owner_cookies: dict[str, Any],
+    request: pytest.FixtureRequest,
+    name: str,
+    path: str,
 ) -> None:
+    if name == "accounts:household":
+        member = request.getfixturevalue("second_member")
     page, _problems = open_page(
         new_tab, owner_cookies, name, path, viewport=PHONE, is_mobile=True, has_touch=True
     )
@@ -222,6 +251,19 @@ def test_every_page_fits_a_phone(
             PHONE["width"],
         )
         pytest.fail(f"{path} is {width} px wide at {PHONE['width']} px; too wide: {wide}")
+    if name == "accounts:household":  # the row's actions are on the screen
+        row = page.locator("tr").filter(has_text=member)
+        remove = row.get_by_role("button", name="Remove")
+        box = remove.bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= PHONE["width"], "Remove sticks out of its card"
+    if name == "accounts:linked_accounts":
+        for button in page.get_by_role("button", name=re.compile("^(Resync|Unlink)$")).all():
+            box = button.bounding_box()
+            assert box is not None
+            assert box["x"] + box["width"] <= PHONE["width"], "an account's action is off-screen"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"phone-{name.replace(':', '-')}.png", full_page=True)
     # Every link of the top menu can be seen and reached without scrolling sideways.
     for link in page.locator(".topbar a, .topbar summary").all():
         box = link.bounding_box()
