@@ -208,24 +208,30 @@ def urlpath(url: str) -> str:
     return "/" + url.split("/", 3)[3].split("?")[0]
 
 
-@pytest.fixture(scope="module")
-def second_member(live_stack: LiveStack) -> str:
-    """Another member with a long address, so the household page has a row with its actions."""
+@pytest.fixture
+def second_member(live_stack: LiveStack) -> Iterator[str]:
+    """Another member with a long address, so the household page has a row with its actions
+    (removed afterwards: other tests expect the demo household as it was)."""
     email = "a.rather.long.address.of.a.member@example.com"
-    live_stack.manage(
-        "shell",
-        "-c",
+    imports = (
         "from django.contrib.auth import get_user_model\n"
         "from django_scopes import scopes_disabled\n"
         "from accounts.models import Membership, Role\n"
-        "with scopes_disabled():\n"
+    )
+    live_stack.manage(
+        "shell",
+        "-c",
+        imports + "with scopes_disabled():\n"
         f"    owner = Membership.objects.filter(user__email={live_stack.email!r}).first()\n"
         "    user, _ = get_user_model().objects.get_or_create(\n"
         f"        username={email!r}, defaults={{'email': {email!r}}})\n"
         "    Membership.objects.get_or_create(\n"
         "        user=user, household=owner.household, defaults={'role': Role.GUEST})\n",
     )
-    return email
+    yield email
+    live_stack.manage(
+        "shell", "-c", imports + f"get_user_model().objects.filter(username={email!r}).delete()\n"
+    )
 
 
 @pytest.mark.parametrize(("name", "path"), PAGES, ids=[name for name, _path in PAGES])
