@@ -1,6 +1,7 @@
 // Live dashboard: one websocket per page, cards patched in place (protocol: realtime/events.py).
-// Cards are found by data attributes only (data-thing, data-state-key, data-control), never by
-// class or position, so plugin templates can change their markup freely.
+// Cards are found by data attributes only (data-thing, data-card-body, data-state-key,
+// data-control), never by class or position, so plugin templates can change their markup freely.
+// A card's body arrives drawn by the server; the script formats nothing of it.
 (() => {
   "use strict";
 
