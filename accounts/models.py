@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django_scopes import ScopedManager
 
 from accounts.crypto import EncryptedTextField
@@ -252,10 +254,29 @@ class TaskRun(models.Model):
     @property
     def summary(self) -> str:
         """The result in a few words, e.g. "devices 28, fetched 8, created 5"."""
+        if self.task == JobKind.REFRESH_TOKENS:
+            return _token_summary(self.result or {})
         parts = []
         for key, value in (self.result or {}).items():
+            if isinstance(value, bool):  # a flag reads like a log line ("refreshed False")
+                continue
             if isinstance(value, dict):  # per-model counts: their total says enough
                 value = sum(v for v in value.values() if isinstance(v, int))
             if isinstance(value, int | str) and value != "":
                 parts.append(f"{key.replace('_', ' ')} {value}")
         return ", ".join(parts)
+
+
+def _token_summary(result: dict[str, Any]) -> str:
+    """ "sign-in renewed, valid until 1 Jan 2027" ("sign-in valid until …" when not yet due)."""
+    renewed = "sign-in renewed" if result.get("refreshed") else "sign-in"
+    try:
+        expires = datetime.fromisoformat(str(result.get("access_expires_at")))
+    except ValueError:
+        return renewed if result.get("refreshed") else ""
+    until = date_format(timezone.localtime(expires), "j M Y")
+    return (
+        f"{renewed}, valid until {until}"
+        if result.get("refreshed")
+        else f"{renewed} valid until {until}"
+    )

@@ -1,7 +1,8 @@
 """The family dashboard pages."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from accounts.models import LinkedAccount, LinkStatus
 from accounts.views import household_required
@@ -30,3 +31,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness for docker-compose and the launcher: the web process answers."""
     return JsonResponse({"ok": True})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links to: send them to the icon.
+
+    Not permanent: the target is a hashed static name that changes with the icon.
+    """
+    return redirect(static("favicon.svg"))

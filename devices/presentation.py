@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import QuerySet
+from django.template import Context, Engine, NodeList, Template
 from django.template.loader import render_to_string
+from django.template.loader_tags import BlockNode
+from django.utils.safestring import mark_safe
 
 from accounts.models import LinkStatus
 from devices.models import Home, Room, Thing
@@ -29,8 +35,58 @@ class Card:
             "plugin": self.plugin,
             "state": self.state,
             "controls": self.controls,
+            "body_html": card_body(self.plugin, self.state),
         }
         return render_to_string(self.plugin.card_template, context)
+
+
+def card_body(plugin: DevicePlugin, state: dict[str, Any]) -> str:
+    """The card's body (readings, status, alert styling) as HTML: the one place it is drawn.
+
+    The page puts it inside the card; the realtime worker sends it with each thing event, so
+    a live change looks exactly like a reload. Many things share a few states (a door is open
+    or closed), so renders are cached by template and state (for the life of the process: a
+    template edited in development shows after a restart).
+    """
+    key = (plugin.card_template, json.dumps(state, sort_keys=True, default=str))
+    html = _BODIES.get(key)
+    if html is None:
+        if len(_BODIES) >= BODY_CACHE_SIZE:  # chatty meters fill it with one-off states
+            _BODIES.clear()
+        html = _BODIES[key] = _render_body(plugin.card_template, state)
+    return html
+
+
+BODY_CACHE_SIZE = 4096
+_BODIES: dict[tuple[str, str], str] = {}
+_BLANK_LINES = re.compile(r"\s*\n\s*")
+
+
+def _render_body(template_name: str, state: dict[str, Any]) -> str:
+    """Only the card template's `body` block, rendered with `state` alone.
+
+    The block is rendered by itself rather than through `{% extends %}`, whose bookkeeping
+    costs three times the body on the worker's hot path (the approach of django-render-block).
+    """
+    template = Engine.get_default().get_template(template_name)
+    nodelist = _body_block(template)
+    if nodelist is None:
+        return ""
+    context = Context({"state": state}, autoescape=True)
+    with context.render_context.push_state(template), context.bind_template(template):
+        html = nodelist.render(context).strip()
+    # Template indentation is most of a body's bytes; a newline renders as the same space.
+    return mark_safe(_BLANK_LINES.sub("\n", html))  # noqa: S308 (autoescaped template output)
+
+
+@lru_cache(maxsize=256)
+def _body_block(template: Template) -> NodeList | None:
+    """The nodes of the template's own `{% block body %}`, None if it has none."""
+    for node in template.nodelist.get_nodes_by_type(BlockNode):
+        if isinstance(node, BlockNode) and node.name == "body":
+            nodelist: NodeList = node.nodelist
+            return nodelist
+    return None
 
 
 @dataclass
@@ -47,6 +103,9 @@ class RoomSection:
 class HomeSection:
     home: Home | None
     rooms: list[RoomSection] = field(default_factory=list)
+    # Things of this home shared with its account but owned by another linked account of
+    # the household: their card is the owner's, shown once, in the owner's home.
+    shown_elsewhere: list[Thing] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -81,14 +140,20 @@ def visible_things() -> QuerySet[Thing]:
 def shown_things() -> list[Thing]:
     """What the dashboard shows: a device both owned by one linked account and shared with
     another linked account of the same household appears once, as the owner's."""
-    things = list(visible_things())
-    owned = {t.cloud_id for t in things if t.item_type == 1}
-    return [t for t in things if not (t.item_type == 2 and t.cloud_id in owned)]
+    return _split_shared(list(visible_things()))[0]
+
+
+def _split_shared(things: list[Thing]) -> tuple[list[Thing], list[tuple[Thing, Thing]]]:
+    """(things to show, [(a shared copy, the owner's thing)] of copies not shown)."""
+    owned = {t.cloud_id: t for t in things if t.item_type == 1}
+    shown = [t for t in things if not (t.item_type == 2 and t.cloud_id in owned)]
+    copies = [(t, owned[t.cloud_id]) for t in things if t.item_type == 2 and t.cloud_id in owned]
+    return shown, copies
 
 
 def dashboard_sections(room_id: int | None = None) -> list[HomeSection]:
     """Homes in order, each with its rooms in order and the cards of each room."""
-    things = shown_things()
+    things, copies = _split_shared(list(visible_things()))
     if room_id is not None:
         things = [t for t in things if t.room_id == room_id]
     homes: dict[int | None, HomeSection] = {}
@@ -107,6 +172,9 @@ def dashboard_sections(room_id: int | None = None) -> list[HomeSection]:
             rooms[key] = RoomSection(thing.room)
             home_section.rooms.append(rooms[key])
         rooms[key].cards.append(card_for(thing))
-    for section in homes.values():
-        section.rooms = [r for r in section.rooms if r.cards or room_id is None]
+    for copy, owner in copies:
+        if copy.home_id in homes:
+            homes[copy.home_id].shown_elsewhere.append(owner)
+    for home_section in homes.values():
+        home_section.rooms = [r for r in home_section.rooms if r.cards or room_id is None]
     return [s for s in homes.values() if s.card_count or (room_id is None and s.home)]

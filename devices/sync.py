@@ -21,6 +21,7 @@ import ewelink
 from accounts.cloud import open_client
 from accounts.models import LinkedAccount
 from devices.models import Home, Room, Share, Thing, ThingKind
+from devices.plugins.group.plugins import follow_members as group_params
 
 M = TypeVar("M", bound=models.Model)
 BATCH = 500
@@ -176,12 +177,23 @@ def thing_fields(item: ewelink.Thing, home: Home | None, room: Room | None) -> d
     group = item.group
     assert group is not None  # a thing is a device or a group
     uiid = group.raw.get("uiid")
+    members = [m for m in group.raw.get("deviceidList") or [] if isinstance(m, str)]
     return common | {
         "uiid": uiid if isinstance(uiid, int) else None,
         "online": True,
         "params": group.params,
+        "extra": {"members": members},
         "index": group.family.index,
     }
+
+
+def follow_members(desired: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """A group's state is what its members' state makes it (the cloud's is a stale echo)."""
+    for (kind, _id), values in desired.items():
+        if kind != ThingKind.GROUP:
+            continue
+        members = [desired.get((ThingKind.DEVICE, m)) for m in values["extra"]["members"]]
+        values["params"] = group_params(values["params"], [m["params"] for m in members if m])
 
 
 def _placement(item: ewelink.Thing) -> ewelink.models.Placement:
@@ -205,6 +217,7 @@ def _sync_things(
         room = rooms.get((placement.familyid or "", placement.roomid or ""))
         kind = ThingKind.GROUP if item.is_group else ThingKind.DEVICE
         desired[(kind, item.id)] = thing_fields(item, home, room)
+    follow_members(desired)
     existing = {(t.kind, t.cloud_id): t for t in Thing.objects.filter(account=account)}
     now = timezone.now()
     make = lambda key, values: Thing(  # noqa: E731

@@ -3,8 +3,9 @@
 Server → browser (every frame carries a `seq`, increasing per socket):
 - `snapshot`: everything the page shows, sent on connect (and again on any resync), so a page
   that missed frames while disconnected heals by reconnecting.
-- `thing`: one thing changed; carries its whole normalized state (a few keys), so a single
-  frame is enough to redraw the card whatever was missed before it.
+- `thing`: one thing changed; carries its whole normalized state (a few keys) and the card
+  body as the server draws it (alert styling included), so a single frame is enough to redraw
+  the card whatever was missed before it, and the page script does no formatting of its own.
 - `account`: a linked account's live connection or status changed (its cards go stale/live).
 - `control_result`: the outcome of a control the page sent (`pending` first, then the end).
 - `notification`: a household notification was created (with the new unread count).
@@ -42,6 +43,7 @@ class ThingView(TypedDict):
     last_update: str | None  # ISO 8601
     account: int
     summary: str
+    body: str  # the card body's HTML (devices.presentation.card_body)
 
 
 class AccountView(TypedDict):
@@ -69,6 +71,7 @@ class ThingEvent(TypedDict):
     online: bool
     last_update: str | None
     summary: str
+    body: str  # the card body's HTML, drawn once here rather than by every page
     seq: NotRequired[int]
 
 

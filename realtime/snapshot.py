@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from accounts.models import LinkedAccount
-from devices.presentation import plugin_for, shown_things
+from devices.presentation import card_body, plugin_for, shown_things
 from realtime import redis as keys
 from realtime.events import AccountView, SnapshotEvent, ThingView
 
@@ -65,6 +65,7 @@ def build_snapshot(household_id: int) -> SnapshotEvent:
                 last_update=thing.last_update_at.isoformat() if thing.last_update_at else None,
                 account=thing.account_id,
                 summary=plugin.summary(state),
+                body=card_body(plugin, state),
             )
         accounts = {
             str(a.pk): AccountView(connection=a.connection_state, status=a.status)  # type: ignore[typeddict-item]

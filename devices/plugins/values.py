@@ -128,3 +128,28 @@ def json_size(value: Any) -> float:
         return len(json.dumps(value, separators=(",", ":"), allow_nan=False).encode())
     except (TypeError, ValueError, RecursionError):
         return math.inf
+
+
+# Common raw params a person may see on a card listing a device's params: key → (label, unit).
+# Keys not listed here are shown as the cloud names them, so nothing is ever hidden.
+PARAM_LABELS: dict[str, tuple[str, str]] = {
+    "fwVersion": ("Firmware", ""),
+    "rssi": ("Wi-Fi signal", "dBm"),
+    "subDevRssi": ("Zigbee signal", "dBm"),
+    "sledOnline": ("Network light", ""),
+    "zled": ("Zigbee light", ""),
+    "battery": ("Battery", "%"),
+    "temperature": ("Temperature", "°C"),
+    "humidity": ("Humidity", "%"),
+    "startup": ("After power loss", ""),
+    "pulse": ("Inching", ""),
+    "switch": ("Power", ""),
+}
+_WORDS = {"on": "On", "off": "Off", "stay": "Keep last state"}
+
+
+def param_field(key: str, value: str) -> tuple[str, str]:
+    """A raw param as a card line: its label and its display text with the unit."""
+    label, unit = PARAM_LABELS.get(key, (key, ""))
+    shown = _WORDS.get(value, value) if key in PARAM_LABELS else value
+    return label, f"{shown} {unit}" if unit and shown else shown

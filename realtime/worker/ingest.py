@@ -22,7 +22,9 @@ from django_scopes import scopes_disabled
 
 from devices.models import Thing
 from devices.plugins.base import DevicePlugin
+from devices.plugins.group.plugins import GroupPlugin
 from devices.plugins.registry import default_registry
+from devices.presentation import card_body
 from realtime.events import ThingEvent
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class LiveThing:
     last_update: datetime | None
     plugin: DevicePlugin = field(repr=False)
     state: dict[str, Any] = field(default_factory=dict)
+    members: tuple[str, ...] | None = None  # a group's member deviceids; None for a device
 
     def refresh_state(self) -> dict[str, Any]:
         self.state = self.plugin.state(self.params, self.tags)
@@ -59,6 +62,7 @@ class LiveThing:
             online=self.online,
             last_update=self.last_update.isoformat() if self.last_update else None,
             summary=self.plugin.summary(self.state),
+            body=card_body(self.plugin, self.state),
         )
 
 
@@ -76,14 +80,16 @@ def live_thing(thing: Thing) -> LiveThing:
         last_update=thing.last_update_at,
         plugin=plugin,
     )
+    if thing.kind == "group":
+        live.members = tuple(str(m) for m in (thing.extra or {}).get("members") or ())
     live.refresh_state()
     return live
 
 
 def load_devices(account_id: int) -> list[LiveThing]:
-    """The account's devices (groups get no frames of their own)."""
+    """The account's devices and groups (groups get no frames: they follow their members)."""
     with scopes_disabled():
-        things = Thing.objects.filter(account_id=account_id, kind="device")
+        things = Thing.objects.filter(account_id=account_id)
         return [live_thing(thing) for thing in things]
 
 
@@ -160,21 +166,25 @@ class Ingestor:
         self.publish = publish
         self.writer = writer
         self._accounts: dict[int, dict[str, LiveThing]] = {}  # account → deviceid → thing
+        self._groups: dict[int, list[LiveThing]] = {}  # account → its groups
         self.frames = 0
         self.events = 0
 
     def load(self, account_id: int, things: Iterable[LiveThing]) -> None:
         """Replace what we know of an account (after a sync)."""
-        self._accounts[account_id] = {thing.cloud_id: thing for thing in things}
+        things = list(things)
+        self._accounts[account_id] = {t.cloud_id: t for t in things if t.members is None}
+        self._groups[account_id] = [t for t in things if t.members is not None]
 
     def forget(self, account_id: int) -> None:
         self._accounts.pop(account_id, None)
+        self._groups.pop(account_id, None)
 
     def get(self, account_id: int, cloud_id: str) -> LiveThing | None:
         return self._accounts.get(account_id, {}).get(cloud_id)
 
     def things_of(self, account_id: int) -> list[LiveThing]:
-        return list(self._accounts.get(account_id, {}).values())
+        return [*self._accounts.get(account_id, {}).values(), *self._groups.get(account_id, ())]
 
     async def on_params(self, account_id: int, deviceid: str, params: dict[str, Any]) -> None:
         """A device reported params (partial or full)."""
@@ -191,6 +201,7 @@ class Ingestor:
             return
         thing.last_update = timezone.now()
         await self._changed(thing)
+        await self._follow(account_id, thing.cloud_id)
 
     async def on_online(self, account_id: int, deviceid: str, online: bool) -> None:
         """`sysmsg`: the device went online or offline."""
@@ -206,3 +217,16 @@ class Ingestor:
         self.writer.mark(thing)
         self.events += 1
         await self.publish(thing.household_id, dict(thing.event()))
+
+    async def _follow(self, account_id: int, deviceid: str) -> None:
+        """Groups holding a changed device take their state from their members."""
+        devices = self._accounts.get(account_id, {})
+        for group in self._groups.get(account_id, ()):
+            if deviceid not in (group.members or ()) or not isinstance(group.plugin, GroupPlugin):
+                continue
+            members = [devices[m].params for m in group.members or () if m in devices]
+            group.params = group.plugin.follow_members(group.params, members)
+            before = group.state
+            if group.refresh_state() != before:
+                group.last_update = timezone.now()
+                await self._changed(group)

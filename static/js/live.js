@@ -1,6 +1,7 @@
 // Live dashboard: one websocket per page, cards patched in place (protocol: realtime/events.py).
-// Cards are found by data attributes only (data-thing, data-state-key, data-control), never by
-// class or position, so plugin templates can change their markup freely.
+// Cards are found by data attributes only (data-thing, data-card-body, data-state-key,
+// data-control), never by class or position, so plugin templates can change their markup freely.
+// A card's body arrives drawn by the server; the script formats nothing of it.
 (() => {
   "use strict";
 
@@ -35,27 +36,8 @@
   let requestCount = 0;
 
   // ---- formatting -------------------------------------------------------------------------
-
-  // Like Django's stringformat:'g' (Python "%g"): 6 significant digits, no trailing zeros.
-  function formatG(value) {
-    if (typeof value !== "number" || !Number.isFinite(value)) return String(value);
-    if (value === 0) return "0";
-    const [mantissa, expText] = value.toExponential(5).split("e");
-    const exp = Number(expText);
-    const trim = (s) => (s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s);
-    if (exp < -4 || exp >= 6) {
-      const digits = String(Math.abs(exp)).padStart(2, "0");
-      return `${trim(mantissa)}e${exp < 0 ? "-" : "+"}${digits}`;
-    }
-    return trim(value.toFixed(5 - exp));
-  }
-
-  function formatValue(value) {
-    if (value === null || value === undefined) return "–";
-    if (typeof value === "number") return formatG(value);
-    if (typeof value === "object") return JSON.stringify(value);
-    return String(value);
-  }
+  // Card bodies come drawn by the server (`body` of thing frames): values, units, alert styling.
+  // The script only formats what it owns: the age of an update.
 
   function formatAge(ms) {
     const s = Math.max(0, Math.round(ms / 1000));
@@ -71,49 +53,34 @@
   const cardsOf = (id) => document.querySelectorAll(`[data-thing="${CSS.escape(String(id))}"]`);
   const isEditable = (el) => el.tagName === "INPUT" || el.tagName === "SELECT";
 
+  // Controls and the header are patched in place (a slider held by the user keeps its value);
+  // the body is replaced by the server's rendering when it changed.
   function setValue(el, value) {
     if (el.dataset.kind === "toggle") {
       el.setAttribute("aria-pressed", value === null ? "mixed" : String(Boolean(value)));
     } else if (isEditable(el)) {
-      const text = typeof value === "number" ? formatG(value) : (value ?? "").toString();
+      const text = (value ?? "").toString();
       // Never yank a value from under the user's finger: apply it when they let go.
       if (el === document.activeElement || el.dataset.dragging) el.dataset.deferred = text;
       else el.value = text;
-    } else if (el.tagName === "TIME") {
-      if (value) el.setAttribute("datetime", value);
-      el.textContent = formatValue(value);
-    } else if (typeof value === "boolean" && !("textTrue" in el.dataset)) {
-      el.dataset.value = String(value); // wording of booleans belongs to the template
-    } else if (typeof value === "boolean") {
-      el.textContent = value ? el.dataset.textTrue : el.dataset.textFalse;
     } else {
-      el.textContent = formatValue(value);
-      if (el.classList.contains("swatch") && typeof value === "string") el.style.background = value;
+      el.textContent = value === null || value === undefined ? "–" : String(value);
     }
   }
 
-  function setFields(dl, fields) {
-    const rows = (Array.isArray(fields) ? fields : []).map(([key, value]) => {
-      const row = document.createElement("div");
-      const dt = document.createElement("dt");
-      const dd = document.createElement("dd");
-      const code = document.createElement("code");
-      row.className = "reading";
-      dt.className = "reading__label";
-      dd.className = "reading__value";
-      dt.textContent = key;
-      code.textContent = formatValue(value);
-      dd.append(code);
-      row.append(dt, dd);
-      return row;
-    });
-    dl.replaceChildren(...rows);
+  function setBody(card, html) {
+    const body = card.querySelector(":scope > [data-card-body]");
+    if (!body || typeof html !== "string" || body._html === html) return;
+    body.innerHTML = html; // autoescaped server rendering of the card's own template
+    body._html = html;
   }
 
   function patchCard(card, view) {
     const state = view.state || {};
+    setBody(card, view.body);
     for (const el of card.querySelectorAll("[data-state-key]")) {
       const key = el.dataset.stateKey;
+      if (el.closest("[data-card-body]")) continue; // drawn by the server
       if (key === "online") {
         el.textContent = view.online ? "Online" : "Offline";
         el.classList.toggle("badge--online", Boolean(view.online));
@@ -121,8 +88,6 @@
       } else if (key === "last_update") {
         if (view.last_update) el.setAttribute("datetime", view.last_update);
         tickOne(el);
-      } else if (key === "fields") {
-        if ("fields" in state) setFields(el, state.fields);
       } else if (key in state) {
         setValue(el, state[key]);
       }
@@ -213,11 +178,8 @@
 
   function onControlResult(frame) {
     if (frame.status === "pending") return;
-    // Lead with our own words for the reason, then the server's detail if it adds any.
-    const label = RESULT_TEXT[frame.status] || "Failed";
-    const detail = frame.message || "";
-    const failure = !detail || detail.toLowerCase().startsWith(label.toLowerCase())
-      ? detail || label : `${label}: ${detail}`;
+    // The server's sentence says it all ("The device is offline."); ours only if it sent none.
+    const failure = frame.message || RESULT_TEXT[frame.status] || "Failed";
     const text = frame.status === "ok" ? "Done" : failure;
     finish(frame.request, text, frame.status);
   }
@@ -374,7 +336,7 @@
     if (el.dataset?.kind !== "range") return;
     const key = CSS.escape(el.dataset.stateKey || "");
     const out = el.closest("[data-thing]")?.querySelector(`span[data-state-key="${key}"]`);
-    if (out) out.textContent = formatG(Number(el.value));
+    if (out) out.textContent = el.value;
   });
   document.addEventListener("pointerdown", (event) => {
     if (event.target.dataset?.control) event.target.dataset.dragging = "1";

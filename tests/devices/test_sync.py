@@ -171,3 +171,23 @@ def test_a_sync_of_one_account_leaves_other_accounts_alone(db, unscoped):
     apply_snapshot(mine.pk, CloudSnapshot([], None, []))
     assert Thing.objects.filter(account=mine).count() == 0
     assert Thing.objects.filter(account=theirs).count() == 5
+
+
+@pytest.mark.integration
+def test_a_group_takes_its_state_from_its_members(owner, cloud, unscoped):
+    account = _link(owner, EU)
+    group = Thing.objects.get(account=account, kind="group")
+    members = group.extra["members"]
+    assert len(members) == 2  # Kitchen light and Pantry light
+    for deviceid in members:
+        cloud.control("POST", f"/devices/{deviceid}/params", {"params": {"switch": "off"}})
+    sync_account(account.pk)
+    group.refresh_from_db()
+    assert group.params["switch"] == "off"
+
+    # One member switched on by itself (a wall switch, another app): the group is on, even
+    # though the cloud's group params still remember the last group command.
+    cloud.control("POST", f"/devices/{members[1]}/params", {"params": {"switch": "on"}})
+    sync_account(account.pk)
+    group.refresh_from_db()
+    assert group.params["switch"] == "on"

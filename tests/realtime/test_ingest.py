@@ -101,3 +101,35 @@ async def test_many_frames_become_one_pending_write_per_thing(setup):
     assert len(recorder.sent) == 49  # power 0 → 0 is not a change
     assert list(writer._dirty) == [1]
     assert writer._dirty[1].params["power"] == "49.00"
+
+
+def _group(pk: int, params: dict[str, Any], members: tuple[str, ...]) -> LiveThing:
+    plugin = default_registry.plugin_for(5000, params, item_type=3)
+    group = LiveThing(pk, 7, f"group{pk}", 5000, 3, params, {}, True, None, plugin, members=members)
+    group.refresh_state()
+    return group
+
+
+async def test_a_group_follows_its_members_and_is_published(setup):
+    ingestor, recorder, writer = setup
+    group = _group(9, {"switch": "off"}, ("dev1", "dev2"))
+    ingestor.load(
+        1, [_thing(1, {"switch": "off"}, pk=1), _thing(1, {"switch": "off"}, pk=2), group]
+    )
+
+    await ingestor.on_params(1, "dev1", {"switch": "on"})  # one member on: the group is on
+    assert [e["id"] for _, e in recorder.sent] == [1, 9]
+    assert recorder.sent[-1][1]["state"] == {"switch": True}
+    assert recorder.sent[-1][1]["last_update"] is not None
+    assert group.params["switch"] == "on"
+    assert 9 in writer._dirty  # its state is written like a device's
+
+    await ingestor.on_params(1, "dev2", {"switch": "on"})  # still on: nothing new to say
+    assert [e["id"] for _, e in recorder.sent] == [1, 9, 2]
+
+    await ingestor.on_params(1, "dev1", {"switch": "off"})
+    await ingestor.on_params(1, "dev2", {"switch": "off"})
+    assert recorder.sent[-1][1]["id"] == 9
+    assert recorder.sent[-1][1]["state"] == {"switch": False}
+    assert group in ingestor.things_of(1)
+    assert ingestor.get(1, "group9") is None  # groups get no frames of their own

@@ -6,7 +6,7 @@ import json
 from typing import Any, ClassVar
 
 from devices.plugins.base import DevicePlugin, Params
-from devices.plugins.values import as_dict
+from devices.plugins.values import as_dict, param_field
 
 MAX_FIELDS = 40
 MAX_VALUE_CHARS = 80
@@ -24,11 +24,14 @@ class GenericPlugin(DevicePlugin):
     example_params: ClassVar[Params] = {"fwVersion": "3.5.0", "rssi": -70, "mystery": [1, 2]}
 
     def state(self, params: Params, tags: Params) -> dict[str, Any]:
-        """``fields``: sorted ``[key, text]`` pairs, values shortened for display."""
+        """``fields``: ``[label, text]`` pairs sorted by key, values shortened for display.
+
+        Known params get a label and unit (``values.PARAM_LABELS``); others keep their key.
+        """
         items = sorted((k, v) for k, v in as_dict(params).items() if k not in HIDDEN_KEYS)[
             :MAX_FIELDS
         ]
-        return {"fields": [[key, _display(value)] for key, value in items]}
+        return {"fields": [list(param_field(key, _display(value))) for key, value in items]}
 
     def summary(self, state: dict[str, Any]) -> str:
         """ "5 values"."""

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from devices.plugins.base import Control, DevicePlugin, Params, on_off_word
 from devices.plugins.switch.plugins import MultiSwitchPlugin
-from devices.plugins.values import as_dict, on_off
+from devices.plugins.values import as_dict, as_list, on_off
 
 
 class GroupPlugin(DevicePlugin):
@@ -43,8 +43,45 @@ class GroupPlugin(DevicePlugin):
             return self._channels.build(control, value, params, tags)
         return {"switch": on_off_word(value)}
 
+    def follow_members(self, params: Params, members: list[Params]) -> Params:
+        """The group's params as its members' params make them (see ``follow_members``)."""
+        return follow_members(params, members)
+
     def summary(self, state: dict[str, Any]) -> str:
         """ "On" / "2 of 4 on"."""
         if "switch" in state:
             return super().summary(state)
         return self._channels.summary(state)
+
+
+def follow_members(params: Params, members: list[Params]) -> Params:
+    """A group is on while ANY member is on (per channel for multi-channel groups).
+
+    The cloud's group ``params`` only remember the last command sent to the group, so a member
+    switched on its own would leave the group showing "off" for ever. Following the members
+    makes the card's toggle do what a person expects: one press turns everything off when
+    anything is on, and on when everything is off. No readable member: params unchanged.
+    """
+    params = as_dict(params)
+    members = [as_dict(m) for m in members]
+    if "switches" in params:
+        outlets: dict[int, bool] = {}
+        for member in members:
+            for entry in as_list(member.get("switches")):
+                entry = as_dict(entry)
+                outlet, value = entry.get("outlet"), on_off(entry.get("switch"))
+                if isinstance(outlet, int) and value is not None:
+                    outlets[outlet] = outlets.get(outlet, False) or value
+        if not outlets:
+            return params
+        switches = [as_dict(s) for s in as_list(params["switches"])]
+        known = {s.get("outlet") for s in switches}
+        switches = [
+            {**s, "switch": on_off_word(outlets[s["outlet"]])} if s.get("outlet") in outlets else s
+            for s in switches
+        ] + [{"outlet": o, "switch": on_off_word(v)} for o, v in outlets.items() if o not in known]
+        return {**params, "switches": sorted(switches, key=lambda s: s.get("outlet", 0))}
+    values = [v for v in (on_off(m.get("switch")) for m in members) if v is not None]
+    if not values:
+        return params
+    return {**params, "switch": on_off_word(any(values))}

@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
-from django.template.loader import render_to_string
 
 from devices.plugins.base import DevicePlugin
+from devices.presentation import Card, card_body
 from tests.devices.plugins.conftest import plugin_id, plugin_instances
 
 PLUGINS = plugin_instances()
@@ -46,13 +46,8 @@ def thing(**overrides: object) -> SimpleNamespace:
 
 
 def render(plugin: DevicePlugin, params: dict, tags: dict, **thing_overrides: object) -> str:
-    context = {
-        "thing": thing(**thing_overrides),
-        "state": plugin.state(params, tags),
-        "controls": plugin.controls(params, tags),
-        "plugin": plugin,
-    }
-    return render_to_string(plugin.card_template, context)
+    state, controls = plugin.state(params, tags), plugin.controls(params, tags)
+    return Card(thing(**thing_overrides), plugin, state, controls).render()  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("plugin", PLUGINS, ids=plugin_id)
@@ -102,4 +97,50 @@ def test_state_values_are_marked_for_live_updates() -> None:
     sensor = registry.plugin_for(3026)
     assert 'data-state-key="status" role="status">Open<' in render(sensor, {"lock": 1}, {})
     generic = registry.plugin_for(424242, {"mystery": 1})
-    assert "<code>1</code>" in render(generic, {"mystery": 1}, {})
+    assert '<dt class="reading__label">mystery</dt><dd class="reading__value">1</dd>' in render(
+        generic, {"mystery": 1}, {}
+    )
+
+
+@pytest.mark.parametrize("plugin", PLUGINS, ids=plugin_id)
+def test_the_live_body_is_the_body_of_the_page(plugin: DevicePlugin) -> None:
+    """What a thing event carries is exactly what a reload draws (one implementation)."""
+    params, tags = plugin.example_params, plugin.example_tags
+    body = card_body(plugin, plugin.state(params, tags))
+    html = render(plugin, params, tags)
+    assert f'<div class="card__body" data-card-body>{body}</div>' in html
+    assert "<article" not in body
+    assert "data-control" not in body, "controls are patched in place, never redrawn"
+
+
+def test_alert_styling_is_drawn_by_the_server() -> None:
+    from devices.plugins import registry
+
+    leak, door = registry.plugin_for(4026), registry.plugin_for(102)
+    assert 'card__status--alert" data-state-key="status" role="status">Leak!<' in card_body(
+        leak, leak.state({"water": 1}, {})
+    )
+    assert "card__status--alert" not in card_body(leak, leak.state({"water": 0}, {}))
+    assert ">Open<" in card_body(door, door.state({"switch": "on"}, {}))
+    assert "card__status--alert" in card_body(door, door.state({"switch": "on"}, {}))
+    assert "card__status--alert" not in card_body(door, door.state({"switch": "off"}, {}))
+    # Numbers as Python's "%g"; a missing value is a dash.
+    meter = registry.plugin_for(32)
+    assert ">1.2e-05<" in card_body(meter, {"power": 0.000012})
+    assert ">1.23457e+06<" in card_body(meter, {"power": 1234567.0})
+    assert ">20<" in card_body(meter, {"power": 20.0})
+    assert ">\u2013<" in card_body(meter, {"power": None})
+
+
+def test_known_raw_params_get_words_and_units() -> None:
+    from devices.plugins import registry
+
+    params = {"fwVersion": "1.2.0", "rssi": -55, "sledOnline": "on", "zled": "off", "mystery": 3}
+    bridge = registry.plugin_for(168, params)
+    body = card_body(bridge, bridge.state(params, {}))
+    shown = [("Firmware", "1.2.0"), ("Wi-Fi signal", "-55 dBm"), ("Network light", "On"),
+             ("Zigbee light", "Off"), ("mystery", "3")]  # fmt: skip
+    for label, text in shown:
+        assert f'>{label}</dt><dd class="reading__value">{text}</dd>' in body
+    for raw in ("fwVersion", "rssi", "sledOnline", "zled"):
+        assert raw not in body

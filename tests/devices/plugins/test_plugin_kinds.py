@@ -516,6 +516,25 @@ class TestOthers:
         }
         assert group.summary(group.state(multi, {})) == "2 of 2 on"
 
+    def test_group_follows_its_members(self) -> None:
+        group = registry.plugin_for(None, {}, item_type=3)
+        off, on = {"switch": "off"}, {"switch": "on"}
+        assert group.follow_members({"switch": "off"}, [off, on]) == {"switch": "on"}  # any on
+        assert group.follow_members({"switch": "on"}, [off, off]) == {"switch": "off"}
+        assert group.follow_members({"switch": "on"}, []) == {"switch": "on"}  # nothing known
+        assert group.follow_members({"switch": "on"}, [{"switch": "??"}]) == {"switch": "on"}
+        multi = {"switches": [{"switch": "on", "outlet": 0}, {"switch": "on", "outlet": 1}]}
+        members = [
+            {"switches": [{"switch": "off", "outlet": 0}, {"switch": "off", "outlet": 1}]},
+            {"switches": [{"switch": "off", "outlet": 0}, {"switch": "on", "outlet": 1}]},
+        ]
+        followed = group.follow_members(multi, members)
+        assert followed["switches"] == [
+            {"switch": "off", "outlet": 0},
+            {"switch": "on", "outlet": 1},
+        ]
+        assert group.summary(group.state(followed, {})) == "1 of 2 on"
+
     def test_generic_lists_raw_params_read_only(self) -> None:
         p = registry.plugin_for(424242, {"mystery": "x" * 500, "answer": 42, "timers": []})
         state = p.state({"mystery": "x" * 500, "answer": 42, "timers": []}, {})
