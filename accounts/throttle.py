@@ -54,7 +54,11 @@ def retry_after(username: str, address: str | None) -> float:
 
 
 class UsernameThrottleBackend:
-    """Listed before ModelBackend: refuses a throttled username, else lets the others decide."""
+    """Listed before ModelBackend: refuses a throttled username, else lets the others decide.
+
+    No `get_user`: it never signs anyone in, and Django picks the first backend that has
+    one for `force_login` and sessions.
+    """
 
     def authenticate(
         self, request: HttpRequest | None, username: str | None = None, **kwargs: Any
@@ -66,9 +70,6 @@ class UsernameThrottleBackend:
             setattr(request, WAIT_ATTRIBUTE, wait)
             request.axes_locked_out = True  # type: ignore[attr-defined]  # AxesMiddleware answers
             raise PermissionDenied("too many failed sign-ins for this username")
-
-    def get_user(self, user_id: int) -> None:
-        return None
 
 
 def _in_words(delta: timedelta) -> str:
