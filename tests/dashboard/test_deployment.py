@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import http.cookiejar
+import os
 import re
+import shlex
 import shutil
+import socket
 import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from dashboard.healthcheck import probe_host
+from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = (ROOT / "docker-compose.yml").read_text()
@@ -32,11 +42,9 @@ def test_only_the_proxy_is_published():
 
 
 def test_web_does_not_let_daphne_take_the_client_written_address():
-    web = _service("web")
     # Daphne's --proxy-headers makes the left-most X-Forwarded-For entry, which the client
     # writes, the address every later check (sign-in throttling included) sees.
-    assert "--proxy-headers" not in web
-    assert "daphne" in web
+    assert "--proxy-headers" not in _daphne_args(8000)
 
 
 def test_the_app_trusts_exactly_the_one_shipped_proxy_and_redis_needs_a_password():
@@ -67,3 +75,94 @@ def test_compose_config_is_valid_with_a_copy_of_env_example(tmp_path):
 )  # fmt: skip
 def test_the_healthcheck_asks_with_a_host_the_site_answers_to(allowed, host):
     assert probe_host(allowed) == host
+
+
+# --- The web command for real: Daphne as compose runs it, a client forging X-Forwarded-For ---
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _daphne_args(port: int) -> list[str]:
+    """The web service's Daphne command line, bound to a local test port."""
+    command = re.search(r"daphne [^\"\n]*", _service("web"))
+    assert command
+    args = shlex.split(command.group(0))[1:]
+    args[args.index("-b") + 1] = "127.0.0.1"
+    args[args.index("-p") + 1] = str(port)
+    return args
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.integration
+def test_a_client_forging_forwarded_for_to_the_web_command_is_still_locked_out(tmp_path, redis_url):
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "DATABASE"))},
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "REDIS_URL": redis_url,
+        "VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+        "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
+    }
+    _manage(env, "migrate", "--noinput", "-v", "0")
+    create = "from tests.factories import UserFactory; UserFactory(email='victim@example.com')"
+    _manage(env, "shell", "-c", create)
+    port = _free_port()
+    log = (tmp_path / "daphne.log").open("w")
+    daphne = subprocess.Popen(
+        [sys.executable, "-m", "daphne", *_daphne_args(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1).close()
+                break
+            except OSError:
+                assert daphne.poll() is None, (tmp_path / "daphne.log").read_text()
+                assert time.monotonic() < deadline, "daphne did not come up"
+                time.sleep(0.1)
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener.open(f"{base}/accounts/login/").close()
+        token = next(c.value for c in jar if c.name == "csrftoken")
+
+        def attempt(password: str, forged: str) -> int:
+            data = urllib.parse.urlencode(
+                {"username": "victim@example.com", "password": password,
+                 "csrfmiddlewaretoken": token}
+            ).encode()  # fmt: skip
+            request = urllib.request.Request(
+                f"{base}/accounts/login/", data,
+                headers={"X-Forwarded-For": forged, "Referer": f"{base}/accounts/login/"},
+            )  # fmt: skip
+            try:
+                with opener.open(request) as response:
+                    return response.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        # LOGIN_FAILURE_LIMIT (5) failures, each "from" another forged address: still one.
+        for n in range(4):
+            assert attempt("wrong", f"10.0.0.{n}") == 200
+        assert attempt("wrong", "10.0.0.4") == 429
+        assert attempt(PASSWORD, "10.9.9.9") == 429
+    finally:
+        daphne.terminate()
+        daphne.wait(timeout=20)
+        log.close()
+    seen = "from axes.models import AccessAttempt as A; print(sorted({a.ip_address for a in A.objects.all()}))"  # noqa: E501
+    assert _manage(env, "shell", "-c", seen).strip().splitlines()[-1] == "['127.0.0.1']"
