@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -14,6 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -105,36 +107,72 @@ def _manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-@pytest.mark.integration
-def test_a_client_forging_forwarded_for_to_the_web_command_is_still_locked_out(tmp_path, redis_url):
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "DATABASE"))},
+@contextlib.contextmanager
+def _web(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    """Daphne as the web service runs it; yields its base URL once it listens."""
+    port = _free_port()
+    log_path = tmp_path / "daphne.log"
+    with log_path.open("w") as log:
+        daphne = subprocess.Popen(
+            [sys.executable, "-m", "daphne", *_daphne_args(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    assert daphne.poll() is None, log_path.read_text()
+                    assert time.monotonic() < deadline, "daphne did not come up"
+                    time.sleep(0.1)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            daphne.terminate()
+            daphne.wait(timeout=20)
+
+
+def _clean_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "DATABASE"))}
+    return {
+        **env,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "REDIS_URL": redis_url,
         "VAR_DIR": str(tmp_path / "var"),
         "DJANGO_SETTINGS_MODULE": "dashboard.settings",
         "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        **values,
     }
+
+
+@pytest.mark.integration
+def test_the_healthcheck_passes_on_a_production_web_where_a_plain_probe_fails(tmp_path, redis_url):
+    from cryptography.fernet import Fernet
+
+    env = _clean_env(
+        tmp_path, REDIS_URL=redis_url, HTTPS="true", TRUSTED_PROXY_COUNT="1",
+        ALLOWED_HOSTS="dash.example.com", GENERATED_KEYS="false", SECRET_KEY="x" * 60,
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+    )  # fmt: skip
+    with _web(env, tmp_path) as base:
+        port = base.rsplit(":", 1)[1]
+        # What the compose healthcheck used to do: refused (unknown host) or redirected.
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"{base}/healthz", timeout=5)
+        check = subprocess.run(
+            [sys.executable, "-m", "dashboard.healthcheck", port], cwd=ROOT, env=env,
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+        assert check.returncode == 0, check.stderr
+
+
+@pytest.mark.integration
+def test_a_client_forging_forwarded_for_to_the_web_command_is_still_locked_out(tmp_path, redis_url):
+    env = _clean_env(tmp_path, REDIS_URL=redis_url)
     _manage(env, "migrate", "--noinput", "-v", "0")
     create = "from tests.factories import UserFactory; UserFactory(email='victim@example.com')"
     _manage(env, "shell", "-c", create)
-    port = _free_port()
-    log = (tmp_path / "daphne.log").open("w")
-    daphne = subprocess.Popen(
-        [sys.executable, "-m", "daphne", *_daphne_args(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).close()
-                break
-            except OSError:
-                assert daphne.poll() is None, (tmp_path / "daphne.log").read_text()
-                assert time.monotonic() < deadline, "daphne did not come up"
-                time.sleep(0.1)
+    with _web(env, tmp_path) as base:
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         opener.open(f"{base}/accounts/login/").close()
@@ -160,9 +198,5 @@ def test_a_client_forging_forwarded_for_to_the_web_command_is_still_locked_out(t
             assert attempt("wrong", f"10.0.0.{n}") == 200
         assert attempt("wrong", "10.0.0.4") == 429
         assert attempt(PASSWORD, "10.9.9.9") == 429
-    finally:
-        daphne.terminate()
-        daphne.wait(timeout=20)
-        log.close()
     seen = "from axes.models import AccessAttempt as A; print(sorted({a.ip_address for a in A.objects.all()}))"  # noqa: E501
     assert _manage(env, "shell", "-c", seen).strip().splitlines()[-1] == "['127.0.0.1']"

@@ -42,6 +42,7 @@ PRODUCTION = {
     "TRUSTED_PROXY_COUNT": "1",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "GENERATED_KEYS": "false",  # as in the container image
 }
 
 
@@ -124,8 +125,13 @@ def test_keys_generated_before_they_had_a_directory_are_moved_not_replaced(tmp_p
 )
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS"])
 def test_a_site_served_to_others_refuses_to_start_without_its_keys(tmp_path, served, missing):
-    env = {**PRODUCTION, **served, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-    env[missing] = ""
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "SECRET_KEY": PRODUCTION["SECRET_KEY"],
+        "FIELD_ENCRYPTION_KEYS": PRODUCTION["FIELD_ENCRYPTION_KEYS"],
+        **served,  # each alone says the site is served beyond this machine
+        missing: "",
+    }
     result = _manage(["check"], env, tmp_path)
     assert result.returncode != 0
     assert f"ImproperlyConfigured: Set {missing}" in result.stderr
