@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,8 @@ def generated_key(name: str, keys_dir: Path, var_dir: Path, *, allowed: bool) ->
     legacy = var_dir / filename
     if not path.exists() and legacy.is_file():
         keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        legacy.rename(path)
+        with contextlib.suppress(FileNotFoundError):  # another process moved it first
+            legacy.rename(path)
     return persistent_secret(path, kind=kind)
 
 
