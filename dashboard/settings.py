@@ -282,6 +282,7 @@ STORAGES = {
 
 # Security. HTTPS=true (production behind TLS) turns on redirects, secure cookies and HSTS;
 # the embedded default serves plain HTTP on localhost, where those would lock you out.
+# (HTTPS itself is read above, with the keys.)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
 SESSION_COOKIE_SECURE = HTTPS
