@@ -1,6 +1,8 @@
 import kombu.exceptions
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.utils.timesince import timesince
 
 import ewelink
@@ -15,6 +17,7 @@ from accounts.models import (
     Notification,
     TaskRun,
 )
+from accounts.moving import MoveError, move_account
 from accounts.tasks import account_task, run_now
 from accounts.tokens import refresh_account_tokens
 
@@ -85,7 +88,37 @@ class LinkedAccountAdmin(admin.ModelAdmin):
         "created_by",
         "created_at",
     ]
-    actions = ["refresh_tokens", "resync", "disable", "mark_for_relink"]
+    actions = ["refresh_tokens", "resync", "disable", "mark_for_relink", "move_to_household"]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Editing the household would leave the account's homes, rooms and things (and their
+        # control) with the old one: moving is the "Move to another household" action.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "household"] if obj is not None else fields
+
+    @admin.action(description="Move to another household…")
+    def move_to_household(self, request, queryset):  # type: ignore[no-untyped-def]
+        form = MoveAccountsForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():  # first the confirmation page, which names what moves
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Move linked accounts to another household",
+                "accounts": queryset,
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/accounts/move_accounts.html", context)
+        target = form.cleaned_data["household"]
+        for account in queryset:
+            try:
+                result = move_account(account.pk, target)
+            except MoveError as exc:
+                self.message_user(request, str(exc), level=messages.WARNING)
+                continue
+            moved = ", ".join(f"{n} {label}" for label, n in sorted(result.rows.items()))
+            self.message_user(request, f"{account.label} moved to {target}: {moved}.")
+        return None
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return (
@@ -136,6 +169,10 @@ class LinkedAccountAdmin(admin.ModelAdmin):
             except ewelink.EWeLinkError as exc:
                 self.message_user(request, f"{account.label}: {explain(exc)}", level=messages.ERROR)
         self.message_user(request, f"{done} account(s) {verb}.")
+
+
+class MoveAccountsForm(forms.Form):
+    household = forms.ModelChoiceField(Household.objects.all(), label="Move to")
 
 
 # --- Background jobs and notifications ---------------------------------------------------------

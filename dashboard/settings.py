@@ -13,8 +13,10 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from dashboard.env_parsing import (
+    check_fernet_keys,
+    generated_key,
     load_env,
-    persistent_secret,
+    only_loopback,
     read_file_secret,
     redis_url_for_celery,
 )
@@ -26,16 +28,26 @@ VAR_DIR = Path(env.str("VAR_DIR", default="") or BASE_DIR / "var").resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = read_file_secret(env, "SECRET_KEY") or persistent_secret(
-    VAR_DIR / "secret_key", kind="django"
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+
+# --- Keys: given in production, generated only for a site served on this machine alone ------
+# Generated keys live in one process's VAR_DIR: containers that do not share it (web, worker,
+# realtime) would each make their own and could not read each other's tokens. So they are
+# generated only while nothing says the site is served to others (HTTPS, a non-loopback host)
+# and the container image (GENERATED_KEYS=false) never generates them.
+HTTPS = env.bool("HTTPS", default=False)
+GENERATED_KEYS = env.bool("GENERATED_KEYS", default=not HTTPS and only_loopback(ALLOWED_HOSTS))
+KEYS_DIR = Path(env.str("KEYS_DIR", default="") or VAR_DIR / "keys").resolve()
+SECRET_KEY = read_file_secret(env, "SECRET_KEY") or generated_key(
+    "SECRET_KEY", KEYS_DIR, VAR_DIR, allowed=GENERATED_KEYS
 )
 # Tokens of linked cloud accounts are encrypted with these keys, never with SECRET_KEY.
 # The first key encrypts; every key decrypts (rotation: prepend a new key, re-encrypt).
 FIELD_ENCRYPTION_KEYS: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=[]) or [
-    persistent_secret(VAR_DIR / "field_encryption_key", kind="fernet")
+    generated_key("FIELD_ENCRYPTION_KEYS", KEYS_DIR, VAR_DIR, allowed=GENERATED_KEYS)
 ]
+check_fernet_keys(FIELD_ENCRYPTION_KEYS)
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # How many reverse proxies in front of us append to X-Forwarded-For (0 = trust none).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -75,6 +87,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "accounts.throttle.UsernameThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -120,6 +133,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMBEDDED_REDIS_SOCKET = VAR_DIR / "run" / "redis.sock"
 REDIS_URL = env.str("REDIS_URL", default="") or f"unix://{EMBEDDED_REDIS_SOCKET}"
 REDIS_IS_EMBEDDED = not env.str("REDIS_URL", default="")
+# --- Redis URL forms: every client below takes them (redis-py, Kombu, channels_redis) --------
+# redis://[user]:password@host:port/db (AUTH), rediss://... (TLS), unix:///path.sock.
+if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        "REDIS_URL must start with redis://, rediss:// (TLS) or unix://, "
+        "e.g. redis://:password@redis:6379/0"
+    )
 
 CHANNEL_LAYERS = {
     "default": {
@@ -227,6 +247,23 @@ AXES_CLIENT_IP_CALLABLE = "dashboard.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
+# --- Per-username sign-in limit (accounts/throttle.py): no change of address gets around it ---
+# After LOGIN_USERNAME_FAILURE_LIMIT failures for one username from any addresses within the
+# window, each further attempt waits LOGIN_USERNAME_DELAY_SECONDS after the last failure,
+# except from an address that username signed in from within LOGIN_KNOWN_ADDRESS_DAYS.
+LOGIN_USERNAME_FAILURE_LIMIT = env.int("LOGIN_USERNAME_FAILURE_LIMIT", default=20)
+LOGIN_USERNAME_WINDOW = timedelta(minutes=env.int("LOGIN_USERNAME_WINDOW_MINUTES", default=60))
+LOGIN_USERNAME_DELAY = timedelta(seconds=env.int("LOGIN_USERNAME_DELAY_SECONDS", default=60))
+LOGIN_KNOWN_ADDRESS_AGE = timedelta(days=env.int("LOGIN_KNOWN_ADDRESS_DAYS", default=30))
+if min(LOGIN_USERNAME_FAILURE_LIMIT, LOGIN_USERNAME_DELAY.total_seconds()) < 1:
+    raise ImproperlyConfigured(
+        "LOGIN_USERNAME_FAILURE_LIMIT and LOGIN_USERNAME_DELAY_SECONDS must be >= 1"
+    )
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the failures the per-username limit counts
+# A refused attempt neither extends a lockout nor counts as a failure: the owner may retry.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="") or "UTC"
 USE_I18N = True
@@ -245,7 +282,7 @@ STORAGES = {
 
 # Security. HTTPS=true (production behind TLS) turns on redirects, secure cookies and HSTS;
 # the embedded default serves plain HTTP on localhost, where those would lock you out.
-HTTPS = env.bool("HTTPS", default=False)
+# (HTTPS itself is read above, with the keys.)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
 SESSION_COOKIE_SECURE = HTTPS

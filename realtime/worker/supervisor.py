@@ -136,6 +136,8 @@ class Worker:
             if held is None:
                 if await leases.acquire(account_id):
                     self._start(await sync_to_async(full_account)(account_id), http)
+            elif account.household_id != held.household_id:  # moved (accounts/moving.py)
+                await self._drop(account_id, leases)  # the next round starts it afresh
             elif account.tokens_refreshed_at != held.tokens_refreshed_at:
                 held.adopt_tokens(await sync_to_async(full_account)(account_id))
         await keys.client().set(keys.alive_key(self.name), json.dumps(self.health()), ex=30)

@@ -89,3 +89,108 @@ def test_things_are_read_only_but_local_preferences_editable(staff, owner, unsco
     assert 'name="hidden"' in form
     assert 'name="name"' not in form
     assert staff.get(reverse("admin:devices_thing_add")).status_code == 403
+
+
+# --- Moving an account to another household ---------------------------------------------------
+
+
+def _account_with_everything(household):  # type: ignore[no-untyped-def]
+    """A linked account with one row of every household-owned kind that belongs to it."""
+    from django.utils import timezone
+
+    from accounts.models import JobKind, TaskRun
+    from devices.models import FirmwareUpdate, HistoryEntry, Home, Message, Room, Share
+    from realtime.models import CommandRecord
+
+    account = LinkedAccountFactory(household=household, label="Moving")
+    home = Home.objects.create(household=household, account=account, cloud_id="h1", name="Flat")
+    room = Room.objects.create(household=household, home=home, cloud_id="r1", name="Den")
+    thing = Thing.objects.create(
+        household=household, account=account, cloud_id="d1", item_type=1, name="Lamp",
+        uiid=1, params={"switch": "off"}, home=home, room=room,
+    )  # fmt: skip
+    Share.objects.create(household=household, thing=thing, to_apikey="friend")
+    HistoryEntry.objects.create(
+        household=household, thing=thing, ops_time=timezone.now(), fingerprint="f"
+    )
+    Message.objects.create(
+        household=household, account=account, home=home, msgid="m1", date=timezone.now()
+    )
+    FirmwareUpdate.objects.create(household=household, thing=thing, version="2.0")
+    TaskRun.objects.create(household=household, account=account, task=JobKind.values[0])
+    CommandRecord.objects.create(
+        household=household, account=account, thing=thing, thing_name="Lamp", control="switch",
+        via="rest", result="ok",
+    )  # fmt: skip
+    return account, thing
+
+
+def test_the_household_of_an_account_is_not_editable_in_its_form(staff, owner, unscoped):
+    account = LinkedAccountFactory(household=owner.household)
+    form = staff.get(reverse("admin:accounts_linkedaccount_change", args=[account.pk]))
+    assert form.status_code == 200
+    assert 'name="household"' not in form.content.decode()
+    listing = staff.get(reverse("admin:accounts_linkedaccount_changelist")).content.decode()
+    assert 'value="move_to_household"' in listing
+
+
+def test_moving_an_account_moves_everything_it_owns_and_its_control(staff, owner, outsider):
+    from django_scopes import scopes_disabled
+
+    from accounts.moving import owned_models
+    from realtime.control import ControlRequest, Refused, prepare
+    from realtime.snapshot import build_snapshot
+
+    with scopes_disabled():
+        account, thing = _account_with_everything(owner.household)
+    old, new = owner.household, outsider.household
+    url = reverse("admin:accounts_linkedaccount_changelist")
+    # The action asks first: a confirmation page naming the account, nothing moved yet.
+    ask = staff.post(url, {"action": "move_to_household", "_selected_action": [account.pk]})
+    assert ask.status_code == 200
+    assert "Moving" in ask.content.decode()
+    with scopes_disabled():
+        assert LinkedAccount.objects.get().household == old
+    done = staff.post(
+        url,
+        {"action": "move_to_household", "_selected_action": [account.pk],
+         "household": new.pk, "apply": "Move"},
+        follow=True,
+    )  # fmt: skip
+    assert "Moving moved to The Joneses" in done.content.decode()
+
+    with scopes_disabled():
+        assert LinkedAccount.objects.get().household == new
+        for model, _ in owned_models():
+            assert not model._base_manager.filter(household=old).exists(), model
+            assert model._base_manager.filter(household=new).exists(), model
+    # The old household sees and controls none of it; the new one does.
+    assert str(thing.pk) not in build_snapshot(old.pk)["things"]
+    assert str(thing.pk) in build_snapshot(new.pk)["things"]
+    sync = reverse("accounts:account_sync", args=[account.pk])
+    assert owner.client.post(sync).status_code == 404
+    assert outsider.client.get(reverse("dashboard:home")).content.decode().count("Lamp") >= 1
+    assert "Lamp" not in owner.client.get(reverse("dashboard:home")).content.decode()
+
+    def control(persona):  # type: ignore[no-untyped-def]
+        request = ControlRequest(
+            user_id=persona.user.pk, household_id=persona.household.pk, thing_id=thing.pk,
+            control="switch", value=True, request="r1",
+        )  # fmt: skip
+        return prepare(request)
+
+    with pytest.raises(Refused, match="not in this household"):
+        control(owner)
+    assert control(outsider).params == {"switch": "on"}
+
+
+def test_moving_to_the_same_household_changes_nothing(staff, owner, unscoped):
+    account = LinkedAccountFactory(household=owner.household, label="Stays")
+    page = staff.post(
+        reverse("admin:accounts_linkedaccount_changelist"),
+        {"action": "move_to_household", "_selected_action": [account.pk],
+         "household": owner.household.pk, "apply": "Move"},
+        follow=True,
+    ).content.decode()  # fmt: skip
+    assert "Stays already belongs to The Smiths" in page
+    assert LinkedAccount.objects.get().household == owner.household

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+
+from dashboard.env_parsing import KEY_COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,6 +42,7 @@ PRODUCTION = {
     "TRUSTED_PROXY_COUNT": "1",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "GENERATED_KEYS": "false",  # as in the container image
 }
 
 
@@ -87,8 +91,69 @@ def test_dev_secrets_are_generated_once_and_kept(tmp_path):
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout
     assert len(first.stdout.strip()) >= 50
-    key_file = tmp_path / "var" / "secret_key"
-    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    # Keys have their own private directory, apart from the SQLite database in var/.
+    keys = tmp_path / "var" / "keys"
+    assert oct(keys.stat().st_mode & 0o777) == "0o700"
+    for name in ("secret_key", "field_encryption_key"):
+        assert oct((keys / name).stat().st_mode & 0o777) == "0o600"
+    assert not (tmp_path / "var" / "secret_key").exists()
+
+
+def test_keys_generated_before_they_had_a_directory_are_moved_not_replaced(tmp_path):
+    var = tmp_path / "var"
+    var.mkdir()
+    old = Fernet.generate_key().decode()
+    (var / "field_encryption_key").write_text(old)
+    result = _manage(
+        ["shell", "-c", "from django.conf import settings; print(settings.FIELD_ENCRYPTION_KEYS)"],
+        {},
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert old in result.stdout
+    assert (var / "keys" / "field_encryption_key").read_text() == old
+    assert not (var / "field_encryption_key").exists()
+
+
+@pytest.mark.parametrize(
+    "served",
+    [
+        {"HTTPS": "true"},
+        {"ALLOWED_HOSTS": "dash.example.com"},
+        {"GENERATED_KEYS": "false"},  # what the container image sets
+    ],
+)
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS"])
+def test_a_site_served_to_others_refuses_to_start_without_its_keys(tmp_path, served, missing):
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "SECRET_KEY": PRODUCTION["SECRET_KEY"],
+        "FIELD_ENCRYPTION_KEYS": PRODUCTION["FIELD_ENCRYPTION_KEYS"],
+        **served,  # each alone says the site is served beyond this machine
+        missing: "",
+    }
+    result = _manage(["check"], env, tmp_path)
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: Set {missing}" in result.stderr
+    assert "Generate one with" in result.stderr
+    assert KEY_COMMANDS[missing] in result.stderr
+    assert not (tmp_path / "var" / "keys").exists()  # nothing generated behind its back
+
+
+def test_a_key_fernet_cannot_use_stops_start_up(tmp_path):
+    result = _manage(["check"], {"FIELD_ENCRYPTION_KEYS": "not-a-key"}, tmp_path)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS: key 1 is not a Fernet key" in result.stderr
+
+
+def test_the_printed_key_commands_make_keys_that_start_a_production_site(tmp_path):
+    made = {}
+    for name, command in KEY_COMMANDS.items():
+        argv = [sys.executable, *shlex.split(command)[1:]]
+        made[name] = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+    env = {**PRODUCTION, **made, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    result = _manage(["check", "--deploy", "--fail-level", "WARNING"], env, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_every_variable_read_by_settings_is_documented_in_env_example():
