@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from asgiref.sync import SyncToAsync
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 from django_scopes import scopes_disabled
 
@@ -27,6 +30,15 @@ def _test_settings() -> Iterator[None]:
     hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with override_settings(STORAGES=storages, PASSWORD_HASHERS=hashers):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _close_connections_of_async_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """ORM work of an async test runs in asgiref's one sync thread, whose connection outlives
+    the test: close it, or PostgreSQL cannot drop the test database at the end of the run."""
+    yield
+    if inspect.iscoroutinefunction(request.function):
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
 
 
 @dataclass

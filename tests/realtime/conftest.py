@@ -83,13 +83,3 @@ async def wait_for(predicate: Any, timeout: float = 10.0) -> None:
     async with asyncio.timeout(timeout):
         while not await predicate():
             await asyncio.sleep(0.05)
-
-
-@pytest.fixture(autouse=True)
-async def _close_thread_connections() -> AsyncIterator[None]:
-    """ORM work of async tests runs in asgiref's worker thread; close its connections so
-    PostgreSQL can drop the test database at the end."""
-    yield
-    from django.db import connections
-
-    await sync_to_async(connections.close_all)()
