@@ -18,6 +18,7 @@ from tests.e2e.conftest import LiveStack, wait_live
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
+SECOND_MEMBER = "a.rather.long.address.of.a.member@example.com"
 SCREENSHOTS = Path(tempfile.gettempdir()) / "ewelink-e2e-screenshots"  # kept for a person to see
 GROUP, MEMBERS = "Kitchen lights", ("Kitchen light", "Pantry light")
 ALERT = re.compile(r"\bcard__status--alert\b")
@@ -134,23 +135,35 @@ NOT_PAGES = {
     "admin": "Django's own admin, not styled by this project",
     "accounts:logout": "a POST action",
     "accounts:household_switch": "a POST action",
-    "accounts:household_leave": "a POST action",
+    "accounts:household_leave": "the demo owner is the last owner: answered on the household page",
     "accounts:invitation_create": "a POST action",
-    "accounts:invitation_revoke": "a POST action on an invitation",
     "accounts:member_role": "a POST action on a member",
-    "accounts:member_remove": "a POST action on a member",
-    "accounts:invitation_accept": "needs an invitation token (test_dashboard_live joins one)",
     "accounts:link_oauth_start": "a POST that leaves for eWeLink's authorization page",
     "accounts:link_oauth_callback": "eWeLink's redirect back, needs its one-time code",
     "accounts:account_sync": "a POST action on a linked account",
-    "accounts:account_unlink": "a POST action on a linked account",
     "accounts:notifications_read_all": "a POST action",
     "accounts:notification_read": "a POST action on a notification",
     "healthz": "JSON for the launcher",
     "favicon": "the icon (test_every_page_loads_without_errors fetches it)",
 }
+# Pages about one object (the confirmation pages, an invitation): the route → Python run in
+# the stack's `manage.py shell` that prints the path's argument. `owner` is the demo owner's
+# membership; SECOND_MEMBER the address of the `second_member` fixture.
+OBJECT_PAGES = {
+    "accounts:account_unlink": "print(LinkedAccount.objects.filter(household=owner.household)"
+    ".order_by('pk').first().pk)",
+    "accounts:member_remove": "print(Membership.objects.get(user__username=SECOND_MEMBER).pk)",
+    "accounts:invitation_revoke": "print(services.create_invitation(owner, Role.GUEST)[0].pk)",
+    "accounts:invitation_accept": "print(services.create_invitation(owner, Role.GUEST)[1])",
+    "accounts:invitation_signup": "print(services.create_invitation(owner, Role.GUEST)[1])",
+}
 # Pages seen signed out: a signed-in person is sent on from them.
-SIGNED_OUT = {"accounts:login", "accounts:signup"}
+SIGNED_OUT = {
+    "accounts:login",
+    "accounts:signup",
+    "accounts:invitation_accept",
+    "accounts:invitation_signup",
+}
 
 
 def routes(
@@ -173,13 +186,31 @@ PAGES = sorted((name, "/" + path) for name, path in routes() if name not in NOT_
 
 def test_the_page_list_covers_the_urlconf() -> None:
     for name, path in PAGES:
-        assert "<" not in path, f"{name} needs an object: measure it or list it in NOT_PAGES"
+        needs_object = "<" in path
+        assert needs_object == (name in OBJECT_PAGES), f"{name}: list it in OBJECT_PAGES"
     names = {name for name, _path in PAGES}
     # The pages a family meets first are all among them.
     assert {"dashboard:home", "accounts:household", "accounts:linked_accounts",
             "accounts:link_password", "accounts:notifications", "accounts:password_change",
             "accounts:login", "accounts:signup", "accounts:household_create"} <= names  # fmt: skip
     assert set(NOT_PAGES) <= {name for name, _path in routes()}, "NOT_PAGES lists a gone route"
+
+
+def object_path(stack: LiveStack, name: str, path: str) -> str:
+    """`path` with its argument made by OBJECT_PAGES; other paths as they are."""
+    if name not in OBJECT_PAGES:
+        return path
+    script = (
+        "from django_scopes import scopes_disabled\n"
+        "from accounts import services\n"
+        "from accounts.models import LinkedAccount, Membership, Role\n"
+        f"SECOND_MEMBER = {SECOND_MEMBER!r}\n"
+        "with scopes_disabled():\n"
+        f"    owner = Membership.objects.get(user__email={stack.email!r})\n"
+        f"    {OBJECT_PAGES[name]}\n"
+    )
+    argument = stack.manage("shell", "-c", script).strip().splitlines()[-1]
+    return re.sub(r"<[^>]+>", argument, path)
 
 
 def open_page(
@@ -212,7 +243,7 @@ def urlpath(url: str) -> str:
 def second_member(live_stack: LiveStack) -> Iterator[str]:
     """Another member with a long address, so the household page has a row with its actions
     (removed afterwards: other tests expect the demo household as it was)."""
-    email = "a.rather.long.address.of.a.member@example.com"
+    email = SECOND_MEMBER
     imports = (
         "from django.contrib.auth import get_user_model\n"
         "from django_scopes import scopes_disabled\n"
@@ -242,8 +273,9 @@ def test_every_page_fits_a_phone(
     name: str,
     path: str,
 ) -> None:
-    if name == "accounts:household":
+    if name in ("accounts:household", "accounts:member_remove"):
         member = request.getfixturevalue("second_member")
+    path = object_path(request.getfixturevalue("live_stack"), name, path)
     page, _problems = open_page(
         new_tab, owner_cookies, name, path, viewport=PHONE, is_mobile=True, has_touch=True
     )
@@ -280,8 +312,15 @@ def test_every_page_fits_a_phone(
 
 @pytest.mark.parametrize(("name", "path"), PAGES, ids=[name for name, _path in PAGES])
 def test_every_page_loads_without_errors(
-    new_tab: Callable[..., Page], owner_cookies: dict[str, Any], name: str, path: str
+    new_tab: Callable[..., Page],
+    owner_cookies: dict[str, Any],
+    request: pytest.FixtureRequest,
+    name: str,
+    path: str,
 ) -> None:
+    if name == "accounts:member_remove":
+        request.getfixturevalue("second_member")
+    path = object_path(request.getfixturevalue("live_stack"), name, path)
     page, problems = open_page(new_tab, owner_cookies, name, path)
     icon = page.request.get("/favicon.ico")
     assert icon.ok, icon.status
