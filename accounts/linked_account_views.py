@@ -7,9 +7,9 @@ import hmac
 import logging
 
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 import ewelink
 from accounts import jobs, linking
+from accounts.access import household_object
 from accounts.forms import OAuthLinkForm, PasswordLinkForm
 from accounts.models import JobKind, LinkedAccount, LinkStatus, Role
 from accounts.services import require_role
@@ -108,8 +109,7 @@ def link_oauth_callback(request: HttpRequest) -> HttpResponse:
 @require_POST
 @household_required
 def account_sync(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_object_or_404(LinkedAccount.objects.exclude(status=LinkStatus.UNLINKED), pk=pk)
-    require_role(request.membership, Role.MEMBER)  # type: ignore[attr-defined]
+    account = household_object(request, _linked(), pk).require(Role.MEMBER)
     _sync(request, account, announce=True)
     return redirect("accounts:linked_accounts")
 
@@ -119,8 +119,7 @@ def account_sync(request: HttpRequest, pk: int) -> HttpResponse:
 def account_unlink(request: HttpRequest, pk: int) -> HttpResponse:
     """Asks first (what leaves the dashboard, until when it is kept); the confirmed POST
     unlinks."""
-    account = get_object_or_404(LinkedAccount.objects.exclude(status=LinkStatus.UNLINKED), pk=pk)
-    require_role(request.membership, Role.ADMIN)  # type: ignore[attr-defined]
+    account = household_object(request, _linked(), pk).require(Role.ADMIN)
     if not confirmed(request):
         kept_until = timezone.now() + linking.grace_period()
         return confirm_page(
@@ -145,6 +144,11 @@ def account_unlink(request: HttpRequest, pk: int) -> HttpResponse:
     if warning:
         messages.warning(request, warning)
     return redirect("accounts:linked_accounts")
+
+
+def _linked() -> QuerySet[LinkedAccount]:
+    """Accounts in use: one unlinked and in its grace period is not reachable by id."""
+    return LinkedAccount.objects.exclude(status=LinkStatus.UNLINKED)
 
 
 def _sync_after_link(request: HttpRequest, account: LinkedAccount) -> None:

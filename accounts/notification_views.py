@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import notifications
+from accounts.access import household_object
 from accounts.models import Notification, Role
 from accounts.views import household_required
 
@@ -26,8 +27,8 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @household_required
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    notification = get_object_or_404(Notification, pk=pk)
-    notifications.mark_read(request.membership, notification)  # type: ignore[attr-defined]
+    access = household_object(request, Notification, pk)
+    notifications.mark_read(access.membership, access.obj)
     return redirect("accounts:notifications")
 
 

@@ -14,7 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,6 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
+from accounts.access import household_object
 from accounts.forms import (
     HouseholdForm,
     InvitationForm,
@@ -311,9 +312,9 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @household_required
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_object_or_404(Invitation, pk=pk)
-    actor = request.membership  # type: ignore[attr-defined]
-    if not actor.has_role(Role.ADMIN):
+    access = household_object(request, Invitation, pk)
+    invitation, actor = access.obj, access.membership
+    if not access.may_manage:
         return _refuse(request, "Only an admin or an owner can withdraw invitations.")
     if not confirmed(request):
         who = f" for {invitation.email}" if invitation.email else ""
@@ -332,7 +333,7 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @household_required
 def member_role(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
+    target = household_object(request, Membership.objects.select_related("user"), pk).obj
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a valid role.")
@@ -348,9 +349,9 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @household_required
 def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(Membership.objects.select_related("user", "household"), pk=pk)
-    actor = request.membership  # type: ignore[attr-defined]
-    if not actor.has_role(Role.ADMIN):
+    access = household_object(request, Membership.objects.select_related("user", "household"), pk)
+    target, actor = access.obj, access.membership
+    if not access.may_manage:
         return _refuse(request, "Only an admin or an owner can remove someone.")
     if not services.may_manage(actor, target):
         return _refuse(request, "Only an owner can remove an admin or an owner.")

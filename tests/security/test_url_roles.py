@@ -1,0 +1,159 @@
+"""Every URL as each role of a household: allowed, or refused (server side, in words).
+
+The table names the least role each route needs. A new route must be added here, or
+`test_every_route_is_in_the_matrix` fails. Outsiders are `tests/test_tenancy.py`'s part: an
+object of another household is a 404 there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.contrib.messages import ERROR, get_messages
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Membership, NotificationKind, Role
+from accounts.notifications import notify
+from tests.factories import InvitationFactory, LinkedAccountFactory, MembershipFactory
+
+ROLES = [Role.GUEST, Role.MEMBER, Role.ADMIN, Role.OWNER]
+RANK = {role: rank for rank, role in enumerate(ROLES)}
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to call one route, and the least role that may."""
+
+    method: str
+    least: str
+    make: Callable[[Any], dict[str, Any]] = lambda household: {}  # the path's arguments
+    data: dict[str, Any] = field(default_factory=dict)
+    # The action talks to the cloud (cloudsim here): its outcome may be the cloud's error in
+    # words, so only a 403 counts as the role's refusal.
+    cloud: bool = False
+
+
+def _guest_of(household: Any) -> dict[str, Any]:
+    return {"pk": MembershipFactory(household=household, role=Role.GUEST).pk}
+
+
+def _account_of(household: Any) -> dict[str, Any]:
+    return {"pk": LinkedAccountFactory(household=household).pk}
+
+
+CONFIRMED = {"confirm": "yes"}
+ROUTES: dict[str, Route] = {
+    "dashboard:home": Route("get", Role.GUEST),
+    "accounts:household": Route("get", Role.GUEST),
+    "accounts:household_create": Route("get", Role.GUEST),
+    "accounts:linked_accounts": Route("get", Role.GUEST),
+    "accounts:notifications": Route("get", Role.GUEST),
+    "accounts:password_change": Route("get", Role.GUEST),
+    "accounts:link_password": Route("get", Role.ADMIN),
+    "accounts:link_oauth_start": Route("post", Role.ADMIN),
+    "accounts:invitation_create": Route("post", Role.ADMIN, data={"role": Role.GUEST}),
+    "accounts:invitation_revoke": Route(
+        "post",
+        Role.ADMIN,
+        lambda household: {"pk": InvitationFactory(household=household).pk},
+        CONFIRMED,
+    ),
+    "accounts:member_role": Route("post", Role.ADMIN, _guest_of, {"role": Role.MEMBER}),
+    "accounts:member_remove": Route("post", Role.ADMIN, _guest_of, CONFIRMED),
+    "accounts:account_unlink": Route("get", Role.ADMIN, _account_of),
+    "accounts:account_sync": Route("post", Role.MEMBER, _account_of, cloud=True),
+    "accounts:notifications_read_all": Route("post", Role.MEMBER),
+    "accounts:notification_read": Route(
+        "post",
+        Role.MEMBER,
+        lambda household: {
+            "pk": notify(household.pk, NotificationKind.FIRMWARE, "New firmware").pk
+        },
+    ),
+}
+# Routes every signed-in person may use whatever their role, or that are not a household's.
+NOT_BY_ROLE = {
+    "accounts:signup": "signed-out visitors",
+    "accounts:login": "signed-out visitors",
+    "accounts:logout": "anyone signed in",
+    "accounts:password_change_done": "anyone signed in",
+    "accounts:household_switch": "anyone, between their own households",
+    "accounts:household_leave": "anyone but a last owner (tests/accounts/test_roles.py)",
+    "accounts:invitation_accept": "an invitation's token, not a role",
+    "accounts:invitation_signup": "an invitation's token, not a role",
+    "accounts:link_oauth_callback": "the cloud's redirect, checked by its state",
+    "healthz": "the launcher's liveness probe",
+    "favicon": "the icon",
+}
+
+
+def _route_names(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[str]:
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace != "admin":
+                yield from _route_names(
+                    entry, f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+                )
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{prefix}{entry.name}"
+
+
+def test_every_route_is_in_the_matrix():
+    names = set(_route_names())
+    missing = names - set(ROUTES) - set(NOT_BY_ROLE)
+    assert not missing, f"add these routes to ROUTES or NOT_BY_ROLE: {sorted(missing)}"
+    assert set(ROUTES) | set(NOT_BY_ROLE) <= names, "the matrix names a route that is gone"
+
+
+def _refused(response: Any, route: Route) -> bool:
+    """A 403 page in words, or back to a page with the refusal as an error message."""
+    if response.status_code == 403:
+        assert "You can't do that here" in response.content.decode()
+        return True
+    if route.cloud:
+        return False
+    errors = [m for m in get_messages(response.wsgi_request) if m.level == ERROR]
+    return response.status_code == 302 and bool(errors)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_each_role_is_allowed_or_refused_as_the_matrix_says(name, role, household, owner, request):
+    route = ROUTES[name]
+    if route.cloud:
+        request.getfixturevalue("cloud")
+    actor = owner if role == Role.OWNER else None
+    if actor is None:
+        membership = MembershipFactory(household=household, role=role)
+        client = Client()
+        client.force_login(membership.user)
+    else:
+        membership, client = actor.membership, actor.client
+    url = reverse(name, kwargs=route.make(household))
+
+    response = getattr(client, route.method)(url, route.data)
+
+    assert response.status_code != 404, "a household's own object is found"
+    assert response.status_code < 500
+    refused = _refused(response, route)
+    assert refused == (RANK[role] < RANK[route.least]), (
+        f"{role} on {name}: {'refused' if refused else 'allowed'} ({response.status_code})"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_signed_out_visitors_are_sent_to_sign_in(name, household, client):
+    route = ROUTES[name]
+    response = getattr(client, route.method)(reverse(name, kwargs=route.make(household)))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_a_refused_member_removal_leaves_the_member(household, member):
+    target = MembershipFactory(household=household, role=Role.GUEST)
+    member.client.post(reverse("accounts:member_remove", args=[target.pk]), CONFIRMED)
+    assert Membership.objects.with_scopes_disabled().filter(pk=target.pk).exists()
