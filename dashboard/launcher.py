@@ -45,7 +45,7 @@ def build_plan(environ: dict[str, str], var_dir: Path) -> Plan:
         _add_cloudsim(plan, environ, var_dir)
     plan.processes["web"] = (
         f"exec {PY} -m daphne -b {shlex.quote(host)} -p {shlex.quote(port)} "
-        "dashboard.asgi:application"
+        "--websocket-max-message-size 16384 dashboard.asgi:application"
     )
     plan.processes["realtime"] = f"exec {PY} manage.py run_realtime"
     plan.processes["worker"] = f"exec {PY} -m celery -A dashboard worker -l warning -c 2"

@@ -49,6 +49,12 @@ def test_web_does_not_let_daphne_take_the_client_written_address():
     assert "--proxy-headers" not in _daphne_args(8000)
 
 
+def test_daphne_refuses_websocket_messages_far_beyond_a_pages_frames():
+    # The consumer drops frames over 4 KB unread; Daphne must not buffer 1 MB ones first.
+    args = _daphne_args(8000)
+    assert int(args[args.index("--websocket-max-message-size") + 1]) <= 65536
+
+
 def test_the_app_trusts_exactly_the_one_shipped_proxy_and_redis_needs_a_password():
     app = COMPOSE[COMPOSE.index("x-app:") : COMPOSE.index("services:")]
     assert re.search(r'TRUSTED_PROXY_COUNT: "1"', app)
