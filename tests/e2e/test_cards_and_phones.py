@@ -329,6 +329,30 @@ def test_every_page_loads_without_errors(
     assert problems == [], f"{path}: {problems}"
 
 
+@pytest.mark.parametrize(
+    ("path", "fields", "error"),
+    [
+        ("/accounts/password/", {"Old password": "not-my-password"}, "incorrectly"),
+        ("/accounts/household/new/", {"Household name": "   "}, "This field is required"),
+    ],
+)
+def test_a_form_with_errors_answers_200_and_logs_no_console_error(
+    new_tab: Callable[..., Page],
+    owner_cookies: dict[str, Any],
+    path: str,
+    fields: dict[str, str],
+    error: str,
+) -> None:
+    page, problems = open_page(new_tab, owner_cookies, path, path)
+    for label, value in fields.items():
+        page.get_by_label(label, exact=True).fill(value)
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.locator("main form button[type=submit]").first.click()
+    assert posted.value.status == 200
+    expect(page.locator("main")).to_contain_text(error)
+    assert problems == [], f"{path}: {problems}"
+
+
 # ---- words -------------------------------------------------------------------------------
 
 
