@@ -265,6 +265,21 @@ def second_member(live_stack: LiveStack) -> Iterator[str]:
     )
 
 
+def open_listed_page(
+    request: pytest.FixtureRequest,
+    new_tab: Callable[..., Page],
+    owner_cookies: dict[str, Any],
+    name: str,
+    path: str,
+    **opts: Any,
+) -> tuple[Page, list[str]]:
+    """A page of PAGES, its object made first; the household has a second member to show."""
+    if name in ("accounts:household", "accounts:member_remove"):
+        request.getfixturevalue("second_member")
+    path = object_path(request.getfixturevalue("live_stack"), name, path)
+    return open_page(new_tab, owner_cookies, name, path, **opts)
+
+
 @pytest.mark.parametrize(("name", "path"), PAGES, ids=[name for name, _path in PAGES])
 def test_every_page_fits_a_phone(
     new_tab: Callable[..., Page],
@@ -273,11 +288,9 @@ def test_every_page_fits_a_phone(
     name: str,
     path: str,
 ) -> None:
-    if name in ("accounts:household", "accounts:member_remove"):
-        member = request.getfixturevalue("second_member")
-    path = object_path(request.getfixturevalue("live_stack"), name, path)
-    page, _problems = open_page(
-        new_tab, owner_cookies, name, path, viewport=PHONE, is_mobile=True, has_touch=True
+    member = SECOND_MEMBER
+    page, _problems = open_listed_page(
+        request, new_tab, owner_cookies, name, path, viewport=PHONE, is_mobile=True, has_touch=True
     )
     width = page.evaluate("document.documentElement.scrollWidth")
     if width > PHONE["width"]:
@@ -318,10 +331,7 @@ def test_every_page_loads_without_errors(
     name: str,
     path: str,
 ) -> None:
-    if name == "accounts:member_remove":
-        request.getfixturevalue("second_member")
-    path = object_path(request.getfixturevalue("live_stack"), name, path)
-    page, problems = open_page(new_tab, owner_cookies, name, path)
+    page, problems = open_listed_page(request, new_tab, owner_cookies, name, path)
     icon = page.request.get("/favicon.ico")
     assert icon.ok, icon.status
     assert "svg" in icon.headers["content-type"]
