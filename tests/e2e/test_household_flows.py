@@ -250,3 +250,23 @@ def test_a_guest_sees_names_and_roles_but_no_emails_nor_invitations(
     assert "aunt@example.com" not in guest.content()
     expect(guest.get_by_text("Open invitations")).to_have_count(0)
     expect(guest.get_by_role("button", name="Create invitation link")).to_have_count(0)
+
+
+def test_removing_a_member_asks_first_and_cancel_keeps_them(new_tab, live_stack) -> None:  # type: ignore[no-untyped-def]
+    family = make_family(live_stack, "member")
+    owner = signed_in(new_tab, family, "owner")
+    owner.goto("/accounts/household/")
+    member = family.email("member")
+
+    member_row(owner, member).get_by_role("button", name="Remove").click()
+    expect(
+        owner.get_by_role("heading", name=f"Remove {member} from {family.name}?")
+    ).to_be_visible()
+    expect(owner.locator(".confirm-losses")).to_contain_text("loses access")
+    owner.get_by_role("link", name="Cancel").click()
+    expect(member_row(owner, member)).to_be_visible()
+
+    member_row(owner, member).get_by_role("button", name="Remove").click()
+    owner.get_by_role("button", name=f"Remove {member}").click()
+    expect(owner.get_by_text(f"{member} was removed from {family.name}.")).to_be_visible()
+    expect(member_row(owner, member)).to_have_count(0)
