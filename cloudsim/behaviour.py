@@ -47,7 +47,7 @@ class Behaviour:
             return
         device = self.rng.choice(candidates)
         if self.rng.random() < OFFLINE_SHARE and not device.parentid:
-            self.cloud.spawn(self.outage(device, self.rng.uniform(*OFFLINE_FOR_S)))
+            self.cloud.spawn_for_state(self.outage(device, self.rng.uniform(*OFFLINE_FOR_S)))
             return
         live = device.ui_active_until > time.time()
         change = model_for(device.uiid).drift(device.params, self.rng, live)

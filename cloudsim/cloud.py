@@ -34,6 +34,7 @@ class Cloud:
         self.hub = Hub(self)
         self.port = config.port
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.state_tasks: set[asyncio.Task[Any]] = set()  # cancelled by reset()
         self.behaviour: Any = None
         self.load: Any = None
         self.demo_accounts: list[dict[str, Any]] = []
@@ -59,6 +60,14 @@ class Cloud:
         task.add_done_callback(self._task_done)
         return task
 
+    def spawn_for_state(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """A task acting on the current state later (a delayed reply or report, an OTA reboot,
+        an outage): reset() cancels it, so nothing of an old state reaches a new one."""
+        task = self.spawn(coro)
+        self.state_tasks.add(task)
+        task.add_done_callback(self.state_tasks.discard)
+        return task
+
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self.tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
@@ -71,6 +80,8 @@ class Cloud:
 
     def reset(self) -> None:
         """Wipe state (the control API's reset); settings and apps stay."""
+        for task in list(self.state_tasks):
+            task.cancel()
         self.state = SimState(self.settings.seed)
         self.counters.reset()
         self.faults.clear()

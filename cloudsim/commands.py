@@ -44,7 +44,7 @@ async def dispatch(cloud: Cloud, session: Session, frame: dict[str, Any]) -> Non
         await session.send(dumps(reply(frame, exc.code, reason=exc.reason)))
         return
     if device.unresponsive or device.reply_delay_ms:
-        cloud.spawn(answer(cloud, session, frame, device))
+        cloud.spawn_for_state(answer(cloud, session, frame, device))
     else:
         await answer(cloud, session, frame, device)
 
@@ -163,7 +163,7 @@ async def on_upgrade(
         raise ParamError("upgrade needs params.version")
     if params["version"] != device.ota_version:
         raise ParamError("no such firmware for this device")
-    cloud.spawn(reboot_with(cloud, device, params["version"]))
+    cloud.spawn_for_state(reboot_with(cloud, device, params["version"]))
     return reply(frame, userAgent="device")
 
 

@@ -74,7 +74,7 @@ async def app_update(
         await cloud.hub.push(cloud.hub.audience(device), frame, exclude=origin)
     followup = model_for(device.uiid).followup(device.params, changes)
     if followup:
-        cloud.spawn(_report_later(cloud, device, followup))
+        cloud.spawn_for_state(_report_later(cloud, device, followup))
     return changes
 
 

@@ -290,3 +290,23 @@ async def test_alarm_sensors_write_messages(cloud: Cloud) -> None:
     await cloud.sim.acontrol("POST", "/settings", {"behaviour_rate": 0})
     assert messages[0]["msgType"] == "alarmNotify_v2"
     assert messages[0]["message"]["alarm"] == "smoke"
+
+
+async def test_reset_cancels_what_the_old_state_had_scheduled(cloud: Cloud) -> None:
+    """A meter reports its energy shortly after a command; a reset in between must not let
+    that report land in the new state (a test's history sync saw one entry too many)."""
+    from cloudsim.device_changes import app_update
+
+    await cloud.sim.acontrol("POST", "/reset", {"demo": True})
+    sim = cloud.sim.cloud
+    meter = next(d for d in sim.state.devices.values() if d.uiid == 5 and d.owner)
+    await app_update(sim, meter, {"hundredDaysKwh": "get"}, meter.owner)
+    scheduled = set(sim.state_tasks)
+    assert scheduled, "the meter's follow-up report is scheduled"
+
+    await cloud.sim.acontrol("POST", "/reset", {"demo": True})
+    await asyncio.gather(*scheduled, return_exceptions=True)
+
+    assert all(task.cancelled() for task in scheduled)
+    assert meter.deviceid in sim.state.devices  # the demo is back, with the same ids
+    assert not sim.state.history.get(meter.deviceid)
