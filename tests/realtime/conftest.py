@@ -83,3 +83,20 @@ async def wait_for(predicate: Any, timeout: float = 10.0) -> None:
     async with asyncio.timeout(timeout):
         while not await predicate():
             await asyncio.sleep(0.05)
+
+
+async def page_socket(client: Any) -> Any:
+    """The page websocket of a signed-in test Client, connected (as a browser opens it)."""
+    from channels.testing import WebsocketCommunicator
+
+    from dashboard.asgi import application
+
+    headers = [
+        (b"origin", b"http://localhost"),
+        (b"host", b"localhost"),
+        (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
+    ]
+    page = WebsocketCommunicator(application, "/ws/household/", headers=headers)
+    connected, _ = await page.connect()
+    assert connected
+    return page

@@ -14,11 +14,10 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import Role
-from dashboard.asgi import application
 from realtime.consumers import CLOSE_ACCESS_CHANGED
 from realtime.events import group_message, household_group
 from tests.factories import PASSWORD, HouseholdFactory, MembershipFactory
-from tests.realtime.conftest import link
+from tests.realtime.conftest import link, page_socket
 from tests.realtime.test_consumer import US, _garage, _until
 
 NEW = "a new long pass 42"
@@ -34,14 +33,7 @@ async def _signed_in(user: Any) -> Client:
 
 
 async def _open(client: Client) -> WebsocketCommunicator:
-    headers = [
-        (b"origin", b"http://localhost"),
-        (b"host", b"localhost"),
-        (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
-    ]
-    page = WebsocketCommunicator(application, "/ws/household/", headers=headers)
-    connected, _ = await page.connect()
-    assert connected
+    page = await page_socket(client)
     assert (await page.receive_json_from(timeout=10))["type"] == "snapshot"
     return page
 

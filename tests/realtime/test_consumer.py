@@ -11,14 +11,13 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django_scopes import scopes_disabled
 
-from dashboard.asgi import application
 from devices.models import Thing
 from realtime import consumers
 from realtime import redis as keys
 from realtime.consumers import CLOSE_TOO_SLOW
 from realtime.events import group_message, household_group
 from realtime.models import CommandRecord
-from tests.realtime.conftest import link, listen
+from tests.realtime.conftest import link, listen, page_socket
 from tests.realtime.test_worker import _connected
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
@@ -28,15 +27,7 @@ US = "demo-us@example.com"
 async def _page(persona) -> WebsocketCommunicator:
     client = Client()
     await sync_to_async(client.force_login)(persona.user)
-    headers = [
-        (b"origin", b"http://localhost"),
-        (b"host", b"localhost"),
-        (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
-    ]
-    page = WebsocketCommunicator(application, "/ws/household/", headers=headers)
-    connected, _ = await page.connect()
-    assert connected
-    return page
+    return await page_socket(client)
 
 
 async def _until(page: WebsocketCommunicator, kind: str, **match):
