@@ -53,6 +53,7 @@ class UpdateMerger:
         self._sleep = sleep
         self._pending: dict[str, tuple[JsonDict, asyncio.Future[Any]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._waiting: set[asyncio.Future[Any]] = set()  # queued or in flight, until answered
         self.merged = 0  # updates folded into an earlier one (a counter for tests/admin)
 
     async def submit(self, deviceid: str, params: JsonDict) -> Any:
@@ -63,6 +64,8 @@ class UpdateMerger:
             self.merged += 1
             return await asyncio.shield(future)
         future = asyncio.get_running_loop().create_future()
+        self._waiting.add(future)
+        future.add_done_callback(self._waiting.discard)
         self._pending[deviceid] = (dict(params), future)
         task = asyncio.create_task(self._flush_later(deviceid))
         self._tasks.add(task)
@@ -81,10 +84,19 @@ class UpdateMerger:
         if not future.done():
             future.set_result(result)
 
-    async def close(self) -> None:
-        """Cancel pending windows; their callers get CancelledError."""
+    async def close(self, result: Any = None) -> None:
+        """Stop every window and send; their callers get `result` (CancelledError if None).
+
+        A caller must always hear back: one whose update was queued or in flight when the
+        socket closed is told so (the session passes NOT_CONNECTED) and can try another way.
+        """
         for task in list(self._tasks):
             task.cancel()
-        for _, future in self._pending.values():
-            future.cancel()
+        for future in list(self._waiting):
+            if future.done():
+                continue
+            if result is None:
+                future.cancel()
+            else:
+                future.set_result(result)
         self._pending.clear()

@@ -103,7 +103,7 @@ class WsSession:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await self._merger.close()
+        await self._merger.close(CommandResult(CommandStatus.NOT_CONNECTED))
         self.state = SessionState.CLOSED
         if not self._hub.ended:
             self._hub.end()

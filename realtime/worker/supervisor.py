@@ -212,14 +212,19 @@ class Worker:
         if connection is None or not connection.connected:
             reply |= {"status": "not_connected", "error": None, "latency_ms": 0}
         else:
-            outcome = await connection.send(
-                message["deviceid"], message["params"], message.get("owner")
-            )
-            reply |= {
-                "status": outcome.status,
-                "error": outcome.error,
-                "latency_ms": outcome.latency_ms,
-            }
+            try:
+                outcome = await connection.send(
+                    message["deviceid"], message["params"], message.get("owner")
+                )
+            except Exception:  # the sender must hear back, or it waits out its timeout
+                log.exception("account %s: command failed", connection.account_id)
+                reply |= {"status": "error", "error": None, "latency_ms": 0}
+            else:
+                reply |= {
+                    "status": outcome.status,
+                    "error": outcome.error,
+                    "latency_ms": outcome.latency_ms,
+                }
         await layer.send(message["reply_to"], reply)
 
     async def _live_requests(self) -> None:

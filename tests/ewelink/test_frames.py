@@ -169,3 +169,24 @@ async def test_merger_hands_send_errors_to_every_caller() -> None:
         merger.submit("d", {"a": 1}), merger.submit("d", {"b": 2}), return_exceptions=True
     )
     assert all(isinstance(o, RuntimeError) for o in outcomes)
+
+
+async def test_closing_the_merger_answers_queued_and_in_flight_callers() -> None:
+    """A socket closed mid-command (an account restarted) must not leave a caller hanging."""
+    in_flight = asyncio.Event()
+
+    async def send(deviceid: str, params: dict[str, object]) -> str:
+        in_flight.set()
+        await asyncio.sleep(30)  # the cloud never answers
+        return "sent"
+
+    merger = UpdateMerger(send, window=0.01)
+    slow = asyncio.create_task(merger.submit("slow", {"a": 1}))
+    await in_flight.wait()  # its window ended: the update is on the wire
+    queued = asyncio.create_task(merger.submit("queued", {"b": 2}))
+    await asyncio.sleep(0)  # queued inside its window
+    await merger.close("not_connected")
+    assert await asyncio.wait_for(asyncio.gather(slow, queued), 1) == [
+        "not_connected",
+        "not_connected",
+    ]
