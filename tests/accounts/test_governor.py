@@ -30,10 +30,11 @@ async def test_two_processes_share_the_spacing_of_one_interface(redis_url):
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
     assert all(gap >= 0.17 for gap in gaps), gaps  # 200 ms apart whichever process called
     assert web.stats().calls["/v2/device/thing"] == 2
-    # Another interface is not held up by this one.
-    before = time.monotonic()
+    # Another interface is not held up by this one: its booking asks for no wait (counted,
+    # not timed, so a loaded machine cannot fail it).
     await worker.acquire("/v2/family")
-    assert time.monotonic() - before < 0.1
+    assert worker.stats().calls["/v2/family"] == 1
+    assert worker.stats().waits["/v2/family"] == 0
 
 
 async def test_the_window_limit_counts_every_process(redis_url):
@@ -44,8 +45,9 @@ async def test_the_window_limit_counts_every_process(redis_url):
     started = time.monotonic()
     await first.acquire("/a")
     await second.acquire("/b")
-    assert time.monotonic() - started < 0.2
+    assert (first.stats().waits["/a"], second.stats().waits["/b"]) == (0, 0)
     await first.acquire("/c")  # the third call in the window waits for the first to leave it
+    assert first.stats().waits["/c"] == 1
     assert time.monotonic() - started >= 0.45
 
 
@@ -68,7 +70,9 @@ async def test_one_accounts_burst_does_not_hold_up_another_accounts_control(redi
     asked = time.monotonic()
     await other_web.acquire(status, "quiet-account")
     waited = time.monotonic() - asked
-    assert waited < 0.6, waited  # first come, first served would have been ~16 s
+    # Held up, it would wait ~16 s (first come, first served); the bound leaves a loaded
+    # machine seconds of scheduling slack without letting that through.
+    assert waited < 3, waited
     for task in burst:
         task.cancel()
     await asyncio.gather(*burst, return_exceptions=True)
@@ -85,6 +89,7 @@ async def test_an_accounts_share_of_the_window_holds_across_processes(redis_url)
     await first.acquire("/a", "greedy")
     await second.acquire("/b", "greedy")
     await second.acquire("/b", "modest")
-    assert time.monotonic() - started < 0.2
+    # Held for the window it would take ≥ 0.5 s; the rest of the margin is for a busy machine.
+    assert time.monotonic() - started < 0.4
     await first.acquire("/c", "greedy")  # its third call waits for its first to leave
     assert time.monotonic() - started >= 0.45

@@ -52,7 +52,8 @@ async def test_no_account_takes_more_than_its_share_of_the_window() -> None:
         await governor.acquire("/v2/family", "greedy")
     fourth = asyncio.create_task(governor.acquire("/v2/family", "greedy"))
     await governor.acquire("/v2/family", "modest")  # the budget still has room for others
-    assert time.monotonic() - started < 0.2
+    # Held for the window it would take ≥ 0.5 s; the rest of the margin is for a busy machine.
+    assert time.monotonic() - started < 0.4
     await fourth  # the greedy account's 4th call waited for its first to leave the window
     assert time.monotonic() - started >= 0.45
 
