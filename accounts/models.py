@@ -37,6 +37,8 @@ class Household(models.Model):
 
     name = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped with every change of homes, rooms or things a page draws (devices/structure.py).
+    structure_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name", "pk"]
@@ -166,6 +168,8 @@ class LinkedAccount(models.Model):
         max_length=12, choices=ConnectionState.choices, default=ConnectionState.OFFLINE
     )
     connection_changed_at = models.DateTimeField(null=True, blank=True)
+    # A full sync is queued or running (its pages show "syncing…" and fill in as it lands).
+    syncing = models.BooleanField(default=False)
     purge_after = models.DateTimeField(
         null=True, blank=True, help_text="Unlinked: its data is deleted after this time"
     )

@@ -3,11 +3,13 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 
 from accounts.models import LinkedAccount, LinkStatus
 from accounts.views import household_required
-from devices.models import Room
+from devices.fragments import room_choices
 from devices.presentation import dashboard_sections
+from realtime.events import PROTOCOL_VERSION
 
 
 @household_required
@@ -16,11 +18,16 @@ def home(request: HttpRequest) -> HttpResponse:
     raw_room = request.GET.get("room", "")
     room_id = int(raw_room) if raw_room.isdigit() else None
     accounts = list(LinkedAccount.objects.exclude(status=LinkStatus.UNLINKED))
+    # Both read before the page is drawn: a change made meanwhile is newer than either, so
+    # the page's socket still brings it.
+    version = request.household.structure_version  # type: ignore[attr-defined]
+    drawn_at = timezone.now()
     context = {
         "sections": dashboard_sections(room_id),
-        "room_choices": Room.objects.exclude(home__account__status=LinkStatus.UNLINKED)
-        .select_related("home")
-        .order_by("home__name", "index"),
+        "room_choices": room_choices(),
+        "structure_version": version,
+        "drawn_at": drawn_at.isoformat(),
+        "protocol": PROTOCOL_VERSION,
         "selected_room": room_id,
         "has_accounts": bool(accounts),
         "relink_accounts": [a for a in accounts if a.status == LinkStatus.NEEDS_RELINK],

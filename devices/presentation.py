@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -12,6 +13,8 @@ from django.db.models import QuerySet
 from django.template import Context, Engine, NodeList, Template
 from django.template.loader import render_to_string
 from django.template.loader_tags import BlockNode
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts.models import LinkStatus
@@ -36,6 +39,7 @@ class Card:
             "state": self.state,
             "controls": self.controls,
             "body_html": card_body(self.plugin, self.state),
+            "status_html": card_status(self.thing.online, self.thing.last_update),
         }
         return render_to_string(self.plugin.card_template, context)
 
@@ -55,6 +59,38 @@ def card_body(plugin: DevicePlugin, state: dict[str, Any]) -> str:
             _BODIES.clear()
         html = _BODIES[key] = _render_body(plugin.card_template, state)
     return html
+
+
+def card_status(online: bool, last_update: datetime | None) -> str:
+    """The card header's online badge and last update, as HTML (the page and live events).
+
+    In absolute words ("today 14:02"): a page keeps it without ticking, and it stays true.
+    """
+    badge = _ONLINE if online else _OFFLINE
+    if last_update is None:
+        return mark_safe(f'{badge} <span class="card__updated">Never updated</span>')  # noqa: S308
+    local = timezone.localtime(last_update)
+    return format_html(
+        '{} <time class="card__updated" datetime="{}">updated {}</time>',
+        badge,
+        local.isoformat(timespec="seconds"),
+        moment_in_words(local),
+    )
+
+
+_ONLINE = mark_safe('<span class="badge badge--online">Online</span>')
+_OFFLINE = mark_safe('<span class="badge badge--offline">Offline</span>')
+
+
+def moment_in_words(moment: datetime) -> str:
+    """ "today 14:02", "yesterday 09:10", "2 Dec 14:02", in the active time zone."""
+    local = timezone.localtime(moment)
+    today = timezone.localdate()
+    if local.date() == today:
+        return f"today {local:%H:%M}"
+    if (today - local.date()).days == 1:
+        return f"yesterday {local:%H:%M}"
+    return f"{local.day} {local:%b %H:%M}"
 
 
 BODY_CACHE_SIZE = 4096
@@ -93,10 +129,23 @@ def _body_block(template: Template) -> NodeList | None:
 class RoomSection:
     room: Room | None
     cards: list[Card] = field(default_factory=list)
+    home_id: int | None = None
 
     @property
     def name(self) -> str:
         return self.room.name if self.room else "No room"
+
+    @property
+    def key(self) -> str:
+        """Its data-fragment: what a live fragment of it replaces."""
+        return f"room-{self.room.pk}" if self.room else f"room-{self.home_id or 'none'}-none"
+
+    @property
+    def order(self) -> str:
+        """Rooms sort as the query orders them (index, name, pk); "No room" last."""
+        if self.room is None:
+            return "2"
+        return "1" + _order_key(self.room.index, self.room.name, self.room.pk)
 
 
 @dataclass
@@ -112,8 +161,25 @@ class HomeSection:
         return self.home.name if self.home else "Other things"
 
     @property
+    def key(self) -> str:
+        return f"home-{self.home.pk}" if self.home else "home-none"
+
+    @property
+    def order(self) -> str:
+        """Homes sort by account label, index, name; "Other things" last."""
+        if self.home is None:
+            return "2"
+        home = self.home
+        return f"1{home.account.label}\t{_order_key(home.index, home.name, home.pk)}"
+
+    @property
     def card_count(self) -> int:
         return sum(len(room.cards) for room in self.rooms)
+
+
+def _order_key(index: int, name: str, pk: int) -> str:
+    """A string that sorts like (index, name, pk) does (the page compares them as strings)."""
+    return f"{index + 2**31:010d}\t{name}\t{pk:010d}"
 
 
 def plugin_for(thing: Thing) -> DevicePlugin:
@@ -163,13 +229,13 @@ def dashboard_sections(room_id: int | None = None) -> list[HomeSection]:
     for home in homes_qs.order_by("account__label", "index", "name"):
         homes[home.pk] = HomeSection(home)
         for room in home.rooms.all():
-            section = rooms[(home.pk, room.pk)] = RoomSection(room)
+            section = rooms[(home.pk, room.pk)] = RoomSection(room, home_id=home.pk)
             homes[home.pk].rooms.append(section)
     for thing in things:
         home_section = homes.setdefault(thing.home_id, HomeSection(thing.home))
         key = (thing.home_id, thing.room_id)
         if key not in rooms:
-            rooms[key] = RoomSection(thing.room)
+            rooms[key] = RoomSection(thing.room, home_id=thing.home_id)
             home_section.rooms.append(rooms[key])
         rooms[key].cards.append(card_for(thing))
     for copy, owner in copies:

@@ -22,6 +22,7 @@ from accounts.cloud import open_client
 from accounts.models import LinkedAccount
 from devices.models import Home, Room, Share, Thing, ThingKind
 from devices.plugins.group.plugins import follow_members as group_params
+from devices.structure import STRUCTURE_FIELDS, StructureChange, announce
 
 M = TypeVar("M", bound=models.Model)
 BATCH = 500
@@ -43,6 +44,7 @@ class SyncResult:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     deleted: dict[str, int] = field(default_factory=dict)
+    structure: StructureChange = field(default_factory=StructureChange)
 
     @property
     def changed(self) -> bool:
@@ -110,6 +112,8 @@ def apply_snapshot(account_id: int, snapshot: CloudSnapshot) -> SyncResult:
         _sync_shares(account, things, snapshot, result)
         account.last_sync_at = timezone.now()
         account.save(update_fields=["last_sync_at"])
+        result.structure.accounts.add(account_id)
+        announce(household_id, result.structure)  # pages redraw what moved, on commit
     return result
 
 
@@ -128,7 +132,9 @@ def _sync_homes(
     make = lambda key, values: Home(  # noqa: E731
         household_id=account.household_id, account=account, cloud_id=key, **values
     )
-    return _reconcile("homes", Home, existing, desired, make, result)
+    return _reconcile(
+        "homes", Home, existing, desired, make, result, touched=result.structure.homes
+    )
 
 
 def _sync_rooms(
@@ -146,7 +152,9 @@ def _sync_rooms(
     make = lambda key, values: Room(  # noqa: E731
         household_id=account.household_id, cloud_id=key[1], **values
     )
-    return _reconcile("rooms", Room, existing, desired, make, result)
+    return _reconcile(
+        "rooms", Room, existing, desired, make, result, touched=result.structure.rooms
+    )
 
 
 def thing_fields(item: ewelink.Thing, home: Home | None, room: Room | None) -> dict[str, Any]:
@@ -219,6 +227,7 @@ def _sync_things(
         desired[(kind, item.id)] = thing_fields(item, home, room)
     follow_members(desired)
     existing = {(t.kind, t.cloud_id): t for t in Thing.objects.filter(account=account)}
+    was = {key: (t.home_id, t.room_id) for key, t in existing.items()}
     now = timezone.now()
     make = lambda key, values: Thing(  # noqa: E731
         household_id=account.household_id,
@@ -228,7 +237,21 @@ def _sync_things(
         last_update_at=now,
         **values,
     )
-    return _reconcile("things", Thing, existing, desired, make, result, on_change=_touch)
+    structure = result.structure
+
+    def on_change(thing: Thing, changed: set[str]) -> set[str]:
+        if changed & STRUCTURE_FIELDS:
+            structure.thing(thing, was=was[(thing.kind, thing.cloud_id)])
+        return _touch(thing, changed)
+
+    for key, gone in existing.items():
+        if key not in desired:
+            structure.thing(gone, was=was[key])  # its pk, taken before the delete
+    things = _reconcile("things", Thing, existing, desired, make, result, on_change=on_change)
+    for key, thing in things.items():
+        if key not in existing:
+            structure.thing(thing)
+    return things
 
 
 def _touch(thing: Thing, changed: set[str]) -> set[str]:
@@ -277,8 +300,12 @@ def _reconcile(
     make: Callable[[Any, dict[str, Any]], M],
     result: SyncResult,
     on_change: Callable[[M, set[str]], set[str]] | None = None,
+    touched: set[int] | None = None,
 ) -> dict[Any, M]:
-    """Create, update (changed fields only) and delete so that rows match `desired`."""
+    """Create, update (changed fields only) and delete so that rows match `desired`.
+
+    `touched`, if given, collects the pks of every row created, updated or deleted.
+    """
     to_create = [make(key, values) for key, values in desired.items() if key not in existing]
     changed_fields: set[str] = set()
     to_update = []
@@ -299,6 +326,8 @@ def _reconcile(
     if gone:
         model.objects.filter(pk__in=gone).delete()
     result.add(name, len(to_create), len(to_update), len(gone))
+    if touched is not None:
+        touched.update(gone, (obj.pk for obj in [*to_create, *to_update]))
     kept = {key: obj for key, obj in existing.items() if key in desired}
     created = dict(zip((k for k in desired if k not in existing), to_create, strict=True))
     return kept | created

@@ -13,7 +13,9 @@ import asyncio
 import json
 import logging
 import uuid
+from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -21,9 +23,10 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.models import ROLE_RANK, Role
 from accounts.tenancy import current_membership_for
+from devices.fragments import fragments_for
 from realtime import redis as keys
 from realtime.control import MESSAGES, ControlRequest, run_control
-from realtime.events import ControlResultEvent, household_group
+from realtime.events import ControlResultEvent, FragmentFrame, household_group
 from realtime.ratelimit import take_control_token
 from realtime.revocation import session_digest, session_user, user_group
 from realtime.snapshot import build_snapshot, flush_workers
@@ -52,6 +55,11 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
     role: str = Role.GUEST
 
     async def connect(self) -> None:
+        # Which page this socket serves (its fragments) and what it already shows.
+        query = dict(parse_qsl(self.scope.get("query_string", b"").decode("latin-1")))
+        self.view = query.get("view", "")[:30]
+        self.view_params = {k: v[:30] for k, v in query.items() if k == "room"}
+        self.since = _moment(query.get("since", ""))
         self.seq = 0
         self.acked = 0
         self.pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -79,14 +87,14 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
     async def _start(self) -> None:
         try:
             await flush_workers(self.household_id, self._ask_worker, self.channel_name)
-            snapshot = await database_sync_to_async(build_snapshot)(self.household_id)
+            snapshot = await database_sync_to_async(build_snapshot)(self.household_id, self.since)
         except Exception:
             log.exception("no snapshot for household %s", self.household_id)
             await self.close(code=CLOSE_NO_SNAPSHOT)  # the page reconnects with backoff
             return
         await self._send(dict(snapshot))
         while self.held:  # no await between the last check and `None`: nothing slips past
-            await self._send(self.held.pop(0))
+            await self._deliver(self.held.pop(0))
         self.held = None
         await self._keep_watching()
 
@@ -137,7 +145,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         if self.group is None:
             return  # access revoked: nothing more of the household's
         if self.held is None:
-            await self._send(dict(message["payload"]))
+            await self._deliver(dict(message["payload"]))
         elif len(self.held) < MAX_UNACKED:
             self.held.append(dict(message["payload"]))
         else:
@@ -166,6 +174,31 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             self.role = access[1]
 
     # ------------------------------------------------------------------------------------
+
+    async def _deliver(self, payload: dict[str, Any]) -> None:
+        """A group event to the page: as it is, or, for a structure change, as the fragments
+        of this page it touches (drawn here, for the page this socket serves)."""
+        if payload.get("type") != "structure":
+            await self._send(payload)
+            return
+        try:
+            fragments = await database_sync_to_async(fragments_for)(
+                self.household_id, self.view, payload, self.view_params
+            )
+        except Exception:
+            log.exception("no fragments for household %s", self.household_id)
+            await self.close(code=CLOSE_NO_SNAPSHOT)  # the page reconnects and redraws
+            return
+        for fragment in fragments:
+            frame = FragmentFrame(
+                type="fragment",
+                key=fragment.key,
+                parent=fragment.parent,
+                order=fragment.order,
+                html=fragment.html,
+                structure=int(payload.get("version") or 0),
+            )
+            await self._send(dict(frame))
 
     async def _send(self, payload: dict[str, Any]) -> None:
         if self.seq - self.acked >= MAX_UNACKED:
@@ -263,6 +296,15 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             return None
         membership = current_membership_for(*signed_in)
         return None if membership is None else (membership.household_id, membership.role)
+
+
+def _moment(text: str) -> datetime | None:
+    """The page's `since` (an ISO time it was drawn or last synced at); None if unusable."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _refused(request: str, thing: int, status: str, message: str | None = None) -> dict[str, Any]:

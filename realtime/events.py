@@ -1,14 +1,23 @@
 """The page websocket protocol: typed frames, and the helpers that send them to households.
 
 Server → browser (every frame carries a `seq`, increasing per socket):
-- `snapshot`: everything the page shows, sent on connect (and again on any resync), so a page
-  that missed frames while disconnected heals by reconnecting.
+- `snapshot`: what changed since the page was drawn (or last heard), sent on connect, so a
+  page that missed frames while disconnected heals by reconnecting. It carries the protocol
+  version (a page drawn by an older deploy reloads itself) and the household's structure
+  version (a page that missed a structure change redraws its sections).
 - `thing`: one thing changed; carries its whole normalized state (a few keys) and the card
   body as the server draws it (alert styling included), so a single frame is enough to redraw
   the card whatever was missed before it, and the page script does no formatting of its own.
 - `account`: a linked account's live connection or status changed (its cards go stale/live).
 - `control_result`: the outcome of a control the page sent (`pending` first, then the end).
 - `notification`: a household notification was created (with the new unread count).
+- `fragment`: a piece of the page drawn afresh by the server (a home or room section, a card,
+  a thing page panel), or `html: null` for one that is gone. Sent by the page's consumer when
+  a `structure` event reaches the household's group: the consumer knows which page it serves
+  and draws that page's fragments; the script only puts them in place.
+
+Household group only (never sent to a page as it is):
+- `structure`: things, rooms or homes were added, removed, renamed, moved or regrouped.
 
 Browser → server:
 - `control`: {request, thing, control, value}: run a plugin control on a thing.
@@ -24,7 +33,11 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+# Bump when a frame changes shape: open pages of the old script reload themselves.
+PROTOCOL_VERSION = 2
+
 ConnectionName = Literal["online", "offline", "connecting"]
+AccountStatus = Literal["active", "needs_relink", "disabled", "unlinked"]
 ControlStatus = Literal[
     "pending", "ok", "offline", "timeout", "not_allowed", "rate_limited", "invalid", "error"
 ]
@@ -44,18 +57,22 @@ class ThingView(TypedDict):
     account: int
     summary: str
     body: str  # the card body's HTML (devices.presentation.card_body)
+    status: str  # the card's online badge and time, as HTML
 
 
 class AccountView(TypedDict):
     connection: ConnectionName
-    status: str  # active / needs_relink / disabled
+    status: AccountStatus
+    syncing: bool
 
 
 class SnapshotEvent(TypedDict):
-    """Everything the page shows (first frame, and after a resync)."""
+    """What the page needs to be current: things changed since `since`, every account."""
 
     type: Literal["snapshot"]
+    protocol: int
     household: int
+    structure: int  # the household's structure version (see devices/structure.py)
     things: dict[str, ThingView]
     accounts: dict[str, AccountView]
     server_time: str
@@ -72,16 +89,18 @@ class ThingEvent(TypedDict):
     last_update: str | None
     summary: str
     body: str  # the card body's HTML, drawn once here rather than by every page
+    status: str  # the card's online badge and time, as HTML
     seq: NotRequired[int]
 
 
 class AccountEvent(TypedDict):
-    """A linked account's connection or status changed."""
+    """A linked account's connection, status or sync in progress changed."""
 
     type: Literal["account"]
     id: int
     connection: ConnectionName
-    status: str
+    status: AccountStatus
+    syncing: NotRequired[bool]
     seq: NotRequired[int]
 
 
@@ -108,23 +127,69 @@ class NotificationEvent(TypedDict):
     seq: NotRequired[int]
 
 
-def group_message(payload: dict[str, Any]) -> dict[str, Any]:
+class StructureEvent(TypedDict):
+    """Things, rooms or homes were added, removed, renamed, moved or regrouped.
+
+    Ids of every row concerned, gone ones included, and for a moved thing the room and home
+    it left as well as the one it joined: each page's consumer redraws what it shows of them.
+    """
+
+    type: Literal["structure"]
+    version: int  # the household's structure version after this change
+    things: list[int]
+    rooms: list[int]
+    homes: list[int]
+    accounts: list[int]  # linked accounts whose things changed (their workers reload them)
+    seq: NotRequired[int]
+
+
+class FragmentFrame(TypedDict):
+    """A server-drawn piece of one page: put `html` at `key` (inside `parent`, by `order`)."""
+
+    type: Literal["fragment"]
+    key: str  # the element's data-fragment
+    parent: str  # data-fragment of the container it belongs in
+    order: str  # siblings are kept sorted by this (plain string comparison)
+    html: str | None  # None: the piece is gone
+    structure: int  # the structure version this drawing reflects
+    seq: NotRequired[int]
+
+
+# What may travel on a household's group.
+PageEvent = ThingEvent | AccountEvent | ControlResultEvent | NotificationEvent | StructureEvent
+EVENT_TYPES = frozenset({"thing", "account", "control_result", "notification", "structure"})
+
+
+def checked(payload: PageEvent | dict[str, Any]) -> dict[str, Any]:
+    """`payload` as a plain dict, if its type is one of the protocol's; else a TypeError.
+
+    The type checker holds emitters to the TypedDicts; this holds everything else (payloads
+    that arrive through the accounts signal) to at least a known frame type.
+    """
+    if not isinstance(payload, dict) or payload.get("type") not in EVENT_TYPES:
+        kind = payload.get("type") if isinstance(payload, dict) else type(payload).__name__
+        raise TypeError(f"not a page event: {kind!r}")
+    return payload  # type: ignore[return-value]  (a TypedDict is a dict at runtime)
+
+
+def group_message(payload: PageEvent | dict[str, Any]) -> dict[str, Any]:
     """The Channels message that carries `payload` to every page of a household."""
-    return {"type": "household.event", "payload": payload}
+    return {"type": "household.event", "payload": checked(payload)}
 
 
-def publish(household_id: int, payload: dict[str, Any]) -> None:
+def publish(household_id: int, payload: PageEvent) -> None:
     """Send `payload` to the household's pages once the current transaction commits."""
+    message = group_message(payload)
 
     def send() -> None:
         layer = get_channel_layer()
         if layer is not None:
-            async_to_sync(layer.group_send)(household_group(household_id), group_message(payload))
+            async_to_sync(layer.group_send)(household_group(household_id), message)
 
     transaction.on_commit(send)
 
 
-async def apublish(household_id: int, payload: dict[str, Any]) -> None:
+async def apublish(household_id: int, payload: PageEvent) -> None:
     """`publish` for async code that holds no transaction (the realtime worker's hot path)."""
     layer = get_channel_layer()
     if layer is not None:

@@ -1,4 +1,9 @@
-"""The first frame of a page socket: every shown thing's state and every account's link.
+"""The first frame of a page socket: what changed since the page was drawn, every account.
+
+A page drawn a moment ago shows current cards: it sends the time it was drawn (or last
+heard a snapshot) as `since`, and only things updated after that (less a margin for clocks
+of other hosts) come again. A page that missed a structure change sees the household's
+structure version ahead of its own and redraws its sections.
 
 The snapshot is read from the database, which the realtime workers update every flush
 interval rather than on every frame. A change published just before the page joined its
@@ -12,6 +17,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -19,11 +25,13 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from accounts.models import LinkedAccount
-from devices.presentation import card_body, plugin_for, shown_things
+from devices.presentation import card_body, card_status, plugin_for, shown_things
+from devices.structure import structure_version
 from realtime import redis as keys
-from realtime.events import AccountView, SnapshotEvent, ThingView
+from realtime.events import PROTOCOL_VERSION, AccountView, SnapshotEvent, ThingView
 
 log = logging.getLogger(__name__)
+SINCE_MARGIN = timedelta(seconds=30)  # clocks of the workers' hosts may differ a little
 FLUSH_TIMEOUT = 2.0  # a worker that died still has a lease for up to its TTL: do not wait on it
 Ask = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -53,10 +61,17 @@ async def flush_workers(household_id: int, ask: Ask, reply_to: str) -> None:
     await asyncio.gather(*(flush(channel) for channel in channels))
 
 
-def build_snapshot(household_id: int) -> SnapshotEvent:
+def build_snapshot(household_id: int, since: datetime | None = None) -> SnapshotEvent:
+    """Things updated after `since` (all if None), every account, the versions."""
+    now = timezone.now()
     with scope(household=household_id):
+        version = structure_version(household_id)
         things: dict[str, ThingView] = {}
         for thing in shown_things():
+            if since is not None and (
+                thing.last_update_at is None or thing.last_update_at < since - SINCE_MARGIN
+            ):
+                continue
             plugin = plugin_for(thing)
             state = plugin.state(thing.params, thing.tags)
             things[str(thing.pk)] = ThingView(
@@ -66,15 +81,22 @@ def build_snapshot(household_id: int) -> SnapshotEvent:
                 account=thing.account_id,
                 summary=plugin.summary(state),
                 body=card_body(plugin, state),
+                status=card_status(thing.online, thing.last_update_at),
             )
         accounts = {
-            str(a.pk): AccountView(connection=a.connection_state, status=a.status)  # type: ignore[typeddict-item]
-            for a in LinkedAccount.objects.only("pk", "connection_state", "status")
+            str(a.pk): AccountView(
+                connection=a.connection_state,  # type: ignore[typeddict-item]
+                status=a.status,  # type: ignore[typeddict-item]
+                syncing=a.syncing,
+            )
+            for a in LinkedAccount.objects.only("pk", "connection_state", "status", "syncing")
         }
     return SnapshotEvent(
         type="snapshot",
+        protocol=PROTOCOL_VERSION,
         household=household_id,
+        structure=version,
         things=things,
         accounts=accounts,
-        server_time=timezone.now().isoformat(),
+        server_time=now.isoformat(),
     )

@@ -67,7 +67,7 @@ class AccountConnection:
 
     async def run(self) -> None:
         """Until closed or the cloud rejects the credentials."""
-        await self._load_things()
+        await self.reload_things()
         events = self.session.events()
         await self.session.start()
         await self._set_connection(ConnectionState.CONNECTING)
@@ -172,12 +172,12 @@ class AccountConnection:
             return
         self.last_sync_at = timezone.now()
         before = {t.cloud_id: t.event() for t in self.ingestor.things_of(self.account_id)}
-        await self._load_things()
+        await self.reload_things()
         for thing in self.ingestor.things_of(self.account_id):
             if before.get(thing.cloud_id) != thing.event():
-                await self.publish(thing.household_id, dict(thing.event()))
+                await self.publish(thing.household_id, thing.event())
 
-    async def _load_things(self) -> None:
+    async def reload_things(self) -> None:
         things = await sync_to_async(load_devices)(self.account_id)
         self.ingestor.load(self.account_id, things)
         owners = await sync_to_async(_owners)(self.account_id)
@@ -186,7 +186,7 @@ class AccountConnection:
     async def _set_connection(self, state: str, status: str = "active") -> None:
         await sync_to_async(_store_connection)(self.account_id, state)
         event = AccountEvent(type="account", id=self.account_id, connection=state, status=status)  # type: ignore[typeddict-item]
-        await self.publish(self.household_id, dict(event))
+        await self.publish(self.household_id, event)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)

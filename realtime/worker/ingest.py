@@ -24,11 +24,11 @@ from devices.models import Thing
 from devices.plugins.base import DevicePlugin
 from devices.plugins.group.plugins import GroupPlugin
 from devices.plugins.registry import default_registry
-from devices.presentation import card_body
-from realtime.events import ThingEvent
+from devices.presentation import card_body, card_status
+from realtime.events import PageEvent, ThingEvent
 
 log = logging.getLogger(__name__)
-Publish = Callable[[int, dict[str, Any]], Awaitable[None]]
+Publish = Callable[[int, PageEvent], Awaitable[None]]
 # A Zigbee bridge reports this even for offline children: not a sign of life (notes §2.4).
 NOT_A_SIGN_OF_LIFE = {"subDevRssi"}
 
@@ -63,6 +63,7 @@ class LiveThing:
             last_update=self.last_update.isoformat() if self.last_update else None,
             summary=self.plugin.summary(self.state),
             body=card_body(self.plugin, self.state),
+            status=card_status(self.online, self.last_update),
         )
 
 
@@ -216,7 +217,7 @@ class Ingestor:
     async def _changed(self, thing: LiveThing) -> None:
         self.writer.mark(thing)
         self.events += 1
-        await self.publish(thing.household_id, dict(thing.event()))
+        await self.publish(thing.household_id, thing.event())
 
     async def _follow(self, account_id: int, deviceid: str) -> None:
         """Groups holding a changed device take their state from their members."""

@@ -198,6 +198,15 @@ class Worker:
                 self._spawn(self._run_command(layer, message))
             elif kind == "state.flush":
                 self._spawn(self._flush_for_page(layer, message))
+            elif kind == "account.reload":
+                self._spawn(self._reload(message.get("account", -1)))
+
+    async def _reload(self, account_id: int) -> None:
+        """Homes, rooms or things of a held account changed elsewhere: take the new layout."""
+        connection = self.connections.get(account_id)
+        if connection is not None:
+            await self.writer.flush()  # what we hold goes to the database first
+            await connection.reload_things()
 
     async def _flush_for_page(self, layer: Any, message: dict[str, Any]) -> None:
         """A page is about to read its snapshot: commit what we hold in memory first."""

@@ -1,7 +1,10 @@
-// Live dashboard: one websocket per page, cards patched in place (protocol: realtime/events.py).
-// Cards are found by data attributes only (data-thing, data-card-body, data-state-key,
-// data-control), never by class or position, so plugin templates can change their markup freely.
-// A card's body arrives drawn by the server; the script formats nothing of it.
+// Live pages: one websocket per page (protocol: realtime/events.py). The script holds transport,
+// patching and input handling only: everything a person reads arrives drawn by the server.
+// - thing frames: a card's body and status line as HTML, its controls' values as state;
+// - fragment frames: a home, room or card drawn afresh, put in place by data-fragment and
+//   data-order (added, replaced or removed) when the layout changed.
+// Elements are found by data attributes only (data-thing, data-card-body, data-card-status,
+// data-state-key, data-control, data-fragment), never by class or position.
 (() => {
   "use strict";
 
@@ -9,7 +12,6 @@
   const BACKOFF_MAX_MS = 30000;
   const ACK_EVERY = 50; // frames; the server drops a page that falls far behind
   const ACK_INTERVAL_MS = 1000;
-  const TICK_MS = 3000; // freshness text ("updated 5 s ago")
   const NOTE_MS = 4000; // how long a per-card result line stays
   const CONTROL_TIMEOUT_MS = 15000; // give up waiting for a control_result
   const OFFLINE_AFTER = 5; // failed attempts before the page says "Offline"
@@ -23,30 +25,21 @@
   };
 
   const statusEl = document.querySelector("[data-live-status]");
-  const accounts = new Map(); // account id → {connection, status}
-  const thingAccount = new Map(); // thing id → account id
+  const sectionsEl = document.querySelector('[data-fragment="sections"]');
+  const accounts = new Map(); // account id → {connection, status, syncing}
   const pending = new Map(); // request id → {card, timer}
   let socket = null;
   let attempt = 0;
   let retryTimer = null;
   let pageDown = false; // an open socket was lost: every card is stale until the next snapshot
-  let clockOffset = 0; // server time − browser time, ms
+  // What the page shows: drawn at `since` (server time), from structure version `structure`.
+  let since = sectionsEl?.dataset.since || "";
+  let structure = Number(sectionsEl?.dataset.structure || 0);
+  const protocol = Number(sectionsEl?.dataset.protocol || 0);
+  const view = sectionsEl?.dataset.view || "";
   let lastSeq = 0;
   let ackedSeq = 0;
   let requestCount = 0;
-
-  // ---- formatting -------------------------------------------------------------------------
-  // Card bodies come drawn by the server (`body` of thing frames): values, units, alert styling.
-  // The script only formats what it owns: the age of an update.
-
-  function formatAge(ms) {
-    const s = Math.max(0, Math.round(ms / 1000));
-    if (s < 5) return "updated just now";
-    if (s < 60) return `updated ${s} s ago`;
-    if (s < 3600) return `updated ${Math.floor(s / 60)} min ago`;
-    if (s < 86400) return `updated ${Math.floor(s / 3600)} h ago`;
-    return `updated ${Math.floor(s / 86400)} d ago`;
-  }
 
   // ---- patching cards ---------------------------------------------------------------------
 
@@ -68,39 +61,103 @@
     }
   }
 
-  function setBody(card, html) {
-    const body = card.querySelector(":scope > [data-card-body]");
-    if (!body || typeof html !== "string" || body._html === html) return;
-    body.innerHTML = html; // autoescaped server rendering of the card's own template
-    body._html = html;
+  // Server-drawn parts of a card, replaced only when they changed.
+  function setHtml(card, selector, html) {
+    const el = card.querySelector(`:scope ${selector}`);
+    if (!el || typeof html !== "string" || el._html === html) return;
+    el.innerHTML = html; // autoescaped server rendering
+    el._html = html;
   }
 
   function patchCard(card, view) {
     const state = view.state || {};
-    setBody(card, view.body);
+    setHtml(card, "[data-card-body]", view.body);
+    setHtml(card, "[data-card-status]", view.status);
     for (const el of card.querySelectorAll("[data-state-key]")) {
       const key = el.dataset.stateKey;
-      if (el.closest("[data-card-body]")) continue; // drawn by the server
-      if (key === "online") {
-        el.textContent = view.online ? "Online" : "Offline";
-        el.classList.toggle("badge--online", Boolean(view.online));
-        el.classList.toggle("badge--offline", !view.online);
-      } else if (key === "last_update") {
-        if (view.last_update) el.setAttribute("datetime", view.last_update);
-        tickOne(el);
-      } else if (key in state) {
-        setValue(el, state[key]);
-      }
+      if (el.closest("[data-card-body]") || !(key in state)) continue;
+      setValue(el, state[key]);
     }
     card.classList.toggle("card--offline", !view.online);
     if (typeof view.summary === "string") card.dataset.summary = view.summary;
+  }
+
+  // ---- fragments: the layout changed ------------------------------------------------------
+
+  const byFragment = (key) => document.querySelector(`[data-fragment="${CSS.escape(key)}"]`);
+  const held = new Map(); // fragment key → frame, held while the person uses a control in it
+
+  function inUse(el) {
+    const active = document.activeElement;
+    return Boolean(
+      el.querySelector("[data-dragging]") ||
+      (active && el.contains(active) && isEditable(active)));
+  }
+
+  function onFragment(frame) {
+    if (typeof frame.key !== "string") return;
+    const old = byFragment(frame.key);
+    if (old && inUse(old)) {
+      held.set(frame.key, frame); // put in place once they let go (focusout, pointerup)
+      return;
+    }
+    held.delete(frame.key);
+    placeFragment(frame, old);
+    if (Number.isInteger(frame.structure)) structure = Math.max(structure, frame.structure);
+  }
+
+  function placeFragment(frame, old) {
+    if (frame.html === null) {
+      old?.remove();
+      return;
+    }
+    const template = document.createElement("template");
+    template.innerHTML = frame.html; // autoescaped server rendering
+    const node = template.content.firstElementChild;
+    if (!node) return;
+    if (old) {
+      // A focused button keeps focus across the redraw (same id in the new drawing).
+      const focused = old.contains(document.activeElement) ? document.activeElement.id : "";
+      old.replaceWith(node);
+      if (focused) document.getElementById(focused)?.focus({ preventScroll: true });
+    } else {
+      const parent = byFragment(frame.parent);
+      if (!parent) return; // not on this page (another room filter); the next redraw has it
+      const siblings = [...parent.children].filter((el) => el.dataset.order !== undefined);
+      const next = siblings.find((el) => el.dataset.order > frame.order);
+      if (next) next.before(node);
+      else if (siblings.length) siblings[siblings.length - 1].after(node);
+      else parent.append(node);
+    }
+    node.querySelectorAll("[data-thing]").forEach(markStale);
+    if (node.dataset.thing) markStale(node);
+  }
+
+  function releaseHeld() {
+    for (const [key, frame] of [...held]) {
+      const old = byFragment(key);
+      if (!old || !inUse(old)) onFragment(frame);
+    }
+  }
+
+  // A page that missed a structure change (it was disconnected) draws its sections again.
+  function redrawSections() {
+    if (!sectionsEl || !window.htmx) return location.reload();
+    window.htmx.ajax("GET", location.href, {
+      target: '[data-fragment="sections"]', select: '[data-fragment="sections"]',
+      swap: "outerHTML",
+    }).then(() => {
+      const fresh = document.querySelector('[data-fragment="sections"]');
+      structure = Number(fresh?.dataset.structure || structure);
+      markAllStale();
+    });
   }
 
   // ---- staleness --------------------------------------------------------------------------
 
   function staleReason(card) {
     if (pageDown) return "Stale · not connected";
-    const account = accounts.get(String(thingAccount.get(card.dataset.thing)));
+    const account = accounts.get(card.dataset.account);
     if (!account) return "";
     if (account.status && account.status !== "active") return "Stale · account needs attention";
     if (account.connection !== "online") return "Stale · cloud reconnecting";
@@ -125,18 +182,6 @@
   }
 
   const markAllStale = () => document.querySelectorAll("[data-thing]").forEach(markStale);
-
-  // ---- freshness --------------------------------------------------------------------------
-
-  function tickOne(el) {
-    const at = Date.parse(el.getAttribute("datetime") || "");
-    if (Number.isNaN(at)) return;
-    el.textContent = formatAge(Date.now() + clockOffset - at);
-    el.title = new Date(at).toLocaleString();
-  }
-
-  const tickAll = () =>
-    document.querySelectorAll('time[data-state-key="last_update"]').forEach(tickOne);
 
   // ---- per-card status line and pending state ---------------------------------------------
 
@@ -228,27 +273,41 @@
   // ---- frames -----------------------------------------------------------------------------
 
   function onSnapshot(frame) {
+    if (protocol && frame.protocol !== protocol) return location.reload(); // a new deploy
     attempt = 0;
     pageDown = false;
-    const serverNow = Date.parse(frame.server_time || "");
-    if (!Number.isNaN(serverNow)) clockOffset = serverNow - Date.now();
+    if (typeof frame.server_time === "string") since = frame.server_time;
     accounts.clear();
     for (const [id, account] of Object.entries(frame.accounts || {})) accounts.set(id, account);
     for (const [id, view] of Object.entries(frame.things || {})) {
-      thingAccount.set(id, view.account);
       cardsOf(id).forEach((card) => patchCard(card, view));
     }
+    if (Number.isInteger(frame.structure) && frame.structure > structure) redrawSections();
+    showSyncing();
     markAllStale();
     setStatus("live");
+  }
+
+  // Elements drawn for each account's sync in progress ("Syncing Home…") show while it runs.
+  function showSyncing() {
+    for (const el of document.querySelectorAll("[data-account-syncing]")) {
+      el.hidden = !accounts.get(el.dataset.accountSyncing)?.syncing;
+    }
   }
 
   const handlers = {
     snapshot: onSnapshot,
     thing: (frame) => cardsOf(frame.id).forEach((card) => patchCard(card, frame)),
     account: (frame) => {
-      accounts.set(String(frame.id), { connection: frame.connection, status: frame.status });
+      const known = accounts.get(String(frame.id)) || {};
+      accounts.set(String(frame.id), {
+        connection: frame.connection, status: frame.status,
+        syncing: frame.syncing ?? known.syncing ?? false,
+      });
+      showSyncing();
       markAllStale();
     },
+    fragment: onFragment,
     control_result: onControlResult,
     notification: onNotification,
   };
@@ -300,7 +359,10 @@
   function connect() {
     clearTimeout(retryTimer);
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(`${scheme}//${location.host}/ws/household/`);
+    const query = new URLSearchParams({ view, since });
+    const room = sectionsEl?.dataset.room;
+    if (room) query.set("room", room);
+    const ws = new WebSocket(`${scheme}//${location.host}/ws/household/?${query}`);
     socket = ws;
     lastSeq = 0; // seq counts per socket
     ackedSeq = 0;
@@ -341,21 +403,22 @@
   document.addEventListener("pointerdown", (event) => {
     if (event.target.dataset?.control) event.target.dataset.dragging = "1";
   });
-  const endDrag = () =>
+  const endDrag = () => {
     document.querySelectorAll("[data-dragging]").forEach((el) => delete el.dataset.dragging);
+    setTimeout(releaseHeld);
+  };
   document.addEventListener("pointerup", endDrag);
   document.addEventListener("pointercancel", endDrag);
   document.addEventListener("focusout", (event) => {
-    // A value that arrived while the user held the control is applied once they let go.
+    // A value or a redrawn piece that arrived while the user held a control lands now.
     const el = event.target;
+    setTimeout(releaseHeld); // once focus has moved on
     if (el.dataset?.deferred === undefined) return;
     el.value = el.dataset.deferred;
     delete el.dataset.deferred;
   });
   window.addEventListener("online", () => { if (!socket) connect(); });
 
-  setInterval(tickAll, TICK_MS);
   setInterval(sendAck, ACK_INTERVAL_MS);
-  tickAll();
-  if (document.querySelector("[data-thing]") || statusEl) connect();
+  if (document.querySelector("[data-thing]") || statusEl || sectionsEl) connect();
 })();

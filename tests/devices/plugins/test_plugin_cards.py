@@ -60,8 +60,10 @@ def test_card_renders_with_data_attributes(plugin: DevicePlugin) -> None:
     assert root["data-thing"] == "42"
     assert "card" in (root["class"] or "").split()
     assert "Kitchen &lt;lamp&gt;" in html, "names are escaped"
-    assert any(a.get("data-state-key") == "last_update" for tag, a in found if tag == "time")
-    assert any(a.get("data-state-key") == "online" for _tag, a in found)
+    # The status line (badge and time) is drawn by the server, here and in live events.
+    assert any("data-card-status" in a for _tag, a in found)
+    assert any("badge--online" in (a.get("class") or "") for _tag, a in found)
+    assert any(tag == "time" and a.get("datetime") for tag, a in found)
     controls = {a["data-control"]: (tag, a) for tag, a in found if a.get("data-control")}
     for control in plugin.controls(params, tags):
         tag, attrs = controls[control.name]
