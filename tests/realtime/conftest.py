@@ -85,8 +85,9 @@ async def wait_for(predicate: Any, timeout: float = 10.0) -> None:
             await asyncio.sleep(0.05)
 
 
-async def page_socket(client: Any) -> Any:
-    """The page websocket of a signed-in test Client, connected (as a browser opens it)."""
+async def page_socket(client: Any, query: str = "") -> Any:
+    """The page websocket of a signed-in test Client, connected (as a browser opens it);
+    `query` says which page it serves and what it shows ("view=dashboard&since=…")."""
     from channels.testing import WebsocketCommunicator
 
     from dashboard.asgi import application
@@ -96,7 +97,8 @@ async def page_socket(client: Any) -> Any:
         (b"host", b"localhost"),
         (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
     ]
-    page = WebsocketCommunicator(application, "/ws/household/", headers=headers)
+    path = f"/ws/household/?{query}" if query else "/ws/household/"
+    page = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await page.connect()
     assert connected
     return page
