@@ -30,6 +30,7 @@ from accounts.forms import (
     RoleForm,
     SignInForm,
     SignUpForm,
+    TimeZoneForm,
 )
 from accounts.middleware import SESSION_KEY
 from accounts.models import Invitation, Membership, Role
@@ -228,8 +229,23 @@ def household_settings(request: HttpRequest) -> HttpResponse:
         "invite_form": InvitationForm(roles=grantable),
         "can_manage": can_manage,
         "new_link": request.session.pop("new_invitation_link", None),
+        "time_zone_form": TimeZoneForm(initial={"time_zone": request.household.time_zone}),  # type: ignore[attr-defined]
     }
     return render(request, "accounts/household.html", context)
+
+
+@require_POST
+@household_required
+def household_time_zone(request: HttpRequest) -> HttpResponse:
+    """Owners and admins choose the zone times are shown in; others get a 403 in words."""
+    actor = services.require_role(request.membership, Role.ADMIN)  # type: ignore[attr-defined]
+    form = TimeZoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("time_zone", ["Choose a time zone."])))
+        return redirect("accounts:household")
+    household = services.set_time_zone(actor, form.cleaned_data["time_zone"])
+    messages.success(request, f"Times are now shown in {household.time_zone.replace('_', ' ')}.")
+    return redirect("accounts:household")
 
 
 @login_required

@@ -110,7 +110,13 @@ def zone_named(name: str | None) -> tzinfo:
     return UTC
 
 
-@lru_cache(maxsize=1)
 def zone_names() -> tuple[str, ...]:
-    """Every IANA zone name this machine knows, sorted (for choices and validation)."""
-    return tuple(sorted(zoneinfo.available_timezones()))
+    """The zones a household may choose, sorted: IANA "Area/Place" names, UTC and the site's."""
+    return _zone_names(settings.TIME_ZONE)
+
+
+@lru_cache(maxsize=4)
+def _zone_names(site_zone: str) -> tuple[str, ...]:
+    # Legacy aliases ("EST", "Factory", "localtime") are left out: nobody looks for those.
+    names = {n for n in zoneinfo.available_timezones() if "/" in n and not n.startswith("Etc/")}
+    return tuple(sorted(names | {"UTC", site_zone}))
