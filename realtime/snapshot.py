@@ -18,7 +18,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from accounts.models import LinkedAccount
+from accounts.models import Household, LinkedAccount
 from devices.presentation import card_body, plugin_for, shown_things
 from realtime import redis as keys
 from realtime.events import AccountView, SnapshotEvent, ThingView
@@ -55,6 +55,8 @@ async def flush_workers(household_id: int, ask: Ask, reply_to: str) -> None:
 
 def build_snapshot(household_id: int) -> SnapshotEvent:
     with scope(household=household_id):
+        zone = Household.objects.filter(pk=household_id).values_list("time_zone", flat=True)
+        time_zone = zone.first()  # times in card bodies are in the household's zone
         things: dict[str, ThingView] = {}
         for thing in shown_things():
             plugin = plugin_for(thing)
@@ -65,7 +67,7 @@ def build_snapshot(household_id: int) -> SnapshotEvent:
                 last_update=thing.last_update_at.isoformat() if thing.last_update_at else None,
                 account=thing.account_id,
                 summary=plugin.summary(state),
-                body=card_body(plugin, state),
+                body=card_body(plugin, state, tz=time_zone),
             )
         accounts = {
             str(a.pk): AccountView(connection=a.connection_state, status=a.status)  # type: ignore[typeddict-item]
