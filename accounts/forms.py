@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
 from accounts.models import Role
-from dashboard.when import zone_names
+from dashboard.when import zone_choices
 
 
 class InvitedSignUpForm(forms.Form):
@@ -67,7 +67,7 @@ class TimeZoneForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["time_zone"]
-        field.choices = [(name, name.replace("_", " ")) for name in zone_names()]  # type: ignore[attr-defined]
+        field.choices = zone_choices()  # type: ignore[attr-defined]
 
 
 class InvitationForm(forms.Form):

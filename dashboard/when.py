@@ -115,8 +115,29 @@ def zone_names() -> tuple[str, ...]:
     return _zone_names(settings.TIME_ZONE)
 
 
+# The areas of IANA's geographic zones; legacy names ("US/Eastern", "EST", "localtime") are
+# left out: nobody looks for those.
+AREAS = frozenset(
+    {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
+     "Indian", "Pacific"}
+)  # fmt: skip
+
+
 @lru_cache(maxsize=4)
 def _zone_names(site_zone: str) -> tuple[str, ...]:
-    # Legacy aliases ("EST", "Factory", "localtime") are left out: nobody looks for those.
-    names = {n for n in zoneinfo.available_timezones() if "/" in n and not n.startswith("Etc/")}
+    names = {n for n in zoneinfo.available_timezones() if n.split("/", 1)[0] in AREAS}
     return tuple(sorted(names | {"UTC", site_zone}))
+
+
+def zone_choices() -> list[tuple[str, Any]]:
+    """Choices for a select: UTC, then each area's places ("Europe" → "Berlin"), short enough
+    for a phone."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    loose: list[tuple[str, Any]] = []
+    for name in zone_names():
+        area, _, place = name.rpartition("/")
+        if area:
+            groups.setdefault(area.replace("_", " "), []).append((name, place.replace("_", " ")))
+        else:
+            loose.append((name, name))
+    return loose + list(groups.items())

@@ -10,7 +10,7 @@ from django.template import Context, Template
 from django.test import override_settings
 from django.utils import timezone
 
-from dashboard.when import in_words, parse_moment, zone_named, zone_names
+from dashboard.when import in_words, parse_moment, zone_choices, zone_named, zone_names
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -136,7 +136,26 @@ class TestZones:
     def test_zone_names(self) -> None:
         assert zone_named("Europe/Berlin") == BERLIN
         assert "Europe/Berlin" in zone_names()
+        assert "UTC" in zone_names()
         assert list(zone_names()) == sorted(zone_names())
+        for legacy in ("US/Eastern", "EST", "localtime", "Etc/GMT+5"):
+            assert legacy not in zone_names()
+
+    @override_settings(TIME_ZONE="EST")
+    def test_the_sites_own_zone_is_always_offered(self) -> None:
+        assert "EST" in zone_names()
+
+    def test_zone_choices_are_grouped_by_area_with_short_labels(self) -> None:
+        choices = zone_choices()
+        assert choices[0] == ("UTC", "UTC")
+        groups = dict(choices[1:])
+        assert ("Asia/Kathmandu", "Kathmandu") in groups["Asia"]
+        assert ("America/Argentina/Buenos_Aires", "Buenos Aires") in groups["America/Argentina"]
+        assert ("America/North_Dakota/New_Salem", "New Salem") in groups["America/North Dakota"]
+        offered = [value for _group, options in choices[1:] for value, _label in options]
+        assert sorted(["UTC", *offered]) == list(zone_names())
+        longest = max(len(label) for _group, options in choices[1:] for _value, label in options)
+        assert longest <= 20, "a phone-wide select"
 
     @override_settings(TIME_ZONE="America/New_York")
     def test_an_unknown_zone_falls_back_to_the_sites(self) -> None:
