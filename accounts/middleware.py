@@ -40,8 +40,9 @@ class HouseholdMiddleware:
                 request.membership = membership  # type: ignore[attr-defined]
                 request.household = membership.household  # type: ignore[attr-defined]
                 # Times on its pages are in the household's zone (dashboard.when).
-                with scope(household=membership.household_id), timezone.override(
-                    membership.household.zone
+                with (
+                    scope(household=membership.household_id),
+                    timezone.override(membership.household.zone),
                 ):
                     return self.get_response(request)
         return self.get_response(request)

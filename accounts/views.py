@@ -16,6 +16,7 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
@@ -241,7 +242,8 @@ def household_time_zone(request: HttpRequest) -> HttpResponse:
     actor = services.require_role(request.membership, Role.ADMIN)  # type: ignore[attr-defined]
     form = TimeZoneForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("time_zone", ["Choose a time zone."])))
+        errors = form.errors.get("time_zone") or ["Choose a time zone."]
+        messages.error(request, " ".join(str(error) for error in errors))
         return redirect("accounts:household")
     household = services.set_time_zone(actor, form.cleaned_data["time_zone"])
     messages.success(request, f"Times are now shown in {household.time_zone.replace('_', ' ')}.")
@@ -321,7 +323,8 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
     if invitation is not None:
         link = request.build_absolute_uri(reverse("accounts:invitation_accept", args=[token]))
         request.session["new_invitation_link"] = link
-        messages.success(request, f"Invitation created. It expires {invitation.expires_at:%d %b}.")
+        expires = timezone.localtime(invitation.expires_at)  # in the household's zone
+        messages.success(request, f"Invitation created. It expires {expires:%d %b}.")
     return redirect("accounts:household")
 
 

@@ -97,7 +97,7 @@ def per_channel(channels: int, scale: float) -> tuple[Reading, ...]:
 
 
 def format_value(value: Any, unit: str) -> str:
-    """ "21.5 °C", "1200 W"; "–" for a missing value (summaries only: cards leave it out)."""
+    """ "21.5 °C", "1200 W"; an en dash for a missing value (summaries only: cards omit it)."""
     if value is None:
         return "\u2013"  # an en dash: the typographic "no value"
     number = f"{value:g}" if isinstance(value, float) else str(value)

@@ -149,7 +149,8 @@ class Worker:
             elif account.tokens_refreshed_at != held.tokens_refreshed_at:
                 held.adopt_tokens(await sync_to_async(full_account)(account_id))
         # A household that changed its time zone gets it in the next card bodies.
-        self.ingestor.set_time_zones({a.household_id: a.household.time_zone for a in wanted.values()})
+        zones = {a.household_id: a.household.time_zone for a in wanted.values()}
+        self.ingestor.set_time_zones(zones)
         await keys.client().set(keys.alive_key(self.name), json.dumps(self.health()), ex=30)
 
     def health(self) -> dict[str, Any]:

@@ -110,7 +110,8 @@ def test_notification_times_follow_the_zone(owner, household, unscoped) -> None:
     assert f">{in_zone(moment, KATHMANDU)}</time>" in page
 
     fresh = notify(household.pk, NotificationKind.FIRMWARE, "Newer firmware")
-    Notification.objects.filter(pk=fresh.pk).update(created_at=timezone.now() - timedelta(minutes=4))
+    four_minutes_ago = timezone.now() - timedelta(minutes=4)
+    Notification.objects.filter(pk=fresh.pk).update(created_at=four_minutes_ago)
     assert ">4 min ago</time>" in owner.client.get(page_url).content.decode()
 
 

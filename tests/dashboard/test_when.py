@@ -120,7 +120,8 @@ class TestZones:
 
     def test_dst_spring_forward(self) -> None:
         # Berlin skips 02:00-03:00 on 29 March 2026: 00:59 UTC is 01:59 CET, 01:05 UTC 03:05 CEST.
-        before, after = datetime(2026, 3, 29, 0, 59, tzinfo=UTC), datetime(2026, 3, 29, 1, 5, tzinfo=UTC)
+        before = datetime(2026, 3, 29, 0, 59, tzinfo=UTC)
+        after = datetime(2026, 3, 29, 1, 5, tzinfo=UTC)
         assert words(before, zone=BERLIN, now=after) == "6 min ago"
         assert words(before, zone=BERLIN, now=after, relative=False) == "today 01:59"
         assert words(after, zone=BERLIN, now=after, relative=False) == "today 03:05"

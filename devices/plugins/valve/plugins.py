@@ -29,7 +29,8 @@ class WaterValvePlugin(DevicePlugin):
     def state(self, params: Params, tags: Params) -> dict[str, Any]:
         """``switch`` (open), today's water usage and battery."""
         params = as_dict(params)
-        return {"switch": on_off(params.get(self.switch_key(params))), **read_all(self.readings, params)}
+        switch = on_off(params.get(self.switch_key(params)))
+        return {"switch": switch, **read_all(self.readings, params)}
 
     def controls(self, params: Params, tags: Params) -> list[Control]:
         """Open/close toggle."""
