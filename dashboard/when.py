@@ -95,8 +95,25 @@ def _by_day(local: datetime, today: date) -> str:
 
 
 def today_in(zone: tzinfo) -> date:
-    """Today's date in ``zone``: what absolute words ("today 14:02") depend on."""
-    return timezone.now().astimezone(zone).date()
+    """Today's date in ``zone``: what absolute words ("today 14:02") depend on.
+
+    Card bodies are keyed by it on the worker's hot path, so each zone's date is kept until
+    its next local midnight rather than worked out on every call.
+    """
+    now = timezone.now().timestamp()
+    known = _TODAY.get(zone)
+    if known is not None and known[0] <= now < known[1]:
+        return known[2]
+    today = datetime.fromtimestamp(now, zone).date()
+    starts, ends = (
+        datetime.combine(day, datetime.min.time(), tzinfo=zone).timestamp()
+        for day in (today, today + timedelta(days=1))
+    )
+    _TODAY[zone] = (starts, ends, today)
+    return today
+
+
+_TODAY: dict[tzinfo, tuple[float, float, date]] = {}  # zone → (day starts, day ends, date)
 
 
 def zone_named(name: str | None) -> tzinfo:

@@ -71,7 +71,7 @@ _BLANK_LINES = re.compile(r"\s*\n\s*")
 
 
 def _render_body(template_name: str, state: dict[str, Any], plugin: DevicePlugin) -> str:
-    """Only the card template's `body` block, rendered with `state` alone.
+    """Only the card template's `body` block, rendered from `state` and the plugin.
 
     The block is rendered by itself rather than through `{% extends %}`, whose bookkeeping
     costs three times the body on the worker's hot path (the approach of django-render-block).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +10,14 @@ from django.template import Context, Template
 from django.test import override_settings
 from django.utils import timezone
 
-from dashboard.when import in_words, parse_moment, zone_choices, zone_named, zone_names
+from dashboard.when import (
+    in_words,
+    parse_moment,
+    today_in,
+    zone_choices,
+    zone_named,
+    zone_names,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -184,3 +191,25 @@ class TestFilters:
 
     def test_garbage_renders_nothing(self) -> None:
         assert self.render("[{{ raw|when }}][{{ raw|when_absolute }}]", raw="soon") == "[][]"
+
+
+class TestToday:
+    def test_today_turns_at_the_zones_midnight(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        clock = {"now": datetime(2026, 3, 9, 22, 59, 59, tzinfo=UTC)}  # 23:59:59 in Berlin
+        monkeypatch.setattr("django.utils.timezone.now", lambda: clock["now"])
+        assert today_in(BERLIN) == date(2026, 3, 9)
+        assert today_in(UTC) == date(2026, 3, 9)
+        clock["now"] += timedelta(seconds=1)  # midnight in Berlin, still the 9th in UTC
+        assert today_in(BERLIN) == date(2026, 3, 10)
+        assert today_in(UTC) == date(2026, 3, 9)
+        clock["now"] = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
+        assert today_in(UTC) == date(2026, 3, 10)
+
+    def test_across_a_dst_change(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        clock = {"now": datetime(2026, 3, 28, 22, 59, tzinfo=UTC)}  # 23:59 CET, 28 March
+        monkeypatch.setattr("django.utils.timezone.now", lambda: clock["now"])
+        assert today_in(BERLIN) == date(2026, 3, 28)
+        clock["now"] = datetime(2026, 3, 29, 21, 59, tzinfo=UTC)  # 23:59 CEST, 29 March
+        assert today_in(BERLIN) == date(2026, 3, 29)
+        clock["now"] = datetime(2026, 3, 29, 22, 0, tzinfo=UTC)  # midnight CEST
+        assert today_in(BERLIN) == date(2026, 3, 30)
