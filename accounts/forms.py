@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
 from accounts.models import Role
+from dashboard.when import zone_choices
 
 
 class InvitedSignUpForm(forms.Form):
@@ -49,6 +50,24 @@ class SignInForm(AuthenticationForm):
 
 class HouseholdForm(forms.Form):
     name = forms.CharField(max_length=100, label="Household name")
+
+
+class TimeZoneForm(forms.Form):
+    """The household's time zone, from the zones this machine knows."""
+
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        help_text="Times on the dashboard and in notifications are shown in this zone.",
+        error_messages={
+            "required": "Choose a time zone.",
+            "invalid_choice": "“%(value)s” is not a time zone.",
+        },
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["time_zone"]
+        field.choices = zone_choices()  # type: ignore[attr-defined]
 
 
 class InvitationForm(forms.Form):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from accounts.services import memberships_of
@@ -15,7 +16,8 @@ __all__ = ["SESSION_KEY", "HouseholdMiddleware", "current_membership"]
 
 
 class HouseholdMiddleware:
-    """Sets `request.membership` / `request.household` and scopes every query to it.
+    """Sets `request.membership` / `request.household`, scopes every query to it and shows
+    times in its zone.
 
     Staff on the admin site see every household, so that prefix runs unscoped. Anything
     else that queries household data outside a scope fails loudly (django-scopes).
@@ -37,7 +39,11 @@ class HouseholdMiddleware:
             if membership is not None:
                 request.membership = membership  # type: ignore[attr-defined]
                 request.household = membership.household  # type: ignore[attr-defined]
-                with scope(household=membership.household_id):
+                # Times on its pages are in the household's zone (dashboard.when).
+                with (
+                    scope(household=membership.household_id),
+                    timezone.override(membership.household.zone),
+                ):
                     return self.get_response(request)
         return self.get_response(request)
 

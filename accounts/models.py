@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from django_scopes import ScopedManager
 
 from accounts.crypto import EncryptedTextField
+from dashboard.when import zone_named, zone_names
 
 
 class Role(models.TextChoices):
@@ -32,6 +34,17 @@ def household_scoped() -> models.Manager:  # type: ignore[type-arg]
     return ScopedManager(household="household")
 
 
+def default_time_zone() -> str:
+    """A new household's zone: the site's (settings.TIME_ZONE)."""
+    return str(settings.TIME_ZONE)
+
+
+def validate_time_zone(name: str) -> None:
+    """An IANA zone name this machine knows ("Europe/Berlin")."""
+    if name not in zone_names():
+        raise ValidationError(f"“{name}” is not a time zone. Choose one like Europe/Berlin.")
+
+
 class Household(models.Model):
     """A family: the tenant every piece of household data belongs to."""
 
@@ -39,12 +52,23 @@ class Household(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped with every change of homes, rooms or things a page draws (devices/structure.py).
     structure_version = models.PositiveIntegerField(default=0, editable=False)
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="Times are shown in this zone (an IANA name such as Europe/Berlin)",
+    )
 
     class Meta:
         ordering = ["name", "pk"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> tzinfo:
+        """The household's zone; the site's if the stored name is unknown here."""
+        return zone_named(self.time_zone)
 
 
 class Membership(models.Model):

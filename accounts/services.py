@@ -11,7 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from accounts.models import Household, Invitation, Membership, Role, hash_token
+from accounts.models import (
+    Household,
+    Invitation,
+    Membership,
+    Role,
+    hash_token,
+    validate_time_zone,
+)
 
 
 class HouseholdError(Exception):
@@ -93,6 +100,16 @@ def require_role(membership: Membership | None, minimum: str) -> Membership:
     if membership is None or not membership.has_role(minimum):
         raise PermissionDenied(f"This needs the {Role(minimum).label.lower()} role or higher.")
     return membership
+
+
+def set_time_zone(actor: Membership, name: str) -> Household:
+    """Owners and admins choose the zone the household's times are shown in."""
+    require_role(actor, Role.ADMIN)
+    validate_time_zone(name)
+    household = actor.household
+    household.time_zone = name
+    household.save(update_fields=["time_zone"])
+    return household
 
 
 def create_invitation(actor: Membership, role: str, email: str = "") -> tuple[Invitation, str]:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("household/", views.household_settings, name="household"),
     path("household/new/", views.household_create, name="household_create"),
+    path("household/time-zone/", views.household_time_zone, name="household_time_zone"),
     path("household/switch/", views.household_switch, name="household_switch"),
     path("household/leave/", views.household_leave, name="household_leave"),
     path("household/invitations/", views.invitation_create, name="invitation_create"),

@@ -16,6 +16,7 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
@@ -30,6 +31,7 @@ from accounts.forms import (
     RoleForm,
     SignInForm,
     SignUpForm,
+    TimeZoneForm,
 )
 from accounts.middleware import SESSION_KEY
 from accounts.models import Invitation, Membership, Role
@@ -228,8 +230,24 @@ def household_settings(request: HttpRequest) -> HttpResponse:
         "invite_form": InvitationForm(roles=grantable),
         "can_manage": can_manage,
         "new_link": request.session.pop("new_invitation_link", None),
+        "time_zone_form": TimeZoneForm(initial={"time_zone": request.household.time_zone}),  # type: ignore[attr-defined]
     }
     return render(request, "accounts/household.html", context)
+
+
+@require_POST
+@household_required
+def household_time_zone(request: HttpRequest) -> HttpResponse:
+    """Owners and admins choose the zone times are shown in; others get a 403 in words."""
+    actor = services.require_role(request.membership, Role.ADMIN)  # type: ignore[attr-defined]
+    form = TimeZoneForm(request.POST)
+    if not form.is_valid():
+        errors = form.errors.get("time_zone") or ["Choose a time zone."]
+        messages.error(request, " ".join(str(error) for error in errors))
+        return redirect("accounts:household")
+    household = services.set_time_zone(actor, form.cleaned_data["time_zone"])
+    messages.success(request, f"Times are now shown in {household.time_zone.replace('_', ' ')}.")
+    return redirect("accounts:household")
 
 
 @login_required
@@ -305,7 +323,8 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
     if invitation is not None:
         link = request.build_absolute_uri(reverse("accounts:invitation_accept", args=[token]))
         request.session["new_invitation_link"] = link
-        messages.success(request, f"Invitation created. It expires {invitation.expires_at:%d %b}.")
+        expires = timezone.localtime(invitation.expires_at)  # in the household's zone
+        messages.success(request, f"Invitation created. It expires {expires:%d %b}.")
     return redirect("accounts:household")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts.models import LinkStatus
+from dashboard.when import in_words, today_in, zone_named
 from devices.models import Home, Room, Thing
 from devices.plugins.base import Control, DevicePlugin
 from devices.plugins.registry import default_registry
@@ -44,37 +45,43 @@ class Card:
         return render_to_string(self.plugin.card_template, context)
 
 
-def card_body(plugin: DevicePlugin, state: dict[str, Any]) -> str:
+def card_body(plugin: DevicePlugin, state: dict[str, Any], tz: tzinfo | str | None = None) -> str:
     """The card's body (readings, status, alert styling) as HTML: the one place it is drawn.
 
     The page puts it inside the card; the realtime worker sends it with each thing event, so
     a live change looks exactly like a reload. Many things share a few states (a door is open
     or closed), so renders are cached by template and state (for the life of the process: a
-    template edited in development shows after a restart).
+    template edited in development shows after a restart). The plugin's declaration (its
+    readings) and times in words, in zone ``tz`` (a name; default the current zone) as of
+    today, are drawn too, so they are in the key.
     """
-    key = (plugin.card_template, json.dumps(state, sort_keys=True, default=str))
+    zone = zone_named(tz) if isinstance(tz, str) else tz or timezone.get_current_timezone()
+    state_key = json.dumps(state, sort_keys=True, default=str)
+    key = (plugin.card_template, type(plugin), plugin.uiid, str(zone), today_in(zone), state_key)
     html = _BODIES.get(key)
     if html is None:
         if len(_BODIES) >= BODY_CACHE_SIZE:  # chatty meters fill it with one-off states
             _BODIES.clear()
-        html = _BODIES[key] = _render_body(plugin.card_template, state)
+        with timezone.override(zone):
+            html = _BODIES[key] = _render_body(plugin.card_template, state, plugin)
     return html
 
 
-def card_status(online: bool, last_update: datetime | None) -> str:
+def card_status(online: bool, last_update: datetime | None, tz: tzinfo | str | None = None) -> str:
     """The card header's online badge and last update, as HTML (the page and live events).
 
-    In absolute words ("today 14:02"): a page keeps it without ticking, and it stays true.
+    In absolute words ("today 14:02"), in `tz` (default: the current zone): a page keeps it
+    without ticking, and it stays true all day.
     """
     badge = _ONLINE if online else _OFFLINE
     if last_update is None:
         return mark_safe(f'{badge} <span class="card__updated">Never updated</span>')  # noqa: S308
-    local = timezone.localtime(last_update)
+    zone = zone_named(tz) if isinstance(tz, str) else tz or timezone.get_current_timezone()
     return format_html(
         '{} <time class="card__updated" datetime="{}">updated {}</time>',
         badge,
-        local.isoformat(timespec="seconds"),
-        moment_in_words(local),
+        last_update.astimezone(zone).isoformat(timespec="seconds"),
+        in_words(last_update, relative=False, zone=zone),
     )
 
 
@@ -82,24 +89,13 @@ _ONLINE = mark_safe('<span class="badge badge--online">Online</span>')
 _OFFLINE = mark_safe('<span class="badge badge--offline">Offline</span>')
 
 
-def moment_in_words(moment: datetime) -> str:
-    """ "today 14:02", "yesterday 09:10", "2 Dec 14:02", in the active time zone."""
-    local = timezone.localtime(moment)
-    today = timezone.localdate()
-    if local.date() == today:
-        return f"today {local:%H:%M}"
-    if (today - local.date()).days == 1:
-        return f"yesterday {local:%H:%M}"
-    return f"{local.day} {local:%b %H:%M}"
-
-
 BODY_CACHE_SIZE = 4096
-_BODIES: dict[tuple[str, str], str] = {}
+_BODIES: dict[tuple[Any, ...], str] = {}
 _BLANK_LINES = re.compile(r"\s*\n\s*")
 
 
-def _render_body(template_name: str, state: dict[str, Any]) -> str:
-    """Only the card template's `body` block, rendered with `state` alone.
+def _render_body(template_name: str, state: dict[str, Any], plugin: DevicePlugin) -> str:
+    """Only the card template's `body` block, rendered from `state` and the plugin.
 
     The block is rendered by itself rather than through `{% extends %}`, whose bookkeeping
     costs three times the body on the worker's hot path (the approach of django-render-block).
@@ -108,7 +104,7 @@ def _render_body(template_name: str, state: dict[str, Any]) -> str:
     nodelist = _body_block(template)
     if nodelist is None:
         return ""
-    context = Context({"state": state}, autoescape=True)
+    context = Context({"state": state, "plugin": plugin}, autoescape=True)
     with context.render_context.push_state(template), context.bind_template(template):
         html = nodelist.render(context).strip()
     # Template indentation is most of a body's bytes; a newline renders as the same space.

@@ -24,7 +24,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from accounts.models import LinkedAccount
+from accounts.models import Household, LinkedAccount
 from devices.presentation import card_body, card_status, plugin_for, shown_things
 from devices.structure import structure_version
 from realtime import redis as keys
@@ -66,6 +66,8 @@ def build_snapshot(household_id: int, since: datetime | None = None) -> Snapshot
     now = timezone.now()
     with scope(household=household_id):
         version = structure_version(household_id)
+        zone = Household.objects.filter(pk=household_id).values_list("time_zone", flat=True)
+        time_zone = zone.first()  # times in card bodies are in the household's zone
         things: dict[str, ThingView] = {}
         for thing in shown_things():
             if since is not None and (
@@ -80,8 +82,8 @@ def build_snapshot(household_id: int, since: datetime | None = None) -> Snapshot
                 last_update=thing.last_update_at.isoformat() if thing.last_update_at else None,
                 account=thing.account_id,
                 summary=plugin.summary(state),
-                body=card_body(plugin, state),
-                status=card_status(thing.online, thing.last_update_at),
+                body=card_body(plugin, state, tz=time_zone),
+                status=card_status(thing.online, thing.last_update_at, tz=time_zone),
             )
         accounts = {
             str(a.pk): AccountView(

@@ -18,9 +18,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from devices.plugins.arrays import merge_params
+
+if TYPE_CHECKING:
+    from devices.plugins.readings import Reading
 
 Params = dict[str, Any]
 ControlKind = Literal["toggle", "range", "select", "button", "color", "number"]
@@ -71,6 +74,8 @@ class DevicePlugin:
     # A realistic payload, used by the registry self-test and the demo; never mutated.
     example_params: ClassVar[Params] = {}
     example_tags: ClassVar[Params] = {}
+    # The values the card shows, with their labels and units: declared here and nowhere else.
+    readings: ClassVar[tuple[Reading, ...]] = ()
 
     REQUIRED_ATTRIBUTES: ClassVar[tuple[str, ...]] = ("key", "label", "uiids", "card_template")
 
@@ -119,6 +124,14 @@ class DevicePlugin:
     def charts(self) -> list[ChartSeries]:
         """Values of ``state()`` worth charting."""
         return []
+
+    def card_readings(self, state: dict[str, Any]) -> list[tuple[Reading, Any]]:
+        """``(reading, value)`` pairs the card shows: the declared readings that have a value.
+
+        A value the device never reported (None or absent) is left out, never shown as a dash.
+        Drawn from ``state`` and the declaration only: the card body is cached on those.
+        """
+        return [(r, state[r.key]) for r in self.readings if r.card and state.get(r.key) is not None]
 
     def live_request(self, params: Params) -> Params | None:
         """Params that start live reporting while someone watches (e.g. uiActive), or None."""

@@ -1,8 +1,9 @@
 """Tags for the card templates.
 
-`reading` draws one labelled value. It is a Python function rather than an included template
-because the realtime worker renders card bodies on its hot path (devices.presentation.card_body)
-and an `{% include %}` costs ten times as much.
+`readings` draws every reading the plugin declares (`DevicePlugin.readings`) that the device
+has reported, with its label and unit: templates never repeat them. The tags are Python
+functions rather than included templates because the realtime worker renders card bodies on
+its hot path (devices.presentation.card_body) and an `{% include %}` costs ten times as much.
 """
 
 from __future__ import annotations
@@ -13,24 +14,43 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from devices.plugins.base import DevicePlugin
+from devices.plugins.readings import Reading
+
 register = template.Library()
 
-NO_VALUE = "\u2013"  # an en dash: the typographic "no value"
+
+@register.simple_tag
+def readings(plugin: DevicePlugin, state: dict[str, Any], empty: str = "") -> SafeString:
+    """`<dl class="readings">` of the reported readings; ``empty`` (escaped) when there is none.
+
+    A reading never reported is left out; a card with none shows ``empty``, or nothing.
+    """
+    shown = plugin.card_readings(state or {})
+    if not shown:
+        return mark_safe(f'<p class="card__meta">{escape(empty)}</p>' if empty else "")  # noqa: S308
+    rows = "\n".join(_row(r.key, r.label, r.text(value), r.unit) for r, value in shown)
+    return mark_safe(f'<dl class="readings">\n{rows}\n</dl>')  # noqa: S308 (escaped in _row)
 
 
 @register.simple_tag
 def reading(key: str, label: str, value: Any, unit: str = "") -> SafeString:
-    """A labelled value inside a `<dl class="readings">`; numbers as Python's "%g"."""
+    """One labelled value inside a `<dl class="readings">`, "" when there is no value.
+
+    For third-party card templates; built-in ones declare readings and use `readings`.
+    """
     if value is None:
-        text = NO_VALUE
-    elif isinstance(value, float | int) and not isinstance(value, bool):
-        text = f"{value:g}"
-    else:
-        text = str(value)
-    key, unit_html = escape(str(key)), f' <span class="reading__unit">{escape(unit)}</span>'
-    # Every piece is escaped above or here (stdlib escape: format_html costs as much again).
-    return mark_safe(  # noqa: S308
+        return mark_safe("")
+    return mark_safe(_row(str(key), label, Reading(key, label).text(value), unit))  # noqa: S308
+
+
+def _row(key: str, label: str, text: str, unit: str) -> str:
+    """One reading's HTML; every piece is escaped here (stdlib escape: format_html costs as
+    much again on the worker's hot path)."""
+    key = escape(key)
+    unit_html = f' <span class="reading__unit">{escape(unit)}</span>' if unit else ""
+    return (
         f'<div class="reading reading--{key}">\n<dt class="reading__label">{escape(label)}</dt>\n'
         f'<dd class="reading__value"><span data-state-key="{key}">{escape(text)}</span>'
-        f"{unit_html if unit else ''}</dd>\n</div>"
+        f"{unit_html}</dd>\n</div>"
     )

@@ -49,6 +49,7 @@ class LiveThing:
     plugin: DevicePlugin = field(repr=False)
     state: dict[str, Any] = field(default_factory=dict)
     members: tuple[str, ...] | None = None  # a group's member deviceids; None for a device
+    time_zone: str | None = None  # its household's: times in card bodies are in it
 
     def refresh_state(self) -> dict[str, Any]:
         self.state = self.plugin.state(self.params, self.tags)
@@ -62,8 +63,8 @@ class LiveThing:
             online=self.online,
             last_update=self.last_update.isoformat() if self.last_update else None,
             summary=self.plugin.summary(self.state),
-            body=card_body(self.plugin, self.state),
-            status=card_status(self.online, self.last_update),
+            body=card_body(self.plugin, self.state, tz=self.time_zone),
+            status=card_status(self.online, self.last_update, tz=self.time_zone),
         )
 
 
@@ -80,6 +81,7 @@ def live_thing(thing: Thing) -> LiveThing:
         online=thing.online,
         last_update=thing.last_update_at,
         plugin=plugin,
+        time_zone=thing.household.time_zone,
     )
     if thing.kind == "group":
         live.members = tuple(str(m) for m in (thing.extra or {}).get("members") or ())
@@ -90,7 +92,7 @@ def live_thing(thing: Thing) -> LiveThing:
 def load_devices(account_id: int) -> list[LiveThing]:
     """The account's devices and groups (groups get no frames: they follow their members)."""
     with scopes_disabled():
-        things = Thing.objects.filter(account_id=account_id)
+        things = Thing.objects.filter(account_id=account_id).select_related("household")
         return [live_thing(thing) for thing in things]
 
 
@@ -168,6 +170,7 @@ class Ingestor:
         self.writer = writer
         self._accounts: dict[int, dict[str, LiveThing]] = {}  # account → deviceid → thing
         self._groups: dict[int, list[LiveThing]] = {}  # account → its groups
+        self._zones: dict[int, str] = {}  # household → time zone, as last applied
         self.frames = 0
         self.events = 0
 
@@ -176,6 +179,18 @@ class Ingestor:
         things = list(things)
         self._accounts[account_id] = {t.cloud_id: t for t in things if t.members is None}
         self._groups[account_id] = [t for t in things if t.members is not None]
+
+    def set_time_zones(self, zones: dict[int, str]) -> None:
+        """Household id → zone: a household that changed its zone gets it on its next event."""
+        if zones == self._zones:  # the usual case: nothing changed since the last call
+            return
+        self._zones = dict(zones)
+        for things in self._accounts.values():
+            for thing in things.values():
+                thing.time_zone = zones.get(thing.household_id, thing.time_zone)
+        for groups in self._groups.values():
+            for group in groups:
+                group.time_zone = zones.get(group.household_id, group.time_zone)
 
     def forget(self, account_id: int) -> None:
         self._accounts.pop(account_id, None)

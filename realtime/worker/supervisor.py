@@ -60,7 +60,15 @@ def wanted_accounts(shard: Shard) -> dict[int, LinkedAccount]:
             LinkedAccount.objects.filter(status=LinkStatus.ACTIVE)
             .alias(shard=Mod("pk", shard.count))
             .filter(shard=shard.index)
-            .only("pk", "household_id", "status", "tokens_refreshed_at", "last_sync_at")
+            .select_related("household")
+            .only(
+                "pk",
+                "household_id",
+                "status",
+                "tokens_refreshed_at",
+                "last_sync_at",
+                "household__time_zone",
+            )
         )
         return {a.pk: a for a in active}
 
@@ -140,6 +148,9 @@ class Worker:
                 await self._drop(account_id, leases)  # the next round starts it afresh
             elif account.tokens_refreshed_at != held.tokens_refreshed_at:
                 held.adopt_tokens(await sync_to_async(full_account)(account_id))
+        # A household that changed its time zone gets it in the next card bodies.
+        zones = {a.household_id: a.household.time_zone for a in wanted.values()}
+        self.ingestor.set_time_zones(zones)
         await keys.client().set(keys.alive_key(self.name), json.dumps(self.health()), ex=30)
 
     def health(self) -> dict[str, Any]:

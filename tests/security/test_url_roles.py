@@ -56,6 +56,7 @@ ROUTES: dict[str, Route] = {
     "accounts:link_password": Route("get", Role.ADMIN),
     "accounts:link_oauth_start": Route("post", Role.ADMIN),
     "accounts:invitation_create": Route("post", Role.ADMIN, data={"role": Role.GUEST}),
+    "accounts:household_time_zone": Route("post", Role.ADMIN, data={"time_zone": "Asia/Tokyo"}),
     "accounts:invitation_revoke": Route(
         "post",
         Role.ADMIN,

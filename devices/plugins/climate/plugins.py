@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from devices.plugins.base import (
@@ -13,20 +14,20 @@ from devices.plugins.base import (
     on_off_word,
     with_value,
 )
-from devices.plugins.readings import Reading, charted, format_value, read_all
+from devices.plugins.readings import BATTERY, Reading, charted, format_value, read_all
 from devices.plugins.values import as_dict, choice, on_off, to_float, to_int
 
-TEMPERATURE = Reading("temperature", "temperature", "Temperature", "°C")
-HUMIDITY = Reading("humidity", "humidity", "Humidity", "%")
-BATTERY = Reading("battery", "battery", "Battery", "%", chart=False)
+TEMPERATURE = Reading("temperature", "Temperature", "°C", param="temperature")
+HUMIDITY = Reading("humidity", "Humidity", "%", param="humidity")
+TARGET = Reading("target", "Target", "°C", card=False)  # the card shows it as its slider
 
 
 def climate_summary(state: dict[str, Any]) -> str:
     """ "21.5 °C · 48 %" from whatever of the two is known."""
     parts = [
-        format_value(state[key], unit)
-        for key, unit in (("temperature", "°C"), ("humidity", "%"))
-        if state.get(key) is not None
+        format_value(state[r.key], r.unit)
+        for r in (TEMPERATURE, HUMIDITY)
+        if state.get(r.key) is not None
     ]
     return " · ".join(parts) or "No reading"
 
@@ -57,8 +58,8 @@ class ZigbeeTHPlugin(SensorClimatePlugin):
     label = "Temperature and humidity sensor"
     uiids = frozenset({1770, 1771, 7014})
     readings = (
-        Reading("temperature", "temperature", "Temperature", "°C", 0.01),
-        Reading("humidity", "humidity", "Humidity", "%", 0.01),
+        replace(TEMPERATURE, scale=0.01),
+        replace(HUMIDITY, scale=0.01),
         BATTERY,
     )
     example_params: ClassVar[Params] = {
@@ -75,6 +76,7 @@ class ZigbeeTHDisplayPlugin(SensorClimatePlugin):
     key = "zigbee_th_display"
     label = "Temperature and humidity sensor"
     uiids = frozenset({7033, 7038, 242})
+    readings = (TEMPERATURE, HUMIDITY, BATTERY)
     example_params: ClassVar[Params] = {
         "temperature": 2215,
         "humidity": "51.5",
@@ -101,9 +103,9 @@ class SCPlugin(SensorClimatePlugin):
     readings = (
         TEMPERATURE,
         HUMIDITY,
-        Reading("dusty", "dusty", "Dust level", "/10"),
-        Reading("noise", "noise", "Noise level", "/10"),
-        Reading("light", "light", "Light level", "/10", chart=False),
+        Reading("dusty", "Dust level", "/10", param="dusty"),
+        Reading("noise", "Noise level", "/10", param="noise"),
+        Reading("light", "Light level", "/10", param="light", chart=False),
     )
     example_params: ClassVar[Params] = {
         "temperature": 22,
@@ -123,9 +125,9 @@ class AirSensorPlugin(SensorClimatePlugin):
     readings = (
         TEMPERATURE,
         HUMIDITY,
-        Reading("co2", "co2", "CO₂", "ppm"),
-        Reading("pm2_5", "pm2_5", "PM2.5", "µg/m³"),
-        Reading("pm10", "pm10", "PM10", "µg/m³"),
+        Reading("co2", "CO₂", "ppm", param="co2"),
+        Reading("pm2_5", "PM2.5", "µg/m³", param="pm2_5"),
+        Reading("pm10", "PM10", "µg/m³", param="pm10"),
     )
     example_params: ClassVar[Params] = {
         "temperature": 23.4,
@@ -144,8 +146,8 @@ class THPlugin(DevicePlugin):
     uiids = frozenset({15})
     card_template = "devices/cards/climate.html"
     readings: ClassVar[tuple[Reading, ...]] = (
-        Reading("temperature", "currentTemperature", "Temperature", "°C"),
-        Reading("humidity", "currentHumidity", "Humidity", "%"),
+        replace(TEMPERATURE, param="currentTemperature"),
+        replace(HUMIDITY, param="currentHumidity"),
     )
     example_params: ClassVar[Params] = {
         "switch": "on",
@@ -227,6 +229,7 @@ class ThermostatPlugin(DevicePlugin):
     label = "Thermostat"
     uiids = frozenset({127})
     card_template = "devices/cards/climate.html"
+    readings: ClassVar[tuple[Reading, ...]] = (TEMPERATURE, TARGET)
     modes: ClassVar[tuple[tuple[str, str], ...]] = (
         ("1", "Manual"),
         ("2", "Programmed"),
@@ -246,7 +249,7 @@ class ThermostatPlugin(DevicePlugin):
         mode = to_int(params.get("workMode"))
         return {
             "switch": on_off(params.get("switch")),
-            "temperature": to_float(params.get("temperature")),
+            "temperature": TEMPERATURE.read(params),
             "target": to_float(params.get("targetTemp")),
             "mode": str(mode) if mode is not None else None,
             "heating": on_off(params.get("workState")),
@@ -273,17 +276,13 @@ class ThermostatPlugin(DevicePlugin):
 
     def charts(self) -> list[ChartSeries]:
         """Measured and target temperature."""
-        return [
-            ChartSeries("temperature", "Temperature", "°C"),
-            ChartSeries("target", "Target", "°C"),
-        ]
+        return charted(self.readings)
 
     def summary(self, state: dict[str, Any]) -> str:
         """ "19.5 °C → 21 °C"."""
         if state.get("switch") is False:
             return "Off"
-        current = format_value(state.get("temperature"), "°C")
-        return f"{current} → {format_value(state.get('target'), '°C')}"
+        return thermostat_summary(state)
 
 
 class TRVPlugin(ThermostatPlugin):
@@ -293,6 +292,12 @@ class TRVPlugin(ThermostatPlugin):
     label = "Radiator valve"
     uiids = frozenset({7017})
     modes = (("0", "Manual"), ("1", "Eco / off"), ("2", "Auto"))
+    readings = (
+        replace(TEMPERATURE, param=None),  # x0.1, computed in state()
+        TARGET,
+        Reading("valve", "Valve open", "%", chart=False),
+        BATTERY,
+    )
     # The target key the valve follows in each mode; auto follows its schedule.
     target_keys: ClassVar[dict[str, str]] = {
         "0": "manTargetTemp",
@@ -366,8 +371,18 @@ class TRVPlugin(ThermostatPlugin):
 
     def summary(self, state: dict[str, Any]) -> str:
         """ "19.8 °C → 21.5 °C"."""
-        current = format_value(state.get("temperature"), "°C")
-        return f"{current} → {format_value(state.get('target'), '°C')}"
+        return thermostat_summary(state)
+
+
+def thermostat_summary(state: dict[str, Any]) -> str:
+    """ "19.5 °C → 21 °C", or whichever of the two is known."""
+    current, target = state.get("temperature"), state.get("target")
+    if current is None and target is None:
+        return "No reading"
+    if target is None:
+        return format_value(current, "°C")
+    text = f"→ {format_value(target, '°C')}"
+    return text if current is None else f"{format_value(current, '°C')} {text}"
 
 
 def _maybe_hundredths(value: Any) -> float | None:

@@ -10,15 +10,18 @@ from typing import Any, ClassVar
 
 from devices.plugins.base import Control, DevicePlugin, Params, with_value
 from devices.plugins.meter.dualr3 import cover_summary
+from devices.plugins.readings import BATTERY, Reading
 from devices.plugins.values import as_dict, clamp, invert_percent, to_float, to_int
 
 BUTTONS = (("open", "Open"), ("stop", "Stop"), ("close", "Close"))
+POSITION = Reading("position", "Open", "%", chart=False)  # computed: 0 = closed
 
 
 class CoverPlugin(DevicePlugin):
     """Base: a position slider plus open/stop/close buttons."""
 
     card_template = "devices/cards/cover.html"
+    readings: ClassVar[tuple[Reading, ...]] = (POSITION,)
     # Button name → params to send.
     button_params: ClassVar[dict[str, Params]] = {}
 
@@ -81,6 +84,7 @@ class ZigbeeCoverPlugin(CoverPlugin):
     key = "zigbee_cover"
     label = "Curtain"
     uiids = frozenset({1514, 7006})
+    readings = (POSITION, BATTERY)
     button_params: ClassVar[dict[str, Params]] = {
         "open": {"curtainAction": "open"},
         "stop": {"curtainAction": "pause"},
@@ -98,7 +102,7 @@ class ZigbeeCoverPlugin(CoverPlugin):
 
     def state(self, params: Params, tags: Params) -> dict[str, Any]:
         """Position and battery."""
-        return {**super().state(params, tags), "battery": to_float(as_dict(params).get("battery"))}
+        return {**super().state(params, tags), "battery": BATTERY.read(as_dict(params))}
 
 
 class ShutterPlugin(CoverPlugin):

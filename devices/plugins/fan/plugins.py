@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from devices.plugins.arrays import outlet_states
 from devices.plugins.base import Control, DevicePlugin, Params, on_off_label, on_off_word
+from devices.plugins.readings import Reading
 from devices.plugins.values import as_dict, choice, on_off
 
 # iFan over the cloud: outlets 1, 2, 3 encode the speed (notes §3.2, UIID 34).
@@ -25,6 +26,7 @@ class IFanPlugin(DevicePlugin):
     label = "Fan with light"
     uiids = frozenset({34})
     card_template = "devices/cards/fan.html"
+    readings: ClassVar[tuple[Reading, ...]] = (Reading("speed", "Speed", words=SPEEDS),)
     example_params: ClassVar[Params] = {
         "switches": [
             {"switch": "on", "outlet": 0},
@@ -84,6 +86,7 @@ class FanPlugin(DevicePlugin):
         ("moderate", "Moderate"),
         ("fast", "Fast"),
     )
+    readings: ClassVar[tuple[Reading, ...]] = (Reading("speed", "Speed", words=speeds),)
     modes: ClassVar[tuple[tuple[str, str], ...]] = (
         ("normal", "Normal"),
         ("natural", "Natural"),

@@ -27,16 +27,22 @@ class GenericPlugin(DevicePlugin):
         """``fields``: ``[label, text]`` pairs sorted by key, values shortened for display.
 
         Known params get a label and unit (``values.PARAM_LABELS``); others keep their key.
+        Params without a value (null, "") are left out, like every reading never reported.
         """
-        items = sorted((k, v) for k, v in as_dict(params).items() if k not in HIDDEN_KEYS)[
-            :MAX_FIELDS
-        ]
+        shown = (
+            (k, v) for k, v in as_dict(params).items() if k not in HIDDEN_KEYS and _reported(v)
+        )
+        items = sorted(shown)[:MAX_FIELDS]
         return {"fields": [list(param_field(key, _display(value))) for key, value in items]}
 
     def summary(self, state: dict[str, Any]) -> str:
         """ "5 values"."""
         fields = state.get("fields") or []
         return f"{len(fields)} values"
+
+
+def _reported(value: Any) -> bool:
+    return value is not None and value != ""
 
 
 def _display(value: Any) -> str:

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from devices.plugins.base import Control, DevicePlugin, Params, on_off_label, on_off_word
 from devices.plugins.light.color import like, to_hex
+from devices.plugins.readings import Reading, read_all
 from devices.plugins.values import as_dict, choice, on_off, to_float, to_int
 
 
@@ -16,6 +17,10 @@ class HumidifierPlugin(DevicePlugin):
     label = "Humidifier"
     uiids = frozenset({19})
     card_template = "devices/cards/humidifier.html"
+    readings: ClassVar[tuple[Reading, ...]] = (
+        Reading("temperature", "Temperature", "°C", param="temperature"),
+        Reading("humidity", "Humidity", "%", param="humidity"),
+    )
     levels: ClassVar[tuple[tuple[str, str], ...]] = (("1", "Low"), ("2", "Medium"), ("3", "High"))
     example_params: ClassVar[Params] = {
         "switch": "on",
@@ -33,8 +38,7 @@ class HumidifierPlugin(DevicePlugin):
             "switch": on_off(params.get("switch")),
             "level": choice(str(level), self.levels) if level is not None else None,
             "water_empty": on_off(params.get("water")),
-            "temperature": to_float(params.get("temperature")),
-            "humidity": to_float(params.get("humidity")),
+            **read_all(self.readings, params),
         }
 
     def controls(self, params: Params, tags: Params) -> list[Control]:

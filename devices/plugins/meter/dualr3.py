@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from devices.plugins.base import Control, Params, with_value
 from devices.plugins.meter.plugins import MeterPlugin, TwoOutletRelay
-from devices.plugins.readings import format_value, per_channel
+from devices.plugins.readings import Reading, format_value, per_channel
 from devices.plugins.values import as_dict, clamp, to_float, to_int
 
 MOTOR_MODE = 2
@@ -22,7 +22,8 @@ class DualR3Plugin(MeterPlugin):
     label = "Dual relay"
     uiids = frozenset({126, 165})
     relay_class = TwoOutletRelay
-    readings = per_channel(2, 0.01)
+    # The position exists (in the state) only in motor mode: the card shows it only then.
+    readings = (Reading("position", "Position", "%", chart=False), *per_channel(2, 0.01))
     example_params: ClassVar[Params] = {
         "switches": [{"switch": "on", "outlet": 0}, {"switch": "off", "outlet": 1}],
         "workMode": 1,

@@ -15,9 +15,13 @@ from devices.plugins.switch.plugins import (
 from devices.plugins.values import as_dict
 
 LIVE_SECONDS = 60
-POWER = Reading("power", "power", "Power", "W")
-VOLTAGE = Reading("voltage", "voltage", "Voltage", "V", chart=False)
-CURRENT = Reading("current", "current", "Current", "A", chart=False)
+POWER = Reading("power", "Power", "W", param="power")
+VOLTAGE = Reading("voltage", "Voltage", "V", param="voltage", chart=False)
+CURRENT = Reading("current", "Current", "A", param="current", chart=False)
+ENERGY_DAY = Reading("energy_day", "Energy today", "kWh", param="dayKwh", scale=0.01, chart=False)
+ENERGY_MONTH = Reading(
+    "energy_month", "Energy this month", "kWh", param="monthKwh", scale=0.01, chart=False
+)
 
 
 def _scaled(reading: Reading, scale: float) -> Reading:
@@ -88,7 +92,7 @@ class MeterPlugin(DevicePlugin):
         """ "On · 68.8 W"."""
         relay = self.relay.summary(state)
         power = state.get("power")
-        return f"{relay} · {format_value(power, 'W')}" if power is not None else relay
+        return f"{relay} · {format_value(power, POWER.unit)}" if power is not None else relay
 
 
 class PowPlugin(MeterPlugin):
@@ -143,9 +147,9 @@ class PowR3Plugin(MeterPlugin):
         _scaled(POWER, 0.01),
         _scaled(VOLTAGE, 0.01),
         _scaled(CURRENT, 0.01),
-        Reading("energy_day", "dayKwh", "Energy today", "kWh", 0.01, chart=False),
-        Reading("energy_month", "monthKwh", "Energy this month", "kWh", 0.01, chart=False),
-        Reading("supply_power", "supplyPower", "Supplied power", "W", 0.01),
+        ENERGY_DAY,
+        ENERGY_MONTH,
+        Reading("supply_power", "Supplied power", "W", param="supplyPower", scale=0.01),
     )
     example_params: ClassVar[Params] = {
         "switches": [{"switch": "on", "outlet": 0}],
@@ -169,10 +173,10 @@ class BreakerPlugin(MeterPlugin):
     uiids = frozenset({226})
     relay_class = BoolSwitchPlugin
     readings = (
-        Reading("power", "phase_0_p", "Power", "W", 0.01),
-        Reading("voltage", "phase_0_v", "Voltage", "V", 0.01, chart=False),
-        Reading("current", "phase_0_c", "Current", "A", 0.01, chart=False),
-        Reading("energy_total", "totalPower", "Energy total", "kWh", 0.01, chart=False),
+        replace(POWER, param="phase_0_p", scale=0.01),
+        replace(VOLTAGE, param="phase_0_v", scale=0.01),
+        replace(CURRENT, param="phase_0_c", scale=0.01),
+        Reading("energy_total", "Energy total", "kWh", param="totalPower", scale=0.01, chart=False),
     )
     example_params: ClassVar[Params] = {
         "switch": True,
@@ -193,8 +197,8 @@ class MeteredStripPlugin(MeterPlugin):
         _scaled(POWER, 0.01),
         _scaled(VOLTAGE, 0.01),
         _scaled(CURRENT, 0.01),
-        Reading("energy_day", "dayKwh", "Energy today", "kWh", 0.01, chart=False),
-        Reading("energy_month", "monthKwh", "Energy this month", "kWh", 0.01, chart=False),
+        ENERGY_DAY,
+        ENERGY_MONTH,
     )
     example_params: ClassVar[Params] = {
         "switches": [{"switch": "on", "outlet": o} for o in range(4)],
@@ -229,7 +233,7 @@ class MeteredStripPlugin(MeterPlugin):
         relay = self.multi if "switch_1" in state else self.relay
         power = state.get("power")
         text = relay.summary(state)
-        return f"{text} · {format_value(power, 'W')}" if power is not None else text
+        return f"{text} · {format_value(power, POWER.unit)}" if power is not None else text
 
 
 class SpmSubUnitPlugin(MeterPlugin):
@@ -258,7 +262,7 @@ class SpmSubUnitPlugin(MeterPlugin):
         powers = [state.get(f"power_{n}") for n in range(1, 5)]
         known = [p for p in powers if isinstance(p, float)]
         text = self.relay.summary(state)
-        return f"{text} · {format_value(round(sum(known), 2), 'W')}" if known else text
+        return f"{text} · {format_value(round(sum(known), 2), POWER.unit)}" if known else text
 
 
 __all__ = [

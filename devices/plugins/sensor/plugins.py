@@ -6,16 +6,19 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from devices.plugins.base import DevicePlugin, Params
+from devices.plugins.readings import BATTERY, Reading
 from devices.plugins.values import as_dict, on_off, to_float, to_int
 
 BUTTON_ACTIONS = {0: "single", 1: "double", 2: "long"}
 BUTTON_LABELS = {"single": "Single press", "double": "Double press", "long": "Long press"}
+ILLUMINATION = Reading("illumination", "Light", "lx", param="illumination")
 
 
 class BinarySensorPlugin(DevicePlugin):
     """A yes/no sensor: ``param`` truthy means "detected" (open, motion, leak, smoke)."""
 
     card_template = "devices/cards/sensor.html"
+    readings: ClassVar[tuple[Reading, ...]] = (BATTERY,)
     param: ClassVar[str]
     detected_text: ClassVar[str]
     clear_text: ClassVar[str]
@@ -91,6 +94,7 @@ class MotionPlugin(BinarySensorPlugin):
     key = "motion"
     label = "Motion sensor"
     uiids = frozenset({2026, 7002, 7016, 7055})
+    readings = (BATTERY, ILLUMINATION)
     param = "motion"
     detected_text = "Motion"
     clear_text = "Clear"
@@ -107,7 +111,7 @@ class MotionPlugin(BinarySensorPlugin):
         hint = params.get("brState")
         return {
             **super().state(params, tags),
-            "illumination": to_float(params.get("illumination")),
+            "illumination": ILLUMINATION.read(params),
             "light": hint if isinstance(hint, str) and len(hint) < 20 else None,
         }
 
@@ -143,6 +147,7 @@ class ButtonPlugin(DevicePlugin):
     label = "Button"
     uiids = frozenset({1000, 7000, 7039})
     card_template = "devices/cards/sensor.html"
+    readings: ClassVar[tuple[Reading, ...]] = (BATTERY,)
     example_params: ClassVar[Params] = {"key": 1, "battery": 70, "trigTime": "1764093000000"}
 
     def state(self, params: Params, tags: Params) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from devices.plugins.base import ChartSeries, Control, DevicePlugin, Params, on_off_label
-from devices.plugins.values import as_dict, on_off, to_float
+from devices.plugins.readings import BATTERY, Reading, charted, read_all
+from devices.plugins.values import as_dict, on_off
 
 
 class WaterValvePlugin(DevicePlugin):
@@ -15,6 +16,10 @@ class WaterValvePlugin(DevicePlugin):
     label = "Water valve"
     uiids = frozenset({7027, 7047})
     card_template = "devices/cards/valve.html"
+    readings: ClassVar[tuple[Reading, ...]] = (
+        Reading("water_today", "Water today", "L", param="todayWaterUsage"),
+        BATTERY,
+    )
     example_params: ClassVar[Params] = {"switch": False, "todayWaterUsage": 125, "battery": 90}
 
     def switch_key(self, params: dict[str, Any]) -> str:
@@ -24,11 +29,8 @@ class WaterValvePlugin(DevicePlugin):
     def state(self, params: Params, tags: Params) -> dict[str, Any]:
         """``switch`` (open), today's water usage and battery."""
         params = as_dict(params)
-        return {
-            "switch": on_off(params.get(self.switch_key(params))),
-            "water_today": to_float(params.get("todayWaterUsage")),
-            "battery": to_float(params.get("battery")),
-        }
+        switch = on_off(params.get(self.switch_key(params)))
+        return {"switch": switch, **read_all(self.readings, params)}
 
     def controls(self, params: Params, tags: Params) -> list[Control]:
         """Open/close toggle."""
@@ -43,7 +45,7 @@ class WaterValvePlugin(DevicePlugin):
 
     def charts(self) -> list[ChartSeries]:
         """Water used today."""
-        return [ChartSeries("water_today", "Water today", "L")]
+        return charted(self.readings)
 
     def summary(self, state: dict[str, Any]) -> str:
         """ "Open" / "Closed"."""

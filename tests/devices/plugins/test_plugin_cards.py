@@ -87,7 +87,9 @@ def test_card_renders_an_empty_offline_thing(plugin: DevicePlugin) -> None:
     assert "card--offline" in html
     assert "Offline" in html
     assert "Never updated" in html
-    assert "None" not in html, "missing values are shown as a dash, not as None"
+    assert "None" not in html, "missing values are left out, not shown as None"
+    body = card_body(plugin, plugin.state({}, {}))
+    assert "\u2013" not in body, "nor as a dash"
 
 
 def test_state_values_are_marked_for_live_updates() -> None:
@@ -126,12 +128,12 @@ def test_alert_styling_is_drawn_by_the_server() -> None:
     assert ">Open<" in card_body(door, door.state({"switch": "on"}, {}))
     assert "card__status--alert" in card_body(door, door.state({"switch": "on"}, {}))
     assert "card__status--alert" not in card_body(door, door.state({"switch": "off"}, {}))
-    # Numbers as Python's "%g"; a missing value is a dash.
+    # Numbers as Python's "%g"; a value never reported is left out, not shown as a dash.
     meter = registry.plugin_for(32)
     assert ">1.2e-05<" in card_body(meter, {"power": 0.000012})
     assert ">1.23457e+06<" in card_body(meter, {"power": 1234567.0})
     assert ">20<" in card_body(meter, {"power": 20.0})
-    assert ">\u2013<" in card_body(meter, {"power": None})
+    assert card_body(meter, {"power": None}) == ""
 
 
 def test_known_raw_params_get_words_and_units() -> None:
