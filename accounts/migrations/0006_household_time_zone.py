@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_unlink_grace'),
+        ('accounts', '0005_structure_version_and_syncing'),
     ]
 
     operations = [
