@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 import uuid
 
@@ -27,8 +26,9 @@ async def test_two_processes_share_the_spacing_of_one_interface(redis_url):
 
     await asyncio.gather(call(web), call(worker), call(web), call(worker))
     stamps.sort()
-    gaps = [b - a for a, b in itertools.pairwise(stamps)]
-    assert all(gap >= 0.17 for gap in gaps), gaps  # 200 ms apart whichever process called
+    # 200 ms apart whichever process called: no call ran before its slot (a caller can wake
+    # late on a busy machine, never early, so this holds where gaps between wake-ups do not).
+    assert all(stamp >= i * 0.2 - 0.03 for i, stamp in enumerate(stamps)), stamps
     assert web.stats().calls["/v2/device/thing"] == 2
     # Another interface is not held up by this one: its booking asks for no wait (counted,
     # not timed, so a loaded machine cannot fail it).

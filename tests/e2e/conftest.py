@@ -29,7 +29,14 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 from cloudsim.testing import RunningCloudsim, start_cloudsim
 
@@ -37,6 +44,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MANAGE = [sys.executable, "manage.py"]
 CHROMIUM = "/usr/bin/chromium"
 PR_SET_PDEATHSIG = 1
+ACTION_TIMEOUT_MS = 10_000
+expect.set_options(timeout=ACTION_TIMEOUT_MS)
 LOG_TAIL = 6000  # characters of each process log attached to a failing test
 
 
@@ -279,13 +288,14 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def new_tab(browser: Browser, live_stack: LiveStack) -> Iterator[Callable[..., Page]]:
-    """Opens tabs in fresh browser profiles (closed after the test), 5 s default timeout."""
+    """Opens tabs in fresh browser profiles (closed after the test), 10 s default timeout."""
     contexts: list[BrowserContext] = []
 
     def open_tab(**options: Any) -> Page:
         options.setdefault("viewport", {"width": 1280, "height": 900})
         context = browser.new_context(base_url=live_stack.url, **options)
-        context.set_default_timeout(5000)
+        # Generous for a loaded machine (CI, a second suite): a real failure still fails.
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
 
