@@ -95,7 +95,7 @@ def _home(section: HomeSection) -> Fragment:
 
 
 def _room(section: HomeSection, room: RoomSection) -> Fragment:
-    html = render_to_string("dashboard/_room.html", {"room": room})
+    html = render_to_string("dashboard/_room.html", {"room": room, "section": section})
     return Fragment(room.key, section.key, room.order, html)
 
 
