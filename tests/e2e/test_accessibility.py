@@ -128,7 +128,7 @@ class PageSocket:
     def __init__(self, page: Page) -> None:
         self.up = True
         self.open: list[tuple[WebSocketRoute, WebSocketRoute]] = []
-        page.route_web_socket(re.compile(r"/ws/household/$"), self._route)
+        page.route_web_socket(re.compile(r"/ws/household/(\?.*)?$"), self._route)
 
     def _route(self, page_side: WebSocketRoute) -> None:
         if not self.up:

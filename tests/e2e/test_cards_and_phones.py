@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -69,7 +70,11 @@ def test_a_group_switches_on_then_off_and_every_page_follows(
     wait_until(members_are(live_stack, "on"), 5, "every member on in the cloud")
     for toggle in toggles:
         expect(toggle).to_have_attribute("aria-pressed", "true")
-    expect(card(other, GROUP).locator("time")).to_have_text(re.compile(r"just now|\d+ s ago"))
+    # The other page's group card says it was updated now, in words ("updated today 14:02").
+    updated = card(other, GROUP).locator("[data-card-status] time")
+    expect(updated).to_have_text(re.compile(r"^updated today \d\d:\d\d$"))
+    moment = datetime.fromisoformat(str(updated.get_attribute("datetime")))
+    assert abs((datetime.now(UTC) - moment).total_seconds()) < 60, moment
 
     toggles[0].click()  # the same button now switches the group off
 
