@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from accounts.models import JobKind, LinkedAccount
+from accounts.models import JobKind, LinkedAccount, LinkStatus
 from devices.models import Thing
 from tests.background import queued_work_runs
 from tests.fixtures.cloud import DEMO
@@ -123,3 +123,13 @@ def test_the_accounts_page_runs_the_live_script(link, member, cloud, unscoped):
 
     assert "js/live.js" in page
     assert 'data-fragment="sections" data-view="accounts" data-structure="' in page
+
+
+def test_an_account_needing_a_relink_is_not_queued_and_says_why(link, member, cloud, unscoped):
+    account = link()
+    LinkedAccount.objects.filter(pk=account.pk).update(status=LinkStatus.NEEDS_RELINK)
+
+    page = member.client.post(_sync_url(account), follow=True).content.decode()
+
+    assert f"{account.label} must be linked again before it can sync." in page
+    assert not LinkedAccount.objects.get(pk=account.pk).syncing
