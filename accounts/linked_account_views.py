@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hmac
-import logging
 
 from django.contrib import messages
 from django.db.models import Count, QuerySet
@@ -16,16 +15,14 @@ from django.utils.formats import date_format
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-import ewelink
-from accounts import jobs, linking
+from accounts import linking, syncing
 from accounts.access import household_object
 from accounts.forms import OAuthLinkForm, PasswordLinkForm
-from accounts.models import JobKind, LinkedAccount, LinkStatus, Role
+from accounts.models import LinkedAccount, LinkStatus, Role
 from accounts.services import require_role
+from accounts.syncing import SyncRequest
 from accounts.views import confirm_page, confirmed, household_required
-from devices.sync import reconcile_one
 
-log = logging.getLogger(__name__)
 OAUTH_SESSION_KEY = "ewelink_oauth"
 
 
@@ -35,10 +32,17 @@ def account_list(request: HttpRequest) -> HttpResponse:
     accounts = LinkedAccount.objects.annotate(
         thing_count=Count("things", distinct=True), home_count=Count("homes", distinct=True)
     ).prefetch_related("task_runs")
+    live = list(accounts.exclude(status=LinkStatus.UNLINKED))
+    syncing.clear_stale(live)
     context = {
-        "accounts": accounts.exclude(status=LinkStatus.UNLINKED),
+        "accounts": live,
+        # What the page's socket needs (static/js/live.js): the household's structure version
+        # and the time this was drawn; a missed structure change redraws the accounts panel.
+        "structure_version": request.household.structure_version,  # type: ignore[attr-defined]
+        "drawn_at": timezone.now().isoformat(),
         "unlinked": accounts.filter(status=LinkStatus.UNLINKED).order_by("purge_after"),
         "can_manage": request.membership.has_role(Role.ADMIN),  # type: ignore[attr-defined]
+        "can_sync": request.membership.has_role(Role.MEMBER),  # type: ignore[attr-defined]
         "password_form": PasswordLinkForm(),
         "oauth_form": OAuthLinkForm(),
     }
@@ -110,7 +114,7 @@ def link_oauth_callback(request: HttpRequest) -> HttpResponse:
 @household_required
 def account_sync(request: HttpRequest, pk: int) -> HttpResponse:
     account = household_object(request, _linked(), pk).require(Role.MEMBER)
-    _sync(request, account, announce=True)
+    _sync(request, account)
     return redirect("accounts:linked_accounts")
 
 
@@ -153,26 +157,24 @@ def _linked() -> QuerySet[LinkedAccount]:
 
 def _sync_after_link(request: HttpRequest, account: LinkedAccount) -> None:
     messages.success(request, f"{account.label} is linked.")
-    _sync(request, account, announce=False)
+    _sync(request, account)
 
 
-def _sync(request: HttpRequest, account: LinkedAccount, *, announce: bool) -> None:
-    """The full sync as the reconcile job (the account lock keeps it from overlapping one
-    the worker runs, and its outcome shows in the account's job line)."""
-    try:
-        result = jobs.run_job(JobKind.RECONCILE, account.pk, reconcile_one)
-    except jobs.AccountBusy:
-        messages.info(request, f"{account.label} is busy with a background job; try again soon.")
-        return
-    except ewelink.EWeLinkError as exc:
-        log.warning("sync of account %s failed: %s", account.pk, type(exc).__name__)
-        messages.error(request, f"Could not load {account.label}: {linking.explain(exc)}")
-        return
-    if result.get("needs_relink"):
-        messages.error(request, f"{account.label} must be linked again.")
-    elif announce and "created" in result:
-        things = result["created"].get("things", 0)
-        messages.success(request, f"{account.label} is up to date ({things} new things).")
+def _sync(request: HttpRequest, account: LinkedAccount) -> None:
+    """Queue the full sync and answer at once: the pages show "Syncing …" and fill in as it
+    lands; how it went shows in the account's job line (its TaskRun)."""
+    outcome = syncing.request_sync(account)
+    label = account.label
+    if outcome == SyncRequest.QUEUED:
+        messages.info(request, f"Syncing {label}… the dashboard fills in as it loads.")
+    elif outcome == SyncRequest.ALREADY:
+        messages.info(request, f"{label} is already syncing; the dashboard fills in as it loads.")
+    elif outcome == SyncRequest.NOT_ACTIVE:
+        messages.error(request, f"{label} must be linked again before it can sync.")
+    else:
+        messages.error(
+            request, f"Could not start syncing {label}: the background worker cannot be reached."
+        )
 
 
 def _callback_url(request: HttpRequest) -> str:

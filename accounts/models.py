@@ -194,6 +194,9 @@ class LinkedAccount(models.Model):
     connection_changed_at = models.DateTimeField(null=True, blank=True)
     # A full sync is queued or running (its pages show "syncing…" and fill in as it lands).
     syncing = models.BooleanField(default=False)
+    # When that sync was asked for: a flag older than accounts.syncing.STALE_AFTER was lost
+    # (a worker died, the queued task expired) and no longer counts.
+    sync_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     purge_after = models.DateTimeField(
         null=True, blank=True, help_text="Unlinked: its data is deleted after this time"
     )

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 
+from accounts import syncing
 from accounts.models import LinkedAccount, LinkStatus
 from accounts.views import household_required
 from devices.fragments import room_choices
@@ -18,6 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
     raw_room = request.GET.get("room", "")
     room_id = int(raw_room) if raw_room.isdigit() else None
     accounts = list(LinkedAccount.objects.exclude(status=LinkStatus.UNLINKED))
+    syncing.clear_stale(accounts)
     # Both read before the page is drawn: a change made meanwhile is newer than either, so
     # the page's socket still brings it.
     version = request.household.structure_version  # type: ignore[attr-defined]
@@ -30,6 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "protocol": PROTOCOL_VERSION,
         "selected_room": room_id,
         "has_accounts": bool(accounts),
+        "accounts": accounts,  # each one's "Syncing …" line, shown while its sync runs
         "relink_accounts": [a for a in accounts if a.status == LinkStatus.NEEDS_RELINK],
     }
     return render(request, "dashboard/home.html", context)

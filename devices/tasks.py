@@ -10,6 +10,7 @@ from typing import Any
 
 from celery import Task, shared_task
 
+from accounts import syncing
 from accounts.models import JobKind
 from accounts.tasks import ACCOUNT_TASK, FAN_OUT_TASK, fan_out, run_account_job
 from devices.firmware import check_account_firmware
@@ -38,8 +39,19 @@ def sync_messages_for_account(self: Task, account_id: int) -> dict[str, Any]:
 
 @shared_task(**ACCOUNT_TASK)
 def reconcile_account(self: Task, account_id: int) -> dict[str, Any]:
-    """Full sync of one account's homes, rooms and things."""
-    return run_account_job(self, JobKind.RECONCILE, account_id, reconcile_one)
+    """Full sync of one account's homes, rooms and things.
+
+    Its last attempt, however it ends, lowers the account's "syncing" flag (raised by a
+    Resync or a new link, accounts/syncing.py); an attempt with a retry to come leaves it up.
+    """
+    try:
+        result = run_account_job(self, JobKind.RECONCILE, account_id, reconcile_one)
+    except BaseException as exc:
+        if not syncing.will_retry(self, exc):
+            syncing.sync_ended(account_id)
+        raise
+    syncing.sync_ended(account_id)
+    return result
 
 
 @shared_task(**FAN_OUT_TASK)

@@ -15,7 +15,7 @@ from accounts import jobs, linking, tasks
 from accounts.models import LinkedAccount, LinkStatus
 from devices.models import HistoryEntry, Home, Room, Thing
 from realtime.worker.supervisor import Shard, wanted_accounts
-from tests.accounts.test_linking import EU, US, _authorize, _link, _oauth_redirect
+from tests.accounts.test_linking import EU, US, _authorize, _callback, _link, _oauth_redirect
 
 pytestmark = pytest.mark.integration
 CONFIRM = {"confirm": "yes"}
@@ -108,7 +108,7 @@ def test_relinking_within_the_grace_period_restores_rooms_preferences_and_histor
     else:
         _, query = _oauth_redirect(owner, cloud)
         redirect = urlparse(_authorize(cloud, query, EU))
-        assert owner.client.get(f"{redirect.path}?{redirect.query}").status_code == 302
+        assert _callback(owner, redirect).status_code == 302
     relinked = LinkedAccount.objects.get()
     assert relinked.pk == account.pk
     assert (relinked.status, relinked.purge_after) == (LinkStatus.ACTIVE, None)

@@ -2,8 +2,9 @@
 
 `live_stack` starts cloudsim, prepares a database of its own (a `<name>_e2e` PostgreSQL
 database when DATABASE_URL points at PostgreSQL, else a SQLite file), runs the same management
-commands as a fresh install, then starts Daphne and the realtime worker. Every process is
-stopped when the e2e package is done, failed or not; a failing test gets their logs attached.
+commands as a fresh install, then starts Daphne, the realtime worker and a Celery worker.
+Every process is stopped when the e2e package is done, failed or not; a failing test gets
+their logs attached.
 """
 
 from __future__ import annotations
@@ -206,7 +207,8 @@ def e2e_database(tmp: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="package")
 def live_stack(redis_url: str) -> Iterator[LiveStack]:
-    """cloudsim + database + Daphne + run_realtime, set up like a fresh install."""
+    """cloudsim + database + Daphne + run_realtime + a Celery worker, set up like a fresh
+    install."""
     tmp = Path(tempfile.mkdtemp(prefix="e2e-"))
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
@@ -250,6 +252,19 @@ def live_stack(redis_url: str) -> Iterator[LiveStack]:
         stack.services.append(daphne)
         run_manage(env, tmp, "link_demo", timeout=120)  # while Daphne starts
         stack.services.append(start_service("run_realtime", [*MANAGE, "run_realtime"], env, tmp))
+        # Resync and the first sync after linking run here, as in production (no beat: the
+        # periodic jobs would change what tests look at on their own schedule).
+        worker_name = f"{env['CHANNELS_PREFIX']}@localhost"
+        stack.services.append(
+            start_service(
+                "celery_worker",
+                [sys.executable, "-m", "celery", "-A", "dashboard", "worker", "-P", "solo",
+                 "-c", "1", "-l", "warning", "-n", worker_name, "--without-mingle",
+                 "--without-gossip"],
+                env,
+                tmp,
+            )
+        )  # fmt: skip
         if collect.process.wait(timeout=60) != 0:
             raise RuntimeError(f"collectstatic failed:\n{collect.log()}")
         wait_http(f"{stack.url}/healthz", daphne)

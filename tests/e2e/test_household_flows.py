@@ -102,6 +102,10 @@ def test_unlink_asks_first_cancel_keeps_it_and_relinking_restores(
         page.get_by_label("eWeLink password").fill(cloud_password)
         page.get_by_role("button", name="Link account").click()
         expect(page.get_by_text("Cabin account is linked")).to_be_visible(timeout=20_000)
+        # The first load runs in the background: its "Syncing…" goes once it has landed.
+        syncing = page.locator("tr[data-account]").locator("[data-account-syncing]")
+        expect(syncing).to_have_count(1)
+        expect(syncing).to_be_hidden(timeout=20_000)
 
     page.goto("/accounts/cloud/link/")
     page.get_by_label("Label").fill("Cabin account")
