@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 import ewelink
+from accounts import layout
 from accounts.cloud import open_client, token_fields
 from accounts.models import (
     ConnectionState,
@@ -189,10 +190,13 @@ def save_link(
                 created_by=actor.user,
                 **tokens,
             )
+        restored = existing.status == LinkStatus.UNLINKED
         if existing.household_id == actor.household_id:
             tokens["method"] = login.method  # the way it was linked this time signs it out
         LinkedAccount.objects.filter(pk=existing.pk).update(**tokens)
         existing.refresh_from_db()
+        if restored:  # its kept homes are back on the household's pages
+            layout.announce_account(existing.household_id, existing.pk)
     # Raised after the commit, so the renewed tokens of the other household's row persist.
     if existing.household_id != actor.household_id:
         log.info("link refused: eWeLink account already linked (account %s)", existing.pk)
@@ -249,6 +253,7 @@ def unlink(actor: Membership, account: LinkedAccount) -> str | None:
         connection_state=ConnectionState.OFFLINE,
         last_error="",
     )
+    layout.announce_account(account.household_id, account.pk)  # its homes leave open pages
     warning = async_to_sync(_cloud_sign_out)(account)
     rows.update(access_token="", refresh_token="", access_expires_at=None, refresh_expires_at=None)
     account.refresh_from_db()

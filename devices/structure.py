@@ -1,12 +1,10 @@
 """Structure changes: things, rooms and homes that came, went, were renamed or moved.
 
-Whoever changes the household's layout (a sync, a rename on a thing page, an unlink)
-collects the rows concerned in a `StructureChange` and calls `announce` inside its
-transaction. That bumps the household's structure version (a page whose version is behind
-redraws its sections) and, once the transaction commits, puts a typed `structure` event on
-the household's group, where each open page's consumer redraws what it shows of those rows.
-devices never imports realtime: the event travels by the accounts signal that realtime
-relays (its type is checked statically, and at runtime by `realtime.events.checked`).
+Whoever changes the layout of things (a sync, a rename on a thing page) collects the rows
+concerned in a `StructureChange` and calls `announce` inside its transaction; the version
+and the event are `accounts.layout`'s (the household's). devices never imports realtime:
+the event travels by the accounts signal that realtime relays (its type is checked
+statically, and at runtime by `realtime.events.checked`).
 """
 
 from __future__ import annotations
@@ -14,15 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import F
-from django_scopes import scopes_disabled
-
-from accounts.models import Household
-from accounts.signals import household_event
+from accounts import layout
+from accounts.layout import structure_version
 
 if TYPE_CHECKING:
     from devices.models import Thing
-    from realtime.events import StructureEvent
+
+__all__ = ["STRUCTURE_FIELDS", "StructureChange", "announce", "structure_version"]
 
 # Thing fields whose change alters what a page draws beyond the state of its card.
 STRUCTURE_FIELDS = frozenset(
@@ -55,32 +51,16 @@ class StructureChange:
 
 
 def announce(household_id: int, change: StructureChange) -> int:
-    """Bump the structure version and tell the household's pages; returns the new version.
+    """Tell the household's pages (on commit) and bump its version; returns the version.
 
-    Call inside the transaction that made the change: the event leaves on commit.
+    Call inside the transaction that made the change.
     """
     if not change:
         return structure_version(household_id)
-    with scopes_disabled():
-        Household.objects.filter(pk=household_id).update(
-            structure_version=F("structure_version") + 1
-        )
-        version = structure_version(household_id)
-    event: StructureEvent = {
-        "type": "structure",
-        "version": version,
-        "things": sorted(change.things),
-        "rooms": sorted(change.rooms),
-        "homes": sorted(change.homes),
-        "accounts": sorted(change.accounts),
-    }
-    household_event.send(sender=StructureChange, household_id=household_id, payload=event)
-    return version
-
-
-def structure_version(household_id: int) -> int:
-    with scopes_disabled():
-        version: int = Household.objects.values_list("structure_version", flat=True).get(
-            pk=household_id
-        )
-    return version
+    return layout.announce(
+        household_id,
+        things=change.things,
+        rooms=change.rooms,
+        homes=change.homes,
+        accounts=change.accounts,
+    )

@@ -158,3 +158,36 @@ async def test_the_worker_takes_up_a_device_a_sync_elsewhere_added(owner, cloud,
     cloud.control("POST", f"/devices/{device['deviceid']}/params", {"params": {"switch": "on"}})
     event = await listener.next("thing", id=shed.pk)
     assert event["state"]["switch"] is True
+
+
+async def test_an_unlinked_accounts_homes_leave_open_pages_and_come_back_on_relink(
+    owner, cloud, clean_redis
+):
+    from accounts import linking
+    from devices.models import Home
+    from tests.fixtures.cloud import DEMO
+
+    account = await link(owner, US)
+    page, _ = await _page(owner)
+
+    def homes() -> list[int]:
+        with scopes_disabled():
+            return list(Home.objects.filter(account=account).values_list("pk", flat=True))
+
+    home_ids = await sync_to_async(homes)()
+    await sync_to_async(linking.unlink)(owner.membership, account)
+    frames = await _fragments(page, "room-filter")
+    for home_id in home_ids:
+        assert frames[f"home-{home_id}"]["html"] is None
+    assert frames["empty"]["html"] is not None  # nothing else is linked: the page says so
+
+    demo = DEMO[US]
+    await sync_to_async(linking.link_with_password)(
+        owner.membership, identifier=US, password=demo["password"],
+        country_code=demo["country_code"], label=US,
+    )  # fmt: skip
+    frames = await _fragments(page, "room-filter")
+    drawn = [frames[f"home-{home_id}"]["html"] or "" for home_id in home_ids]
+    assert any("Garage light" in html for html in drawn), drawn
+    assert frames["empty"]["html"] is None
+    await page.disconnect()
