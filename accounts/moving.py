@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django_scopes import scopes_disabled
 
+from accounts import layout
 from accounts.models import Household, LinkedAccount
 
 # Foreign-key hops followed from a household-owned model to its linked account.
@@ -99,4 +100,6 @@ def move_account(account_id: int, to: Household) -> MoveResult:
         gone = {"type": "account", "id": account.pk, "connection": "offline", "status": "disabled"}
         publish(old, gone)
         publish(to.pk, {**gone, "connection": "connecting", "status": account.status})
+        for household_id in (old, to.pk):  # its homes leave one dashboard, join the other
+            layout.announce_account(household_id, account.pk)
     return MoveResult(old, rows)
