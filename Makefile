@@ -35,10 +35,17 @@ $(VENV)/.browser: $(STAMP)
 	else $(PY) -m playwright install chromium; fi
 	touch $@
 
+# The page protocol is typed end to end: its TypedDicts and every module that builds them.
+PROTOCOL_MODULES := realtime/events.py realtime/snapshot.py realtime/reload.py realtime/apps.py \
+	realtime/worker/ingest.py realtime/worker/connection.py devices/structure.py \
+	devices/fragments.py accounts/layout.py accounts/notifications.py accounts/syncing.py
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy ewelink
+	$(VENV)/bin/mypy --follow-imports=silent --disable-error-code django-manager-missing \
+		$(PROTOCOL_MODULES)
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -6,7 +6,7 @@ an account that needs relinking as an `account` event, after the transaction com
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -20,6 +20,9 @@ from accounts.models import (
     Role,
 )
 from accounts.services import require_role
+
+if TYPE_CHECKING:  # the page protocol's types only: accounts never imports realtime at run time
+    from realtime.events import AccountEvent, AccountStatus, ConnectionName, NotificationEvent
 from accounts.signals import household_event
 
 
@@ -52,8 +55,8 @@ def account_needs_relink(account_id: int) -> Notification:
         {
             "type": "account",
             "id": account.pk,
-            "connection": account.connection_state,
-            "status": account.status,
+            "connection": cast("ConnectionName", account.connection_state),
+            "status": cast("AccountStatus", account.status),
         },
     )
     return notify(
@@ -89,6 +92,6 @@ def mark_all_read(actor: Membership) -> int:
     )
 
 
-def _publish(household_id: int, payload: dict[str, Any]) -> None:
+def _publish(household_id: int, payload: NotificationEvent | AccountEvent) -> None:
     # realtime listens and sends it to the pages once the transaction commits.
     household_event.send(sender=Notification, household_id=household_id, payload=payload)

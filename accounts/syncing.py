@@ -18,6 +18,7 @@ import enum
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
 import kombu.exceptions
 from celery import Task
@@ -30,6 +31,9 @@ from django_scopes import scopes_disabled
 from accounts.models import JobKind, LinkedAccount, LinkStatus
 from accounts.signals import household_event
 from accounts.tasks import RETRYABLE, account_task
+
+if TYPE_CHECKING:  # the page protocol's types only: accounts never imports realtime
+    from realtime.events import AccountEvent, AccountStatus, ConnectionName
 
 log = logging.getLogger(__name__)
 
@@ -133,11 +137,11 @@ def _announce(account_id: int) -> None:
         account = LinkedAccount.objects.filter(pk=account_id).first()
     if account is None:
         return
-    payload = {
+    payload: AccountEvent = {
         "type": "account",
         "id": account.pk,
-        "connection": account.connection_state,
-        "status": account.status,
+        "connection": cast("ConnectionName", account.connection_state),
+        "status": cast("AccountStatus", account.status),
         "syncing": account.syncing,
     }
     # realtime relays it to the pages once the transaction commits (accounts never imports it).

@@ -52,7 +52,7 @@ def dashboard_fragments(change: Change, params: Mapping[str, str]) -> list[Fragm
     raw_room = params.get("room", "")
     room_id = int(raw_room) if raw_room.isdigit() else None
     sections = dashboard_sections(room_id)
-    shown_homes = {s.home.pk if s.home else None: s for s in sections}
+    shown_homes = {_home_pk(s): s for s in sections}
     shown_rooms = {r.room.pk: (s, r) for s in sections for r in s.rooms if r.room is not None}
     fragments: list[Fragment] = []
     redrawn: set[int | None] = set()
@@ -60,26 +60,28 @@ def dashboard_fragments(change: Change, params: Mapping[str, str]) -> list[Fragm
         section = shown_homes.get(home_id)
         fragments.append(_home(section) if section else _gone(f"home-{home_id}", "sections"))
         redrawn.add(home_id)
-    for room_id_ in sorted(change.rooms):
-        shown = shown_rooms.get(room_id_)
+    for room_pk in sorted(change.rooms):
+        shown = shown_rooms.get(room_pk)
         if shown is None:
-            fragments.append(_gone(f"room-{room_id_}", "sections"))
+            fragments.append(_gone(f"room-{room_pk}", "sections"))
             continue
         section, room = shown
-        home_id = section.home.pk if section.home else None
-        if home_id not in redrawn:  # else drawn with its home
+        if _home_pk(section) not in redrawn:  # else drawn with its home
             fragments.append(_room(section, room))
     # A home that was not on the page yet (its first room or thing arrived): draw it whole.
     for section in sections:
-        home_id = section.home.pk if section.home else None
-        if home_id not in redrawn and _has_new_part(section, change):
+        if _home_pk(section) not in redrawn and _has_new_part(section, change):
             fragments.append(_home(section))
-            redrawn.add(home_id)
+            redrawn.add(_home_pk(section))
     if None not in shown_homes and change.things:
         fragments.append(_gone("home-none", "sections"))  # its last roomless thing left
     fragments.append(_empty(bool(sections)))
     fragments.append(_room_filter(room_id))
     return fragments
+
+
+def _home_pk(section: HomeSection) -> int | None:
+    return section.home.pk if section.home else None
 
 
 def _has_new_part(section: HomeSection, change: Change) -> bool:
