@@ -5,6 +5,7 @@ comes and goes — and neither page reloads."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.browser
 
 ANCHOR = "Garage light"  # a demo device: its owner gets the new ones, in its home
 SYNC_TIMEOUT = 15_000
+ALERT = re.compile(r"\bcard__status--alert\b")
 
 
 def cloud_then_sync(stack: LiveStack, *calls: tuple[str, list[Any], dict[str, Any]]) -> None:
@@ -117,7 +119,7 @@ def test_a_new_device_its_rename_move_channels_and_removal_show_live_on_both_pag
     assert_not_reloaded(pages)
 
 
-def test_a_water_tank_alarm_appears_and_clears_live_on_both_pages(
+def test_a_water_tank_and_a_leak_alarm_appear_and_clear_live_on_both_pages(
     new_tab: Callable[..., Page], owner_cookies: dict[str, Any], live_stack: LiveStack
 ) -> None:
     pages = open_two(new_tab, owner_cookies)
@@ -140,6 +142,19 @@ def test_a_water_tank_alarm_appears_and_clears_live_on_both_pages(
         live_stack.sim.control("POST", f"/devices/{deviceid}/params", {"params": {"water": 0}})
         for text in alarm:
             expect(text).to_have_count(0)
+
+        leak = live_stack.device_id("Bathroom leak sensor")
+        statuses = [
+            card(p, "Bathroom leak sensor").locator('[data-state-key="status"]') for p in pages
+        ]
+        live_stack.sim.control("POST", f"/devices/{leak}/params", {"params": {"water": 1}})
+        for status in statuses:
+            expect(status).to_have_text("Leak!")
+            expect(status).to_have_class(ALERT)
+        live_stack.sim.control("POST", f"/devices/{leak}/params", {"params": {"water": 0}})
+        for status in statuses:
+            expect(status).to_have_text("Dry")
+            expect(status).not_to_have_class(ALERT)
     finally:
         cloud_then_sync(live_stack, ("delete_device", [deviceid], {}))
     for page in pages:
