@@ -300,12 +300,12 @@
     thing: (frame) => cardsOf(frame.id).forEach((card) => patchCard(card, frame)),
     account: (frame) => {
       const known = accounts.get(String(frame.id)) || {};
-      accounts.set(String(frame.id), {
-        connection: frame.connection, status: frame.status,
-        syncing: frame.syncing ?? known.syncing ?? false,
-      });
+      const syncing = frame.syncing ?? known.syncing ?? false;
+      accounts.set(String(frame.id), { connection: frame.connection, status: frame.status, syncing });
       showSyncing();
       markAllStale();
+      // The accounts page draws what a sync changes (counts, last sync, job line): fetch it anew.
+      if (view === "accounts" && known.syncing && !syncing) redrawSections();
     },
     fragment: onFragment,
     control_result: onControlResult,

@@ -4,6 +4,7 @@ a reload. A household and cloud account of its own: the demo household stays as 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 
@@ -91,6 +92,9 @@ def test_resync_fills_the_open_dashboard_in_while_it_shows_syncing(
     ).to_be_visible()
     expect(syncing).to_be_visible()  # drawn so: the sync is still running
     expect(syncing).to_have_text("Syncing…")
+    counts = row.locator("td").nth(3)  # homes · things
+    expect(counts).to_have_text(re.compile(r"^\d+ · 1$"))  # drawn while the sync runs
+    accounts.evaluate("window.__marker = 1")
     # The dashboard: the new card arrives on its own, the page was not reloaded.
     expect(card(dashboard, f"Loft lamp {tag}")).to_be_visible(timeout=20_000)
     assert dashboard.evaluate("window.__marker") == 1
@@ -99,6 +103,8 @@ def test_resync_fills_the_open_dashboard_in_while_it_shows_syncing(
     expect(dashboard_syncing).to_have_text(f"Syncing {label}…")
     expect(dashboard_syncing).to_be_hidden()
     expect(syncing).to_be_hidden(timeout=10_000)  # the accounts page heard the end too
+    expect(counts).to_have_text(re.compile(r"^\d+ · 2$"))  # drawn anew, without a reload
+    assert accounts.evaluate("window.__marker") == 1
 
     # A guest sees the account but is offered no Resync.
     guest = signed_in(new_tab, family, "guest")
