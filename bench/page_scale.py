@@ -26,6 +26,7 @@ import contextlib
 import gzip
 import json
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -34,6 +35,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -125,12 +127,20 @@ class Figures:
     gzip_bytes: int = 0
     queries: int = 0
     cards: int = 0
+    lazy_rooms: int = 0
+    room_ms: list[float] = field(default_factory=list)  # a lazy room's fragment
+    room_bytes: int = 0
+    room_queries: int = 0
+    all_ms: list[float] = field(default_factory=list)  # ?all=1: every room with the page
+    all_bytes: int = 0
     snapshot_ms: list[float] = field(default_factory=list)
     snapshot_bytes: int = 0
     snapshot_gzip: int = 0
     dom_ms: list[float] = field(default_factory=list)
     live_ms: list[float] = field(default_factory=list)
     ttfb_ms: list[float] = field(default_factory=list)
+    open_ms: list[float] = field(default_factory=list)  # page socket open
+    snapshot_at_ms: list[float] = field(default_factory=list)  # its first frame received
     sessionid: str = ""
 
 
@@ -180,6 +190,38 @@ def measure_server(client: Any, figures: Figures, requests: int, warmup: int) ->
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     figures.queries = len(queries.captured_queries)
+    figures.lazy_rooms = html.count(b"data-lazy-room")
+    measure_rooms(client, figures, html, requests)
+    for run in range(1 + max(3, requests // 4)):
+        started = time.perf_counter()
+        response = client.get(url, {"all": "1"})
+        if run:  # after one that fills the cache with the lazy rooms' cards
+            figures.all_ms.append((time.perf_counter() - started) * 1000)
+    figures.all_bytes = len(response.content)
+
+
+def measure_rooms(client: Any, figures: Figures, html: bytes, requests: int) -> None:
+    """GET the fragments of the page's lazy rooms, as htmx does when they scroll into view
+    (each once to warm the card cache as the page's own load would not, then timed)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    urls = [unescape(u.decode()) for u in re.findall(rb'hx-get="([^"]+)"', html)]
+    if not urls:
+        return
+    sizes = []
+    for room_url in urls[:requests]:
+        client.get(room_url, HTTP_HX_REQUEST="true")
+    for i in range(requests):
+        room_url = urls[i % len(urls)]
+        started = time.perf_counter()
+        response = client.get(room_url, HTTP_HX_REQUEST="true")
+        figures.room_ms.append((time.perf_counter() - started) * 1000)
+        sizes.append(len(response.content))
+    figures.room_bytes = round(statistics.mean(sizes))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(urls[-1], HTTP_HX_REQUEST="true")
+    figures.room_queries = len(queries.captured_queries)
 
 
 def measure_snapshot(household_id: int, figures: Figures, runs: int) -> None:
@@ -202,6 +244,15 @@ new MutationObserver((_, observer) => {
   const el = document.querySelector('[data-live-status][data-state="live"]');
   if (el) { window.__liveAt = performance.now(); observer.disconnect(); }
 }).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-state"]});
+const PageSocket = window.WebSocket;
+window.WebSocket = function (...args) {
+  const socket = new PageSocket(...args);
+  socket.addEventListener("open", () => { window.__socketOpenAt ??= performance.now(); });
+  socket.addEventListener("message", () => { window.__snapshotAt ??= performance.now(); });
+  return socket;
+};
+window.WebSocket.prototype = PageSocket.prototype;
+Object.assign(window.WebSocket, {OPEN: 1, CLOSED: 3, CONNECTING: 0, CLOSING: 2});
 """
 
 
@@ -240,13 +291,16 @@ def measure_browser(url: str, all_figures: list[Figures], runs: int) -> None:
                         """() => {
                           const nav = performance.getEntriesByType("navigation")[0];
                           return {dom: nav.domContentLoadedEventEnd, live: window.__liveAt,
-                                  ttfb: nav.responseStart - nav.requestStart};
+                                  ttfb: nav.responseStart - nav.requestStart,
+                                  open: window.__socketOpenAt, snapshot: window.__snapshotAt};
                         }"""
                     )
                     if run:
                         figures.dom_ms.append(timing["dom"])
                         figures.live_ms.append(timing["live"])
                         figures.ttfb_ms.append(timing["ttfb"])
+                        figures.open_ms.append(timing["open"])
+                        figures.snapshot_at_ms.append(timing["snapshot"])
                 context.close()
                 log(f"{figures.size}: browser live p50 {statistics.median(figures.live_ms):.0f} ms")
         finally:
@@ -272,8 +326,12 @@ def report(all_figures: list[Figures], args: argparse.Namespace) -> None:
         ("server CPU ms p50", lambda f: ms(f.cpu_ms, 50)),
         ("HTML KB", lambda f: kb(f.html_bytes)),
         ("HTML gzip KB", lambda f: kb(f.gzip_bytes)),
-        ("bytes per card", lambda f: f"{f.html_bytes // max(1, f.cards)}"),
+        ("bytes per card (?all=1)", lambda f: f"{f.all_bytes // max(1, f.things)}"),
         ("SQL queries", lambda f: f"{f.queries}"),
+        ("rooms left to scroll (lazy)", lambda f: f"{f.lazy_rooms}"),
+        ("lazy room ms p50 / p95", lambda f: f"{ms(f.room_ms, 50)} / {ms(f.room_ms, 95)}"),
+        ("lazy room KB, queries", lambda f: f"{kb(f.room_bytes)}, {f.room_queries}"),
+        ("?all=1 ms p50, KB", lambda f: f"{ms(f.all_ms, 50)}, {kb(f.all_bytes)}"),
         ("snapshot build ms p50", lambda f: ms(f.snapshot_ms, 50)),
         ("snapshot KB (gzip)", lambda f: f"{kb(f.snapshot_bytes)} ({kb(f.snapshot_gzip)})"),
     ]
@@ -281,6 +339,8 @@ def report(all_figures: list[Figures], args: argparse.Namespace) -> None:
         rows += [
             ("browser TTFB ms p50", lambda f: ms(f.ttfb_ms, 50)),
             ("DOMContentLoaded ms p50", lambda f: ms(f.dom_ms, 50)),
+            ("socket open ms p50", lambda f: ms(f.open_ms, 50)),
+            ("snapshot received ms p50", lambda f: ms(f.snapshot_at_ms, 50)),
             ("live ms p50 / max", lambda f: f"{ms(f.live_ms, 50)} / {ms(f.live_ms, 100)}"),
         ]
     width = max(len(name) for name, _ in rows)

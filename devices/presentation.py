@@ -6,9 +6,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple, Protocol, TypeVar
+from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.template import Context, Engine, NodeList, Template
 from django.template.loader import render_to_string
 from django.template.loader_tags import BlockNode
@@ -22,6 +23,9 @@ from devices.plugins.base import Control, DevicePlugin
 from devices.plugins.registry import default_registry
 
 CARD_BASE = "devices/cards/_card.html"
+# Cards drawn with the dashboard (whole rooms, in page order, until this many are); later
+# rooms arrive as they scroll into view. Two or three screens: the page is usable at once.
+EAGER_CARDS = 48
 
 
 @dataclass
@@ -154,14 +158,45 @@ def _block_nodes(template: Template, name: str) -> NodeList | None:
     return None
 
 
+class ThingRow(NamedTuple):
+    """Where a thing goes on the page: enough to lay out rooms without loading the thing."""
+
+    pk: int
+    home_id: int | None
+    room_id: int | None
+    item_type: int
+    cloud_id: str
+
+
 @dataclass
 class RoomSection:
+    """A room of the page: its cards, or (`lazy`) only how many it has, drawn as it scrolls
+    into view by the `dashboard:room_cards` fragment."""
+
     room: Room | None
+    home_id: int | None = None
+    rows: list[ThingRow] = field(default_factory=list)
     cards: list[PageCard] = field(default_factory=list)
+    lazy: bool = False
 
     @property
     def name(self) -> str:
         return self.room.name if self.room else "No room"
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def cards_query(self) -> str:
+        """The query string of this room's fragment (an empty id: no home or no room)."""
+        room_id = self.room.pk if self.room else ""
+        return urlencode({"home": self.home_id or "", "room": room_id})
+
+    @property
+    def page_query(self) -> str:
+        """The page with this room's cards, for a browser without scripts."""
+        return urlencode({"room": self.room.pk} if self.room else {"all": 1})
 
 
 @dataclass
@@ -178,7 +213,7 @@ class HomeSection:
 
     @property
     def card_count(self) -> int:
-        return sum(len(room.cards) for room in self.rooms)
+        return sum(room.count for room in self.rooms)
 
 
 def plugin_for(thing: Thing) -> DevicePlugin:
@@ -213,7 +248,15 @@ def shown_things() -> list[Thing]:
     return _split_shared(list(visible_things()))[0]
 
 
-def _split_shared(things: list[Thing]) -> tuple[list[Thing], list[tuple[Thing, Thing]]]:
+class _Placed(Protocol):
+    item_type: int
+    cloud_id: str
+
+
+PlacedT = TypeVar("PlacedT", bound=_Placed)
+
+
+def _split_shared(things: list[PlacedT]) -> tuple[list[PlacedT], list[tuple[PlacedT, PlacedT]]]:
     """(things to show, [(a shared copy, the owner's thing)] of copies not shown)."""
     owned = {t.cloud_id: t for t in things if t.item_type == 1}
     shown = [t for t in things if not (t.item_type == 2 and t.cloud_id in owned)]
@@ -221,31 +264,91 @@ def _split_shared(things: list[Thing]) -> tuple[list[Thing], list[tuple[Thing, T
     return shown, copies
 
 
-def dashboard_sections(room_id: int | None = None) -> list[HomeSection]:
-    """Homes in order, each with its rooms in order and the cards of each room."""
-    things, copies = _split_shared(list(visible_things().select_related("home", "room")))
+def dashboard_sections(
+    room_id: int | None = None, eager_cards: int | None = EAGER_CARDS
+) -> list[HomeSection]:
+    """Homes in order, each with its rooms in order and the cards of each room.
+
+    Rooms are drawn with the page until `eager_cards` cards are (None: all of them); the
+    later ones are `lazy`. The layout comes from a light query of ids; only the things drawn
+    are loaded whole, so the page costs the same whatever the size of the household.
+    """
+    fields = ("pk", "home_id", "room_id", "item_type", "cloud_id")
+    rows = [ThingRow(*values) for values in visible_things().values_list(*fields)]
+    rows, copies = _split_shared(rows)
     if room_id is not None:
-        things = [t for t in things if t.room_id == room_id]
+        rows = [r for r in rows if r.room_id == room_id]
     homes: dict[int | None, HomeSection] = {}
     rooms: dict[tuple[int | None, int | None], RoomSection] = {}
-    renderer = CardRenderer()
     homes_qs = Home.objects.exclude(account__status=LinkStatus.UNLINKED)
     homes_qs = homes_qs.select_related("account").prefetch_related("rooms")
     for home in homes_qs.order_by("account__label", "index", "name"):
         homes[home.pk] = HomeSection(home)
         for room in home.rooms.all():
-            section = rooms[(home.pk, room.pk)] = RoomSection(room)
+            section = rooms[(home.pk, room.pk)] = RoomSection(room, home.pk)
             homes[home.pk].rooms.append(section)
-    for thing in things:
-        home_section = homes.setdefault(thing.home_id, HomeSection(thing.home))
-        key = (thing.home_id, thing.room_id)
-        if key not in rooms:
-            rooms[key] = RoomSection(thing.room)
-            home_section.rooms.append(rooms[key])
-        rooms[key].cards.append(PageCard(thing, plugin_for(thing), renderer))
-    for copy, owner in copies:
-        if copy.home_id in homes:
-            homes[copy.home_id].shown_elsewhere.append(owner)
+    _place_rows(rows, homes, rooms)
     for home_section in homes.values():
-        home_section.rooms = [r for r in home_section.rooms if r.cards or room_id is None]
-    return [s for s in homes.values() if s.card_count or (room_id is None and s.home)]
+        home_section.rooms = [r for r in home_section.rooms if r.count or room_id is None]
+    sections = [s for s in homes.values() if s.card_count or (room_id is None and s.home)]
+    _draw_cards(sections, copies, homes, eager_cards)
+    return sections
+
+
+def _place_rows(
+    rows: list[ThingRow],
+    homes: dict[int | None, HomeSection],
+    rooms: dict[tuple[int | None, int | None], RoomSection],
+) -> None:
+    """Each row into its room's section; homes and rooms the page did not list (a thing placed
+    in another account's home or room, or in none) get sections of their own, in row order."""
+    unknown_homes = {r.home_id for r in rows if r.home_id is not None and r.home_id not in homes}
+    unknown_rooms = {r.room_id for r in rows if r.room_id and (r.home_id, r.room_id) not in rooms}
+    extra_homes = Home.objects.in_bulk(unknown_homes) if unknown_homes else {}
+    extra_rooms = Room.objects.in_bulk(unknown_rooms) if unknown_rooms else {}
+    for row in rows:
+        if row.home_id not in homes:
+            homes[row.home_id] = HomeSection(extra_homes.get(row.home_id or 0))
+        key = (row.home_id, row.room_id)
+        if key not in rooms:
+            rooms[key] = RoomSection(extra_rooms.get(row.room_id or 0), row.home_id)
+            homes[row.home_id].rooms.append(rooms[key])
+        rooms[key].rows.append(row)
+
+
+def _draw_cards(
+    sections: list[HomeSection],
+    copies: list[tuple[ThingRow, ThingRow]],
+    homes: dict[int | None, HomeSection],
+    eager_cards: int | None,
+) -> None:
+    """Load the things of the rooms drawn now (and owners of hidden shared copies), in one
+    query, and give those rooms their cards; mark the others lazy."""
+    drawn: list[RoomSection] = []
+    count = 0
+    for room in (room for home in sections for room in home.rooms if room.count):
+        if eager_cards is not None and count >= eager_cards:
+            room.lazy = True
+        else:
+            drawn.append(room)
+            count += room.count
+    owners = [(copy, owner) for copy, owner in copies if copy.home_id in homes]
+    wanted = [row.pk for room in drawn for row in room.rows] + [o.pk for _c, o in owners]
+    things = visible_things().select_related("home", "room").in_bulk(wanted) if wanted else {}
+    renderer = CardRenderer()
+    for room in drawn:
+        shown = [things[row.pk] for row in room.rows if row.pk in things]  # unless just deleted
+        room.cards = [PageCard(thing, plugin_for(thing), renderer) for thing in shown]
+    for copy, owner in owners:
+        if owner.pk in things:
+            homes[copy.home_id].shown_elsewhere.append(things[owner.pk])
+
+
+def room_cards(home_id: int | None, room_id: int | None) -> list[PageCard]:
+    """The cards of one room section (no room: `room_id` None; no home: `home_id` None) as
+    `dashboard_sections` lays them out, for the fragment a lazy room loads."""
+    owned = visible_things().filter(item_type=1).values("cloud_id")
+    things = visible_things().select_related("home", "room").filter(home_id=home_id)
+    things = things.filter(room_id=room_id).exclude(item_type=2, cloud_id__in=Subquery(owned))
+    renderer = CardRenderer()
+    return [PageCard(thing, plugin_for(thing), renderer) for thing in things]
