@@ -3,6 +3,7 @@
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.access import household_object
 from accounts.models import LinkedAccount, LinkStatus
@@ -35,10 +36,19 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/home.html", context)
 
 
-@household_required
 def room_cards(request: HttpRequest) -> HttpResponse:
     """The cards of one room of the dashboard (`?home=<id>&room=<id>`, an empty id for things
     in no home or no room): the fragment a room below the fold loads as it comes into view."""
+    if request.htmx and request.membership is None:  # type: ignore[attr-defined]
+        # Signed out or out of the household since the page loaded: reload it (to sign-in)
+        # rather than put the page a redirect leads to inside a room.
+        return HttpResponseClientRefresh()
+    response: HttpResponse = _room_cards(request)
+    return response
+
+
+@household_required
+def _room_cards(request: HttpRequest) -> HttpResponse:
     try:
         home_id, room_id = (_optional_id(request.GET[name]) for name in ("home", "room"))
     except (KeyError, ValueError):

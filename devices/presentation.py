@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple, Protocol, TypeVar
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet, Subquery
+from django.db.models import Q, QuerySet, Subquery
 from django.template import Context, Engine, NodeList, Template
 from django.template.loader import render_to_string
 from django.template.loader_tags import BlockNode
@@ -249,8 +249,10 @@ def shown_things() -> list[Thing]:
 
 
 class _Placed(Protocol):
-    item_type: int
-    cloud_id: str
+    @property
+    def item_type(self) -> int: ...
+    @property
+    def cloud_id(self) -> str: ...
 
 
 PlacedT = TypeVar("PlacedT", bound=_Placed)
@@ -348,7 +350,9 @@ def room_cards(home_id: int | None, room_id: int | None) -> list[PageCard]:
     """The cards of one room section (no room: `room_id` None; no home: `home_id` None) as
     `dashboard_sections` lays them out, for the fragment a lazy room loads."""
     owned = visible_things().filter(item_type=1).values("cloud_id")
-    things = visible_things().select_related("home", "room").filter(home_id=home_id)
-    things = things.filter(room_id=room_id).exclude(item_type=2, cloud_id__in=Subquery(owned))
+    place = Q(home__isnull=True) if home_id is None else Q(home_id=home_id)
+    place &= Q(room__isnull=True) if room_id is None else Q(room_id=room_id)
+    things = visible_things().select_related("home", "room").filter(place)
+    things = things.exclude(item_type=2, cloud_id__in=Subquery(owned))
     renderer = CardRenderer()
     return [PageCard(thing, plugin_for(thing), renderer) for thing in things]

@@ -150,3 +150,16 @@ def test_room_fragment_of_another_household_is_a_404(owner, outsider, unscoped):
         assert response.status_code == 404
         assert b"Secret lamp" not in response.content
     assert b"Secret lamp" in owner.client.get(ROOM_CARDS, asks[0]).content
+
+
+def test_a_room_asked_for_by_a_page_that_lost_its_access_reloads_the_page(owner, client):
+    """Signed out elsewhere: htmx reloads the page (to sign-in) instead of showing the sign-in
+    page inside a room; a plain request is sent to sign in as any page."""
+    params = {"home": "", "room": ""}
+    response = client.get(ROOM_CARDS, params, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response["HX-Refresh"] == "true"
+    assert response.content == b""
+    response = client.get(ROOM_CARDS, params)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
