@@ -345,6 +345,8 @@ def report(all_figures: list[Figures], args: argparse.Namespace) -> None:
         ]
     width = max(len(name) for name, _ in rows)
     print()
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"machine: {os.cpu_count()} CPUs, load average {load} (1, 5, 15 min) at the end")
     print(f"{'things':<{width}}  " + "  ".join(f"{f.size:>12}" for f in all_figures))
     for name, cell in rows:
         print(f"{name:<{width}}  " + "  ".join(f"{cell(f):>12}" for f in all_figures))
