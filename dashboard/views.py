@@ -1,23 +1,32 @@
 """The family dashboard pages."""
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
+from django_htmx.http import HttpResponseClientRefresh
 
 from accounts import syncing
+from accounts.access import household_object
 from accounts.models import LinkedAccount, LinkStatus
 from accounts.views import household_required
+from devices import presentation
 from devices.fragments import room_choices
-from devices.presentation import dashboard_sections
+from devices.models import Home, Room
+from devices.presentation import EAGER_CARDS, dashboard_sections
 from realtime.events import PROTOCOL_VERSION
 
 
 @household_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Homes → rooms → device cards of every linked account, optionally one room only."""
+    """Homes → rooms → device cards of every linked account, optionally one room only.
+
+    The first rooms come with the page, later ones as they scroll into view (`room_cards`);
+    `?all=1` draws every room at once.
+    """
     raw_room = request.GET.get("room", "")
     room_id = int(raw_room) if raw_room.isdigit() else None
+    eager = None if request.GET.get("all") == "1" else EAGER_CARDS
     accounts = list(LinkedAccount.objects.exclude(status=LinkStatus.UNLINKED))
     syncing.clear_stale(accounts)
     # Both read before the page is drawn: a change made meanwhile is newer than either, so
@@ -25,7 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
     version = request.household.structure_version  # type: ignore[attr-defined]
     drawn_at = timezone.now()
     context = {
-        "sections": dashboard_sections(room_id),
+        "sections": dashboard_sections(room_id, eager),
         "room_choices": room_choices(),
         "structure_version": version,
         "drawn_at": drawn_at.isoformat(),
@@ -36,6 +45,40 @@ def home(request: HttpRequest) -> HttpResponse:
         "relink_accounts": [a for a in accounts if a.status == LinkStatus.NEEDS_RELINK],
     }
     return render(request, "dashboard/home.html", context)
+
+
+def room_cards(request: HttpRequest) -> HttpResponse:
+    """The cards of one room of the dashboard (`?home=<id>&room=<id>`, an empty id for things
+    in no home or no room): the fragment a room below the fold loads as it comes into view."""
+    if request.htmx and request.membership is None:  # type: ignore[attr-defined]
+        # Signed out or out of the household since the page loaded: reload it (to sign-in)
+        # rather than put the page a redirect leads to inside a room.
+        return HttpResponseClientRefresh()
+    response: HttpResponse = _room_cards(request)
+    return response
+
+
+@household_required
+def _room_cards(request: HttpRequest) -> HttpResponse:
+    try:
+        home_id, room_id = (_optional_id(request.GET[name]) for name in ("home", "room"))
+    except (KeyError, ValueError):
+        return HttpResponseBadRequest("Give home and room as ids (empty for none).")
+    if home_id is not None:
+        household_object(request, Home, home_id)
+    if room_id is not None:
+        household_object(request, Room, room_id)
+    cards = presentation.room_cards(home_id, room_id)
+    return render(request, "dashboard/_room_cards.html", {"cards": cards})
+
+
+def _optional_id(raw: str) -> int | None:
+    """An id, or None for an empty value; ValueError for anything else."""
+    if raw == "":
+        return None
+    if not raw.isdigit():  # no signs, spaces or non-ASCII digits, which int() accepts
+        raise ValueError(raw)
+    return int(raw)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

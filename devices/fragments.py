@@ -17,7 +17,7 @@ from django_scopes import scope
 
 from accounts.models import LinkStatus
 from devices.models import Room
-from devices.presentation import HomeSection, RoomSection, dashboard_sections
+from devices.presentation import HomeSection, RoomSection, dashboard_sections, room_cards
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ def dashboard_fragments(change: Change, params: Mapping[str, str]) -> list[Fragm
     """Home and room sections of the dashboard (filtered to one room if the page is)."""
     raw_room = params.get("room", "")
     room_id = int(raw_room) if raw_room.isdigit() else None
-    sections = dashboard_sections(room_id)
+    # The layout only (every room lazy); the rooms sent get their cards below.
+    sections = dashboard_sections(room_id, eager_cards=0)
     shown_homes = {_home_pk(s): s for s in sections}
     shown_rooms = {r.room.pk: (s, r) for s in sections for r in s.rooms if r.room is not None}
     fragments: list[Fragment] = []
@@ -87,17 +88,27 @@ def _home_pk(section: HomeSection) -> int | None:
 def _has_new_part(section: HomeSection, change: Change) -> bool:
     """Whether the section holds a room or thing the change names (the page may lack it)."""
     if section.home is None:
-        return any(c.thing.pk in change.things for r in section.rooms for c in r.cards)
+        return any(row.pk in change.things for r in section.rooms for row in r.rows)
     return False
 
 
+def _drawn(room: RoomSection) -> RoomSection:
+    """The room with its cards: a redrawn room is one the person is looking at."""
+    if room.lazy or not room.cards:
+        room.cards = room_cards(room.home_id, room.room.pk if room.room else None)
+        room.lazy = False
+    return room
+
+
 def _home(section: HomeSection) -> Fragment:
+    for room in section.rooms:
+        _drawn(room)
     html = render_to_string("dashboard/_home.html", {"section": section})
     return Fragment(section.key, "sections", section.order, html)
 
 
 def _room(section: HomeSection, room: RoomSection) -> Fragment:
-    html = render_to_string("dashboard/_room.html", {"room": room, "section": section})
+    html = render_to_string("dashboard/_room.html", {"room": _drawn(room), "section": section})
     return Fragment(room.key, section.key, room.order, html)
 
 

@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple, Protocol, TypeVar
+from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.template import Context, Engine, NodeList, Template
 from django.template.loader import render_to_string
 from django.template.loader_tags import BlockNode
@@ -19,9 +20,15 @@ from django.utils.safestring import mark_safe
 
 from accounts.models import LinkStatus
 from dashboard.when import in_words, today_in, zone_named
+from devices import card_cache
 from devices.models import Home, Room, Thing
 from devices.plugins.base import Control, DevicePlugin
 from devices.plugins.registry import default_registry
+
+CARD_BASE = "devices/cards/_card.html"
+# Cards drawn with the dashboard (whole rooms, in page order, until this many are); later
+# rooms arrive as they scroll into view. Two or three screens: the page is usable at once.
+EAGER_CARDS = 48
 
 
 @dataclass
@@ -121,11 +128,89 @@ def _body_block(template: Template) -> NodeList | None:
     return None
 
 
+class PageCard:
+    """A card of the dashboard page: its HTML from the card cache, drawn only on a miss."""
+
+    def __init__(self, thing: Thing, plugin: DevicePlugin, renderer: CardRenderer) -> None:
+        self.thing = thing
+        self.plugin = plugin
+        self._renderer = renderer
+
+    def render(self) -> str:
+        return self._renderer.render(self.thing, self.plugin)
+
+
+class CardRenderer:
+    """Draws one page's cards: cached parts around a freshly drawn status line (its words
+    say "today" or "yesterday", which a cached card would keep past midnight).
+
+    One per page (its template context is reused from card to card, never shared by threads).
+    """
+
+    def __init__(self) -> None:
+        template = Engine.get_default().get_template(CARD_BASE)
+        self._updated = _block_nodes(template, "updated")
+        self._context = Context(autoescape=True)
+        self._context.template = template  # as Template.render binds it, for nested tags
+        self._tz = timezone.get_current_timezone_name()
+
+    def render(self, thing: Thing, plugin: DevicePlugin) -> str:
+        if self._updated is None:  # a card template without the block: nothing to cut
+            return card_for(thing, plugin).render()
+        key = card_cache.card_key(thing, plugin, self._tz)
+        parts = card_cache.cards.get(key)
+        updated = self._updated_html(thing)
+        if parts is None:
+            html = card_for(thing, plugin).render()
+            before, found, after = html.partition(updated)
+            if not found or updated in after:  # the time is not where the block says
+                return html
+            parts = card_cache.CardParts(before, after)
+            card_cache.cards.put(key, parts)
+        return mark_safe(parts.before + updated + parts.after)  # noqa: S308 (rendered templates)
+
+    def _updated_html(self, thing: Thing) -> str:
+        assert self._updated is not None
+        status = card_status(thing.online, thing.last_update)
+        with self._context.push(thing=thing, status_html=status):
+            return self._updated.render(self._context)
+
+
+def clear_caches() -> None:
+    """Forget every rendered card and body (tests and benchmarks start cold with it)."""
+    card_cache.cards.clear()
+    _BODIES.clear()
+
+
+def _block_nodes(template: Template, name: str) -> NodeList | None:
+    """The nodes of the template's own `{% block name %}`, None if it has none."""
+    for node in template.nodelist.get_nodes_by_type(BlockNode):
+        if isinstance(node, BlockNode) and node.name == name:
+            nodelist: NodeList = node.nodelist
+            return nodelist
+    return None
+
+
+class ThingRow(NamedTuple):
+    """Where a thing goes on the page: enough to lay out rooms without loading the thing."""
+
+    pk: int
+    home_id: int | None
+    room_id: int | None
+    item_type: int
+    cloud_id: str
+
+
 @dataclass
 class RoomSection:
+    """A room of the page: its cards, or (`lazy`) only how many it has, drawn as it scrolls
+    into view by the `dashboard:room_cards` fragment."""
+
     room: Room | None
-    cards: list[Card] = field(default_factory=list)
     home_id: int | None = None
+    rows: list[ThingRow] = field(default_factory=list)
+    cards: list[PageCard] = field(default_factory=list)
+    lazy: bool = False
 
     @property
     def name(self) -> str:
@@ -142,6 +227,21 @@ class RoomSection:
         if self.room is None:
             return "2"
         return "1" + _order_key(self.room.index, self.room.name, self.room.pk)
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def cards_query(self) -> str:
+        """The query string of this room's fragment (an empty id: no home or no room)."""
+        room_id = self.room.pk if self.room else ""
+        return urlencode({"home": self.home_id or "", "room": room_id})
+
+    @property
+    def page_query(self) -> str:
+        """The page with this room's cards, for a browser without scripts."""
+        return urlencode({"room": self.room.pk} if self.room else {"all": 1})
 
 
 @dataclass
@@ -170,7 +270,7 @@ class HomeSection:
 
     @property
     def card_count(self) -> int:
-        return sum(len(room.cards) for room in self.rooms)
+        return sum(room.count for room in self.rooms)
 
 
 def _order_key(index: int, name: str, pk: int) -> str:
@@ -182,8 +282,8 @@ def plugin_for(thing: Thing) -> DevicePlugin:
     return default_registry.plugin_for(thing.uiid, thing.params, item_type=thing.item_type)
 
 
-def card_for(thing: Thing) -> Card:
-    plugin = plugin_for(thing)
+def card_for(thing: Thing, plugin: DevicePlugin | None = None) -> Card:
+    plugin = plugin or plugin_for(thing)
     return Card(
         thing,
         plugin,
@@ -196,16 +296,31 @@ def visible_things() -> QuerySet[Thing]:
     """The household's things (the scope filters the household), hidden ones and those of
     unlinked accounts (kept for a grace period) left out."""
     things = Thing.objects.filter(hidden=False).exclude(account__status=LinkStatus.UNLINKED)
-    return things.select_related("home", "room", "account")
+    # Nothing shown reads the big settings and extra: not loading them saves a JSON decode each.
+    return things.defer("settings", "extra")
 
 
 def shown_things() -> list[Thing]:
     """What the dashboard shows: a device both owned by one linked account and shared with
-    another linked account of the same household appears once, as the owner's."""
+    another linked account of the same household appears once, as the owner's.
+
+    Without their homes and rooms: the page socket's snapshot, which reads this for every
+    thing on each connect, needs neither (a third of its time went into building them).
+    """
     return _split_shared(list(visible_things()))[0]
 
 
-def _split_shared(things: list[Thing]) -> tuple[list[Thing], list[tuple[Thing, Thing]]]:
+class _Placed(Protocol):
+    @property
+    def item_type(self) -> int: ...
+    @property
+    def cloud_id(self) -> str: ...
+
+
+PlacedT = TypeVar("PlacedT", bound=_Placed)
+
+
+def _split_shared(things: list[PlacedT]) -> tuple[list[PlacedT], list[tuple[PlacedT, PlacedT]]]:
     """(things to show, [(a shared copy, the owner's thing)] of copies not shown)."""
     owned = {t.cloud_id: t for t in things if t.item_type == 1}
     shown = [t for t in things if not (t.item_type == 2 and t.cloud_id in owned)]
@@ -213,11 +328,20 @@ def _split_shared(things: list[Thing]) -> tuple[list[Thing], list[tuple[Thing, T
     return shown, copies
 
 
-def dashboard_sections(room_id: int | None = None) -> list[HomeSection]:
-    """Homes in order, each with its rooms in order and the cards of each room."""
-    things, copies = _split_shared(list(visible_things()))
+def dashboard_sections(
+    room_id: int | None = None, eager_cards: int | None = EAGER_CARDS
+) -> list[HomeSection]:
+    """Homes in order, each with its rooms in order and the cards of each room.
+
+    Rooms are drawn with the page until `eager_cards` cards are (None: all of them); the
+    later ones are `lazy`. The layout comes from a light query of ids; only the things drawn
+    are loaded whole, so the page costs the same whatever the size of the household.
+    """
+    fields = ("pk", "home_id", "room_id", "item_type", "cloud_id")
+    rows = [ThingRow(*values) for values in visible_things().values_list(*fields)]
+    rows, copies = _split_shared(rows)
     if room_id is not None:
-        things = [t for t in things if t.room_id == room_id]
+        rows = [r for r in rows if r.room_id == room_id]
     homes: dict[int | None, HomeSection] = {}
     rooms: dict[tuple[int | None, int | None], RoomSection] = {}
     homes_qs = Home.objects.exclude(account__status=LinkStatus.UNLINKED)
@@ -225,18 +349,72 @@ def dashboard_sections(room_id: int | None = None) -> list[HomeSection]:
     for home in homes_qs.order_by("account__label", "index", "name"):
         homes[home.pk] = HomeSection(home)
         for room in home.rooms.all():
-            section = rooms[(home.pk, room.pk)] = RoomSection(room, home_id=home.pk)
+            section = rooms[(home.pk, room.pk)] = RoomSection(room, home.pk)
             homes[home.pk].rooms.append(section)
-    for thing in things:
-        home_section = homes.setdefault(thing.home_id, HomeSection(thing.home))
-        key = (thing.home_id, thing.room_id)
-        if key not in rooms:
-            rooms[key] = RoomSection(thing.room, home_id=thing.home_id)
-            home_section.rooms.append(rooms[key])
-        rooms[key].cards.append(card_for(thing))
-    for copy, owner in copies:
-        if copy.home_id in homes:
-            homes[copy.home_id].shown_elsewhere.append(owner)
+    _place_rows(rows, homes, rooms)
     for home_section in homes.values():
-        home_section.rooms = [r for r in home_section.rooms if r.cards or room_id is None]
-    return [s for s in homes.values() if s.card_count or (room_id is None and s.home)]
+        home_section.rooms = [r for r in home_section.rooms if r.count or room_id is None]
+    sections = [s for s in homes.values() if s.card_count or (room_id is None and s.home)]
+    _draw_cards(sections, copies, homes, eager_cards)
+    return sections
+
+
+def _place_rows(
+    rows: list[ThingRow],
+    homes: dict[int | None, HomeSection],
+    rooms: dict[tuple[int | None, int | None], RoomSection],
+) -> None:
+    """Each row into its room's section; homes and rooms the page did not list (a thing placed
+    in another account's home or room, or in none) get sections of their own, in row order."""
+    unknown_homes = {r.home_id for r in rows if r.home_id is not None and r.home_id not in homes}
+    unknown_rooms = {r.room_id for r in rows if r.room_id and (r.home_id, r.room_id) not in rooms}
+    extra_homes = Home.objects.in_bulk(unknown_homes) if unknown_homes else {}
+    extra_rooms = Room.objects.in_bulk(unknown_rooms) if unknown_rooms else {}
+    for row in rows:
+        if row.home_id not in homes:
+            homes[row.home_id] = HomeSection(extra_homes.get(row.home_id or 0))
+        key = (row.home_id, row.room_id)
+        if key not in rooms:
+            rooms[key] = RoomSection(extra_rooms.get(row.room_id or 0), row.home_id)
+            homes[row.home_id].rooms.append(rooms[key])
+        rooms[key].rows.append(row)
+
+
+def _draw_cards(
+    sections: list[HomeSection],
+    copies: list[tuple[ThingRow, ThingRow]],
+    homes: dict[int | None, HomeSection],
+    eager_cards: int | None,
+) -> None:
+    """Load the things of the rooms drawn now (and owners of hidden shared copies), in one
+    query, and give those rooms their cards; mark the others lazy."""
+    drawn: list[RoomSection] = []
+    count = 0
+    for room in (room for home in sections for room in home.rooms if room.count):
+        if eager_cards is not None and count >= eager_cards:
+            room.lazy = True
+        else:
+            drawn.append(room)
+            count += room.count
+    owners = [(copy, owner) for copy, owner in copies if copy.home_id in homes]
+    wanted = [row.pk for room in drawn for row in room.rows] + [o.pk for _c, o in owners]
+    things = visible_things().select_related("home", "room").in_bulk(wanted) if wanted else {}
+    renderer = CardRenderer()
+    for room in drawn:
+        shown = [things[row.pk] for row in room.rows if row.pk in things]  # unless just deleted
+        room.cards = [PageCard(thing, plugin_for(thing), renderer) for thing in shown]
+    for copy, owner in owners:
+        if owner.pk in things:
+            homes[copy.home_id].shown_elsewhere.append(things[owner.pk])
+
+
+def room_cards(home_id: int | None, room_id: int | None) -> list[PageCard]:
+    """The cards of one room section (no room: `room_id` None; no home: `home_id` None) as
+    `dashboard_sections` lays them out, for the fragment a lazy room loads."""
+    owned = visible_things().filter(item_type=1).values("cloud_id")
+    place = Q(home__isnull=True) if home_id is None else Q(home_id=home_id)
+    place &= Q(room__isnull=True) if room_id is None else Q(room_id=room_id)
+    things = visible_things().select_related("home", "room").filter(place)
+    things = things.exclude(item_type=2, cloud_id__in=Subquery(owned))
+    renderer = CardRenderer()
+    return [PageCard(thing, plugin_for(thing), renderer) for thing in things]

@@ -27,6 +27,7 @@
   const statusEl = document.querySelector("[data-live-status]");
   const sectionsEl = document.querySelector('[data-fragment="sections"]');
   const accounts = new Map(); // account id → {connection, status, syncing}
+  const lastViews = new Map(); // thing id → its newest frame: applied to cards drawn later
   const pending = new Map(); // request id → {card, timer}
   let socket = null;
   let attempt = 0;
@@ -129,8 +130,21 @@
       else if (siblings.length) siblings[siblings.length - 1].after(node);
       else parent.append(node);
     }
-    node.querySelectorAll("[data-thing]").forEach(markStale);
-    if (node.dataset.thing) markStale(node);
+    window.htmx?.process(node); // lazy rooms inside it load as they scroll into view
+    adopt(node);
+  }
+
+  // Cards that arrive after the page (a fragment, a lazy room) catch up with what the socket
+  // brought since their drawing was read, and show whether their account is live.
+  function adopt(root) {
+    const cards = root.matches?.("[data-thing]") ? [root] : root.querySelectorAll("[data-thing]");
+    for (const card of cards) {
+      const view = lastViews.get(card.dataset.thing);
+      const drawn = card.querySelector("[data-card-status] time")?.getAttribute("datetime");
+      // Only a newer state: the drawing may come from a sync the socket never announced.
+      if (view && !(Date.parse(view.last_update) < Date.parse(drawn))) patchCard(card, view);
+      markStale(card);
+    }
   }
 
   function releaseHeld() {
@@ -280,6 +294,7 @@
     accounts.clear();
     for (const [id, account] of Object.entries(frame.accounts || {})) accounts.set(id, account);
     for (const [id, view] of Object.entries(frame.things || {})) {
+      lastViews.set(id, view);
       cardsOf(id).forEach((card) => patchCard(card, view));
     }
     if (Number.isInteger(frame.structure) && frame.structure > structure) redrawSections();
@@ -297,7 +312,10 @@
 
   const handlers = {
     snapshot: onSnapshot,
-    thing: (frame) => cardsOf(frame.id).forEach((card) => patchCard(card, frame)),
+    thing: (frame) => {
+      lastViews.set(String(frame.id), frame);
+      cardsOf(frame.id).forEach((card) => patchCard(card, frame));
+    },
     account: (frame) => {
       const known = accounts.get(String(frame.id)) || {};
       const syncing = frame.syncing ?? known.syncing ?? false;
@@ -418,6 +436,7 @@
     delete el.dataset.deferred;
   });
   window.addEventListener("online", () => { if (!socket) connect(); });
+  document.addEventListener("htmx:load", (event) => adopt(event.detail.elt));
 
   setInterval(sendAck, ACK_INTERVAL_MS);
   if (document.querySelector("[data-thing]") || statusEl || sectionsEl) connect();

@@ -150,6 +150,7 @@ NOT_PAGES = {
     "accounts:notifications_read_all": "a POST action",
     "accounts:notification_read": "a POST action on a notification",
     "healthz": "JSON for the launcher",
+    "dashboard:room_cards": "a room's cards that htmx puts into the dashboard (test_lazy_rooms)",
     "favicon": "the icon (test_every_page_loads_without_errors fetches it)",
 }
 # Pages about one object (the confirmation pages, an invitation): the route → Python run in

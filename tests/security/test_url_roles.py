@@ -48,6 +48,7 @@ def _account_of(household: Any) -> dict[str, Any]:
 CONFIRMED = {"confirm": "yes"}
 ROUTES: dict[str, Route] = {
     "dashboard:home": Route("get", Role.GUEST),
+    "dashboard:room_cards": Route("get", Role.GUEST, data={"home": "", "room": ""}),
     "accounts:household": Route("get", Role.GUEST),
     "accounts:household_create": Route("get", Role.GUEST),
     "accounts:linked_accounts": Route("get", Role.GUEST),
