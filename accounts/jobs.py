@@ -162,7 +162,9 @@ def _needs_relink(account: LinkedAccount, exc: Exception) -> None:
     """The cloud no longer accepts this account's session: stop using it and say so."""
     log.warning("account %s: session rejected during a job (%s)", account.pk, exc)
     if isinstance(exc, ewelink.AuthError):
-        mark_needs_relink(account.pk, explain(exc))
+        tokens_from = account.tokens_refreshed_at
+        if not mark_needs_relink(account.pk, explain(exc), tokens_from=tokens_from):
+            return  # relinked (new tokens) while the job ran with the old ones
     notifications.account_needs_relink(account.pk)
 
 

@@ -295,12 +295,16 @@ async def _cloud_sign_out(account: LinkedAccount) -> str | None:
     return None
 
 
-def mark_needs_relink(account_id: int, reason: str) -> None:
+def mark_needs_relink(account_id: int, reason: str, *, tokens_from: datetime | None = None) -> bool:
     """Stop using an account whose credentials the cloud rejects, until someone relinks it.
 
     An unlinked account stays unlinked (its socket closing after the sign-out is expected).
+    With `tokens_from` (when the rejected tokens were stored), an account whose tokens were
+    replaced since (relinked meanwhile) is left alone: its new tokens were not the ones
+    rejected. Returns whether it was marked.
     """
     with scopes_disabled():
-        LinkedAccount.objects.filter(pk=account_id).exclude(status=LinkStatus.UNLINKED).update(
-            status=LinkStatus.NEEDS_RELINK, last_error=reason
-        )
+        rows = LinkedAccount.objects.filter(pk=account_id).exclude(status=LinkStatus.UNLINKED)
+        if tokens_from is not None:
+            rows = rows.filter(tokens_refreshed_at=tokens_from)
+        return bool(rows.update(status=LinkStatus.NEEDS_RELINK, last_error=reason))

@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 FRESH_SYNC = timedelta(minutes=10)
 
 
+class TokensReplaced(Exception):
+    """The rejected tokens are no longer the account's: the worker starts it afresh."""
+
+
 @dataclass(frozen=True)
 class CommandOutcome:
     """How a control went on the socket, as the web will report it."""
@@ -76,7 +80,11 @@ class AccountConnection:
                 await self._handle_or_log(event)
         except ewelink.AuthError as exc:
             log.warning("account %s: credentials rejected (%s)", self.account_id, exc.code)
-            await sync_to_async(mark_needs_relink)(self.account_id, explain(exc))
+            marked = await sync_to_async(mark_needs_relink)(
+                self.account_id, explain(exc), tokens_from=self.tokens_refreshed_at
+            )
+            if not marked:  # relinked while this socket still held the old tokens
+                raise TokensReplaced(self.account_id) from exc
             await self._set_connection(ConnectionState.OFFLINE, status="needs_relink")
         finally:
             events.close()

@@ -26,7 +26,7 @@ from django_scopes import scopes_disabled
 from accounts.models import LinkedAccount, LinkStatus
 from realtime import redis as keys
 from realtime.events import apublish
-from realtime.worker.connection import AccountConnection
+from realtime.worker.connection import AccountConnection, TokensReplaced
 from realtime.worker.ingest import Ingestor, StateWriter
 from realtime.worker.leases import LeaseStore
 
@@ -167,6 +167,9 @@ class Worker:
     async def _hold(self, connection: AccountConnection) -> None:
         try:
             await connection.run()
+        except TokensReplaced:
+            log.info("account %s: relinked meanwhile; starting it afresh", connection.account_id)
+            await self._let_go(connection)
         except Exception:
             log.exception(
                 "account %s: connection loop failed; restarting it", connection.account_id

@@ -183,3 +183,22 @@ def test_admin_may_unlink_and_member_may_not(admin, member, cloud, unscoped):
     assert LinkedAccount.objects.get().status == LinkStatus.ACTIVE
     assert admin.client.post(_unlink_url(account), CONFIRM).status_code == 302
     assert LinkedAccount.objects.get().status == LinkStatus.UNLINKED
+
+
+def test_old_tokens_rejected_after_a_relink_do_not_mark_the_relinked_account(
+    owner, cloud, unscoped
+):
+    """A socket or job still holding the tokens of before an unlink sees them rejected; the
+    account was linked again meanwhile with new tokens, which must keep working."""
+    account = _linked(owner, EU)
+    old_tokens_from = account.tokens_refreshed_at
+    owner.client.post(_unlink_url(account), CONFIRM)
+    assert _link(owner, EU).status_code == 302
+    assert not linking.mark_needs_relink(account.pk, "kicked", tokens_from=old_tokens_from)
+    account.refresh_from_db()
+    assert account.status == LinkStatus.ACTIVE
+    # The current tokens rejected: that does mark it.
+    current = account.tokens_refreshed_at
+    assert linking.mark_needs_relink(account.pk, "kicked", tokens_from=current)
+    account.refresh_from_db()
+    assert account.status == LinkStatus.NEEDS_RELINK
