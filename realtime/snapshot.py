@@ -26,7 +26,6 @@ from django_scopes import scope, scopes_disabled
 
 from accounts.models import Household, LinkedAccount
 from devices.presentation import card_body, card_status, plugin_for, shown_things
-from devices.structure import structure_version
 from realtime import redis as keys
 from realtime.events import PROTOCOL_VERSION, AccountView, SnapshotEvent, ThingView
 
@@ -65,9 +64,10 @@ def build_snapshot(household_id: int, since: datetime | None = None) -> Snapshot
     """Things updated after `since` (all if None), every account, the versions."""
     now = timezone.now()
     with scope(household=household_id):
-        version = structure_version(household_id)
-        zone = Household.objects.filter(pk=household_id).values_list("time_zone", flat=True)
-        time_zone = zone.first()  # times in card bodies are in the household's zone
+        # One read: the structure version the page compares, and the zone its times are in.
+        version, time_zone = Household.objects.values_list("structure_version", "time_zone").get(
+            pk=household_id
+        )
         things: dict[str, ThingView] = {}
         for thing in shown_things():
             if since is not None and (
