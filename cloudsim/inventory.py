@@ -109,6 +109,7 @@ def device_json(device: Device) -> dict[str, Any]:
         "productModel": device.product_model,
         "brandName": device.brand_name,
         "tags": device.tags,
+        "settings": device.settings,
         "model": model_for(device.uiid).name,
         "known_uiid": device.uiid in CATALOGUE,
     }

@@ -1,10 +1,18 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import thing_views, views
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("cards/", views.room_cards, name="room_cards"),
+    path("things/<int:pk>/", thing_views.thing_page, name="thing"),
+    path("things/<int:pk>/rename/", thing_views.rename, name="thing_rename"),
+    path("things/<int:pk>/move/", thing_views.move, name="thing_move"),
+    path("things/<int:pk>/channels/", thing_views.channels, name="thing_channels"),
+    path("things/<int:pk>/notifications/", thing_views.notifications, name="thing_notifications"),
+    path("things/<int:pk>/option/", thing_views.option, name="thing_option"),
+    path("things/<int:pk>/clear-history/", thing_views.clear_history, name="thing_clear_history"),
+    path("things/<int:pk>/remove/", thing_views.remove, name="thing_remove"),
 ]

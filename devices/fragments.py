@@ -18,6 +18,7 @@ from django_scopes import scope
 from accounts.models import LinkStatus
 from devices.models import Room
 from devices.presentation import HomeSection, RoomSection, dashboard_sections, room_cards
+from devices.thing_page import thing_fragments
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def room_choices() -> list[Room]:
     return list(rooms.select_related("home").order_by("home__name", "index"))
 
 
-VIEWS: dict[str, View] = {"dashboard": dashboard_fragments}
+VIEWS: dict[str, View] = {"dashboard": dashboard_fragments, "thing": thing_fragments}
 
 
 def fragments_for(

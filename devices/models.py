@@ -5,6 +5,7 @@ Every model points at its household directly (one hop) and uses the household sc
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from accounts.models import Household, LinkedAccount, household_scoped
@@ -211,3 +212,26 @@ class FirmwareUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.thing}: {self.current_version} → {self.version}"
+
+
+class ThingAction(models.Model):
+    """Something a person did to a thing from its page (rename, share, upgrade, remove …):
+    who, what, when and how the cloud answered. Controls are recorded as commands."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    thing = models.ForeignKey(Thing, on_delete=models.SET_NULL, null=True, related_name="actions")
+    thing_name = models.CharField(max_length=200, help_text="Kept when the thing is gone")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    action = models.CharField(max_length=40)
+    detail = models.JSONField(default=dict, blank=True)
+    result = models.CharField(max_length=12, help_text="ok, failed or pending")
+    message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = household_scoped()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.thing_name}: {self.result}"

@@ -226,7 +226,10 @@ def _sync_things(
         kind = ThingKind.GROUP if item.is_group else ThingKind.DEVICE
         desired[(kind, item.id)] = thing_fields(item, home, room)
     follow_members(desired)
-    existing = {(t.kind, t.cloud_id): t for t in Thing.objects.filter(account=account)}
+    # Lock the account's things in pk order before changing any: the realtime worker writes
+    # thing states in pk order too, so the two never wait on each other in a cycle.
+    locked = Thing.objects.filter(account=account).order_by("pk").select_for_update()
+    existing = {(t.kind, t.cloud_id): t for t in locked}
     was = {key: (t.home_id, t.room_id) for key, t in existing.items()}
     now = timezone.now()
     make = lambda key, values: Thing(  # noqa: E731

@@ -41,6 +41,7 @@ MAX_UNACKED = 1000
 MAX_FRAME_CHARS = 4096  # a control or an ack is ~150; bigger frames are dropped unread
 MAX_CONTROL_NAME = 50  # CommandRecord.control
 MAX_THING_ID = 2**63 - 1
+PARAMS_REDRAW_S = 1.0
 WATCH_TTL = 90  # seconds; refreshed while the page is open (drives uiActive)
 # Messages whose handlers never touch the database themselves (what they do reach goes
 # through database_sync_to_async, which cleans up connections in its own thread).
@@ -58,7 +59,10 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         # Which page this socket serves (its fragments) and what it already shows.
         query = dict(parse_qsl(self.scope.get("query_string", b"").decode("latin-1")))
         self.view = query.get("view", "")[:30]
-        self.view_params = {k: v[:30] for k, v in query.items() if k == "room"}
+        self.view_params = {k: v[:30] for k, v in query.items() if k in ("room", "thing")}
+        raw_thing = self.view_params.get("thing", "")
+        self.page_thing = int(raw_thing) if raw_thing.isdigit() else 0  # a thing page's thing
+        self.params_redraw: asyncio.TimerHandle | None = None
         self.since = _moment(query.get("since", ""))
         self.seq = 0
         self.acked = 0
@@ -99,6 +103,8 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         await self._keep_watching()
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "params_redraw", None) is not None:
+            self.params_redraw.cancel()
         for task in list(getattr(self, "tasks", ())):
             task.cancel()
         for group in (self.group, self.user_group):
@@ -178,12 +184,37 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
     async def _deliver(self, payload: dict[str, Any]) -> None:
         """A group event to the page: as it is, or, for a structure change, as the fragments
         of this page it touches (drawn here, for the page this socket serves)."""
-        if payload.get("type") != "structure":
-            await self._send(payload)
+        kind = payload.get("type")
+        if kind == "details":
+            # Only the page of that thing shows details; it redraws its live panels.
+            if self.page_thing and payload.get("thing") == self.page_thing:
+                await self._fragments({"things": [self.page_thing]}, live=True)
             return
+        if kind != "structure":
+            await self._send(payload)
+            if kind == "thing" and self.page_thing and payload.get("id") == self.page_thing:
+                self._redraw_params_soon()
+            return
+        await self._fragments(payload)
+
+    def _redraw_params_soon(self) -> None:
+        """A thing page's table of params follows the card, at most once a second, drawn
+        once the worker has stored the state (it writes every half second)."""
+        if self.params_redraw is None:
+            loop = asyncio.get_running_loop()
+            self.params_redraw = loop.call_later(PARAMS_REDRAW_S, self._params_redraw)
+
+    def _params_redraw(self) -> None:
+        self.params_redraw = None
+        self._spawn(self._fragments({"things": [self.page_thing]}, live=True))
+
+    async def _fragments(self, payload: dict[str, Any], live: bool = False) -> None:
+        params = {**self.view_params, "role": self.role}
+        if live:
+            params["live"] = "1"
         try:
             fragments = await database_sync_to_async(fragments_for)(
-                self.household_id, self.view, payload, self.view_params
+                self.household_id, self.view, payload, params
             )
         except Exception:
             log.exception("no fragments for household %s", self.household_id)

@@ -143,6 +143,15 @@ class StructureEvent(TypedDict):
     seq: NotRequired[int]
 
 
+class DetailsEvent(TypedDict):
+    """A device reported a setting, its timers or its firmware (stored before this is sent):
+    its thing page redraws the panels that show them. Dashboards ignore it."""
+
+    type: Literal["details"]
+    thing: int
+    seq: NotRequired[int]
+
+
 class FragmentFrame(TypedDict):
     """A server-drawn piece of one page: put `html` at `key` (inside `parent`, by `order`)."""
 
@@ -156,8 +165,13 @@ class FragmentFrame(TypedDict):
 
 
 # What may travel on a household's group.
-PageEvent = ThingEvent | AccountEvent | ControlResultEvent | NotificationEvent | StructureEvent
-EVENT_TYPES = frozenset({"thing", "account", "control_result", "notification", "structure"})
+PageEvent = (
+    ThingEvent | AccountEvent | ControlResultEvent | NotificationEvent | StructureEvent
+    | DetailsEvent
+)  # fmt: skip
+EVENT_TYPES = frozenset(
+    {"thing", "account", "control_result", "notification", "structure", "details"}
+)
 
 
 def checked(payload: PageEvent | dict[str, Any]) -> dict[str, Any]:

@@ -76,6 +76,9 @@ class DevicePlugin:
     example_tags: ClassVar[Params] = {}
     # The values the card shows, with their labels and units: declared here and nowhere else.
     readings: ClassVar[tuple[Reading, ...]] = ()
+    # The device's own options its UIIDs have (devices.plugins.options: power_on, inching,
+    # led); the thing page offers those the device reports.
+    option_names: ClassVar[tuple[str, ...]] = ()
 
     REQUIRED_ATTRIBUTES: ClassVar[tuple[str, ...]] = ("key", "label", "uiids", "card_template")
 
@@ -113,6 +116,18 @@ class DevicePlugin:
             if control.name == name:
                 return control
         raise InvalidControl(f"Unknown control {name!r} for {self.label}")
+
+    def options(self, params: Params, tags: Params) -> list[Control]:
+        """The device's own settings (power-on state, inching, LED …) with their values."""
+        from devices.plugins import options
+
+        return options.available(self.option_names, params, tags)
+
+    def option_command(self, name: str, value: Any, params: Params, tags: Params) -> Params:
+        """Validate an option's new value and build the params to send."""
+        from devices.plugins import options
+
+        return options.option_params(self.option_names, name, value, params, tags)
 
     def merge_commands(self, first: Params, second: Params) -> Params:
         """Merge two pending commands for one device; ``second`` wins, switches by outlet.

@@ -25,12 +25,17 @@ from devices.plugins.base import DevicePlugin
 from devices.plugins.group.plugins import GroupPlugin
 from devices.plugins.registry import default_registry
 from devices.presentation import card_body, card_status
-from realtime.events import PageEvent, ThingEvent
+from realtime.events import DetailsEvent, PageEvent, ThingEvent
 
 log = logging.getLogger(__name__)
 Publish = Callable[[int, PageEvent], Awaitable[None]]
 # A Zigbee bridge reports this even for offline children: not a sign of life (notes §2.4).
 NOT_A_SIGN_OF_LIFE = {"subDevRssi"}
+# Params a thing page shows beyond the card (settings, timers, firmware): a report of one is
+# stored and announced as a `details` event even when the card's state did not change.
+DETAIL_KEYS = frozenset(
+    {"timers", "fwVersion", "startup", "configure", "pulse", "pulseWidth", "pulses", "sledOnline"}
+)
 
 
 @dataclass
@@ -127,7 +132,8 @@ class StateWriter:
         batch, self._dirty = self._dirty, {}
         # Take the values now: the loop goes on changing things while the thread writes (a
         # merge makes a new params dict, so the one taken here is never mutated).
-        rows = [(t.pk, t.params, t.online, t.last_update) for t in batch.values()]
+        # In pk order, the order a sync locks an account's things in: no deadlock between them.
+        rows = sorted((t.pk, t.params, t.online, t.last_update) for t in batch.values())
         try:
             await sync_to_async(write_states)(rows)
         except Exception:
@@ -173,6 +179,7 @@ class Ingestor:
         self._zones: dict[int, str] = {}  # household → time zone, as last applied
         self.frames = 0
         self.events = 0
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def load(self, account_id: int, things: Iterable[LiveThing]) -> None:
         """Replace what we know of an account (after a sync)."""
@@ -213,11 +220,28 @@ class Ingestor:
         if came_online and thing.plugin.trusts_online_flag():
             thing.online = True
         before = thing.state
+        details = not DETAIL_KEYS.isdisjoint(params)
+        if details:
+            self._details(thing)
         if thing.refresh_state() == before and not came_online:
             return
         thing.last_update = timezone.now()
         await self._changed(thing)
         await self._follow(account_id, thing.cloud_id)
+
+    def _details(self, thing: LiveThing) -> None:
+        """Store the thing now, then tell its pages (they redraw from the database)."""
+        self.writer.mark(thing)
+        task = asyncio.create_task(self._announce_details(thing))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _announce_details(self, thing: LiveThing) -> None:
+        try:
+            await self.writer.flush()
+            await self.publish(thing.household_id, DetailsEvent(type="details", thing=thing.pk))
+        except Exception:
+            log.exception("announcing new details of thing %s failed", thing.pk)
 
     async def on_online(self, account_id: int, deviceid: str, online: bool) -> None:
         """`sysmsg`: the device went online or offline."""

@@ -25,7 +25,9 @@
   };
 
   const statusEl = document.querySelector("[data-live-status]");
-  const sectionsEl = document.querySelector('[data-fragment="sections"]');
+  // What the page draws live: the dashboard's sections, or a thing page's panels.
+  const sectionsEl = document.querySelector('[data-fragment="sections"], [data-fragment="thing-main"]');
+  const sectionsKey = sectionsEl?.dataset.fragment || "sections";
   const accounts = new Map(); // account id → {connection, status, syncing}
   const lastViews = new Map(); // thing id → its newest frame: applied to cards drawn later
   const pending = new Map(); // request id → {card, timer}
@@ -157,11 +159,11 @@
   // A page that missed a structure change (it was disconnected) draws its sections again.
   function redrawSections() {
     if (!sectionsEl || !window.htmx) return location.reload();
+    const selector = `[data-fragment="${sectionsKey}"]`;
     window.htmx.ajax("GET", location.href, {
-      target: '[data-fragment="sections"]', select: '[data-fragment="sections"]',
-      swap: "outerHTML",
+      target: selector, select: selector, swap: "outerHTML",
     }).then(() => {
-      const fresh = document.querySelector('[data-fragment="sections"]');
+      const fresh = document.querySelector(selector);
       structure = Number(fresh?.dataset.structure || structure);
       markAllStale();
     });
@@ -380,6 +382,8 @@
     const query = new URLSearchParams({ view, since });
     const room = sectionsEl?.dataset.room;
     if (room) query.set("room", room);
+    const thing = sectionsEl?.dataset.thingPage;
+    if (thing) query.set("thing", thing);
     const ws = new WebSocket(`${scheme}//${location.host}/ws/household/?${query}`);
     socket = ws;
     lastSeq = 0; // seq counts per socket
@@ -436,6 +440,18 @@
     delete el.dataset.deferred;
   });
   window.addEventListener("online", () => { if (!socket) connect(); });
+  // Forms drawn live (fragments) have no CSRF token of their own: the page's goes with them.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.method !== "post" || form.querySelector("[name=csrfmiddlewaretoken]")) return;
+    const token = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+    if (!token) return;
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "csrfmiddlewaretoken";
+    input.value = token;
+    form.append(input);
+  });
   document.addEventListener("htmx:load", (event) => adopt(event.detail.elt));
 
   setInterval(sendAck, ACK_INTERVAL_MS);

@@ -345,6 +345,37 @@ def owner_cookies(browser: Browser, live_stack: LiveStack) -> dict[str, Any]:
         context.close()
 
 
+@pytest.fixture(scope="package")
+def _role_sessions() -> dict[str, dict[str, Any]]:
+    """Role → browser state of its person, signed in once per package."""
+    return {}
+
+
+@pytest.fixture
+def role_cookies(
+    browser: Browser, live_stack: LiveStack, _role_sessions: dict[str, dict[str, Any]]
+) -> Iterator[Callable[[str], dict[str, Any]]]:
+    """`role_cookies("guest")`: a person of that role in the demo household, signed in.
+
+    They are members for this test only: other tests see the demo household as it was.
+    """
+    from tests.e2e.things import make_role_cookies, set_memberships
+
+    used: set[str] = set()
+
+    def for_role(role: str) -> dict[str, Any]:
+        if role not in _role_sessions:
+            _role_sessions[role] = make_role_cookies(browser, live_stack, role)
+        elif role not in used:
+            set_memberships(live_stack, [role], present=True)
+        used.add(role)
+        return _role_sessions[role]
+
+    yield for_role
+    if used:
+        set_memberships(live_stack, sorted(used), present=False)
+
+
 @pytest.fixture
 def owner_tab(new_tab: Callable[..., Page], owner_cookies: dict[str, Any]) -> Page:
     """A tab of the signed-in demo owner, not yet on any page."""

@@ -62,6 +62,7 @@ class MeterPlugin(DevicePlugin):
     relay_class: ClassVar[type[DevicePlugin]] = SingleSwitchPlugin
     readings: ClassVar[tuple[Reading, ...]] = (POWER,)
     live_params: ClassVar[Params | None] = {"uiActive": LIVE_SECONDS}
+    option_names = ("power_on", "led")
 
     def __init__(self, uiid: int | None = None) -> None:
         super().__init__(uiid)

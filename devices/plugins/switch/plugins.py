@@ -25,6 +25,7 @@ class SingleSwitchPlugin(DevicePlugin):
     label = "Switch"
     uiids = frozenset({1, 6, 14, 24, 27, 1009, 1256, 7004, 7010})
     card_template = "devices/cards/switch.html"
+    option_names = ("power_on", "inching", "led")
     example_params: ClassVar[Params] = {"switch": "on", "startup": "stay", "rssi": -61}
 
     def state(self, params: Params, tags: Params) -> dict[str, Any]:
@@ -72,6 +73,7 @@ class MultiSwitchPlugin(DevicePlugin):
     }  # fmt: skip
     uiids = frozenset(channel_counts)
     card_template = "devices/cards/switch.html"
+    option_names = ("power_on", "inching", "led")
     example_params: ClassVar[Params] = {
         "switches": [{"switch": "on", "outlet": 0}, {"switch": "off", "outlet": 1}],
         "configure": [{"startup": "off", "outlet": 0}, {"startup": "stay", "outlet": 1}],

@@ -1,0 +1,145 @@
+"""A thing's own page and the settings actions on it (thin: devices.thing_settings works).
+
+Every action is a POST that redirects back to the page (the page of everyone else updates
+live); a refusal or a cloud error comes back as a message and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import Access, household_object
+from accounts.views import household_required
+from devices import thing_settings
+from devices.models import Room, Thing
+from devices.thing_actions import ActionFailed
+from devices.thing_page import Viewer, page_thing, panels
+from realtime.events import PROTOCOL_VERSION
+
+
+def viewer_of(access: Access[Any]) -> Viewer:
+    return Viewer(access.membership.role)
+
+
+@household_required
+def thing_page(request: HttpRequest, pk: int) -> HttpResponse:
+    access = household_object(request, Thing, pk)
+    thing = page_thing(access.obj.pk)
+    assert thing is not None
+    context = {
+        "thing": thing,
+        "panels": panels(thing, viewer_of(access), request),
+        "structure_version": request.household.structure_version,  # type: ignore[attr-defined]
+        "drawn_at": timezone.now().isoformat(),
+        "protocol": PROTOCOL_VERSION,
+    }
+    return render(request, "things/page.html", context)
+
+
+Act = Callable[[HttpRequest, Access[Thing]], str]
+
+
+def thing_action(act: Act, anchor: str = "settings") -> Callable[..., HttpResponse]:
+    """A POST on a thing: run `act`, show its sentence (or why not), back to the page."""
+
+    @require_POST
+    @household_required
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        access = household_object(request, Thing, pk)
+        try:
+            done = act(request, access)
+        except (ActionFailed, PermissionDenied) as exc:
+            messages.error(request, getattr(exc, "message", None) or str(exc))
+            return _back(access.obj, anchor)
+        messages.success(request, done)
+        if not Thing.objects.filter(pk=pk).exists():
+            return redirect("dashboard:home")
+        return _back(access.obj, anchor)
+
+    return view
+
+
+def _back(thing: Thing, anchor: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("dashboard:thing", args=[thing.pk]) + f"#{anchor}")
+
+
+def _seen_json(request: HttpRequest) -> Any:
+    try:
+        return json.loads(request.POST.get("seen", ""))
+    except ValueError:
+        raise ActionFailed(thing_settings.CHANGED_MEANWHILE) from None
+
+
+def _rename(request: HttpRequest, access: Access[Thing]) -> str:
+    thing = thing_settings.rename(
+        access.membership, access.obj, request.POST.get("name", ""), request.POST.get("seen", "")
+    )
+    return f"Renamed to “{thing.name}”."
+
+
+def _move(request: HttpRequest, access: Access[Thing]) -> str:
+    raw = request.POST.get("room", "")
+    room = None
+    if raw:
+        if not raw.isdigit():
+            raise ActionFailed("Choose a room from the list.")
+        room = get_object_or_404(Room, pk=int(raw))
+    thing = thing_settings.move(access.membership, access.obj, room)
+    return f"Moved to {thing.room or 'no room'}."
+
+
+def _channels(request: HttpRequest, access: Access[Thing]) -> str:
+    names = {
+        int(key.removeprefix("channel_")): value
+        for key, value in request.POST.items()
+        if key.startswith("channel_") and key.removeprefix("channel_").isdigit()
+    }
+    seen = _seen_json(request)
+    thing_settings.set_channel_names(access.membership, access.obj, names, seen)
+    return "Channel names saved."
+
+
+def _notifications(request: HttpRequest, access: Access[Thing]) -> str:
+    wanted = {key: key in request.POST for key, _label in thing_settings.NOTIFY_SETTINGS}
+    seen = _seen_json(request)
+    thing_settings.set_notifications(access.membership, access.obj, wanted, seen)
+    return "Notification settings saved."
+
+
+def _option(request: HttpRequest, access: Access[Thing]) -> str:
+    name = request.POST.get("option", "")
+    thing_settings.set_option(
+        access.membership, access.obj, name, request.POST.get("value", ""),
+        request.POST.get("seen", ""),
+    )  # fmt: skip
+    return "Sent to the device; the page shows it once the device confirms."
+
+
+def _clear_history(request: HttpRequest, access: Access[Thing]) -> str:
+    count = thing_settings.clear_history(access.membership, access.obj)
+    return f"History cleared ({count} entries here)."
+
+
+def _remove(request: HttpRequest, access: Access[Thing]) -> str:
+    name = access.obj.name
+    thing_settings.remove(access.membership, access.obj, request.POST.get("confirm", ""))
+    return f"“{name}” was removed."
+
+
+rename = thing_action(_rename)
+move = thing_action(_move)
+channels = thing_action(_channels)
+notifications = thing_action(_notifications)
+option = thing_action(_option)
+clear_history = thing_action(_clear_history, "danger-title")
+remove = thing_action(_remove, "danger-title")
