@@ -48,6 +48,7 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
     cloud.behaviour = Behaviour(cloud)
     cloud.spawn(cloud.hub.reap_forever())
     cloud.spawn(cloud.behaviour.run_forever())
+    cloud.spawn(cloud.timers.run_forever())
     if cloud.config.state_file:
         cloud.spawn(persistence.save_forever(cloud))
     yield

@@ -57,7 +57,8 @@ class Behaviour:
     async def outage(self, device: Device, seconds: float) -> None:
         await set_online(self.cloud, device, False)
         await asyncio.sleep(seconds)
-        await set_online(self.cloud, device, True)
+        if not device.ota_hung:  # a hung upgrade outlasts the outage
+            await set_online(self.cloud, device, True)
 
     async def live_reports(self) -> None:
         """Meters report power only while a client keeps `uiActive` fresh (notes §4 #5)."""

@@ -7,11 +7,13 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+from .clock import SimClock
 from .config import SimConfig, SimSettings
 from .counters import SimCounters
 from .etiquette import Etiquette
 from .faults import FaultBook
 from .state import SimState
+from .timer_runner import TimerRunner
 
 log = logging.getLogger("cloudsim")
 DEMO_BEHAVIOUR_RATE = 0.5  # events/s: the demo household is alive, but not noisy
@@ -32,6 +34,8 @@ class Cloud:
         self.faults = FaultBook()
         self.etiquette = Etiquette()
         self.hub = Hub(self)
+        self.clock = SimClock()
+        self.timers = TimerRunner(self)
         self.port = config.port
         self.tasks: set[asyncio.Task[Any]] = set()
         self.state_tasks: set[asyncio.Task[Any]] = set()  # cancelled by reset()
@@ -86,3 +90,5 @@ class Cloud:
         self.counters.reset()
         self.faults.clear()
         self.etiquette.clear()
+        self.clock.reset()
+        self.timers.restart()

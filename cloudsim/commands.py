@@ -168,14 +168,33 @@ async def on_upgrade(
 
 
 async def reboot_with(cloud: Cloud, device: Device, version: str) -> None:
-    """OTA: the device drops offline, reboots, and comes back reporting the new fwVersion."""
+    """OTA: the device drops offline, reboots, and comes back reporting its fwVersion.
+
+    The device's `ota_outcome` decides: `succeed` reports the new version; `fail` reports
+    the old one (the app judges failure by comparing versions) and the offer stays; `hang`
+    stays offline until `/_sim/devices/{id}/online` revives it with the old version.
+    """
+    outcome = device.ota_outcome
     pause = cloud.settings.ota_reboot_s
     await asyncio.sleep(pause / 2)
     await device_changes.set_online(cloud, device, False)
+    if outcome == "hang":
+        device.ota_hung = True
+        return
     await asyncio.sleep(pause)
-    device.ota_version = None
+    if outcome == "succeed":
+        device.ota_version = None
+    else:
+        version = device.fw_version
     await device_changes.set_online(cloud, device, True)
     await device_changes.device_update(cloud, device, {"fwVersion": version})
+
+
+async def revive_hung(cloud: Cloud, device: Device) -> None:
+    """A hung upgrade ends when the device is brought back: it reboots on its old firmware."""
+    device.ota_hung = False
+    await device_changes.set_online(cloud, device, True)
+    await device_changes.device_update(cloud, device, {"fwVersion": device.fw_version})
 
 
 HANDLERS = {"update": on_update, "query": on_query, "upgrade": on_upgrade}

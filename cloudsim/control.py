@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import demo, device_changes, persistence, tokens
+from . import commands, demo, device_changes, persistence, timers, tokens
 from .accounts import account_json, add_family, create_account
 from .cloud import Cloud
 from .inventory import create_device, device_json
@@ -198,7 +198,30 @@ async def device_online(request: web.Request, cloud: Cloud, body: dict[str, Any]
     device = device_of(request, cloud)
     if not isinstance(body.get("online"), bool):
         raise ValueError("online must be a boolean")
-    await device_changes.set_online(cloud, device, body["online"])
+    if body["online"] and device.ota_hung:
+        await commands.revive_hung(cloud, device)
+    else:
+        await device_changes.set_online(cloud, device, body["online"])
+    return device_json(device)
+
+
+OTA_OUTCOMES = ("succeed", "fail", "hang")
+
+
+@route("POST", "/devices/{deviceid}/ota")
+async def device_ota(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
+    """`outcome` of the next upgrades (sticky); `version` offered by ota/query (null: none)."""
+    device = device_of(request, cloud)
+    if not body.keys() & {"outcome", "version"}:
+        raise ValueError("give outcome and/or version")
+    outcome = body.get("outcome", device.ota_outcome)
+    if outcome not in OTA_OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(OTA_OUTCOMES)}")
+    version = body.get("version", device.ota_version)
+    if version is not None and (not isinstance(version, str) or not version.strip()):
+        raise ValueError("version must be a non-empty string or null")
+    device.ota_outcome, device.ota_version = outcome, version
+    cloud.state.dirty = True
     return device_json(device)
 
 
@@ -223,6 +246,29 @@ async def device_share(request: web.Request, cloud: Cloud, body: dict[str, Any])
         raise ValueError("to must be a known apikey")
     share_device(cloud.state, device, target, int(body.get("permit", 15)))
     return device_json(device)
+
+
+@route("GET", "/clock")
+async def get_clock(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
+    return cloud.clock.to_json()
+
+
+@route("POST", "/clock")
+async def move_clock(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
+    """Move the cloud's clock forward, then run every timer that became due, in order."""
+    if ("advance_s" in body) == ("set" in body):
+        raise ValueError("give exactly one of advance_s or set")
+    if "advance_s" in body:
+        seconds = body["advance_s"]
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise ValueError("advance_s must be a number of seconds")
+        cloud.clock.advance(float(seconds))
+    else:
+        if not isinstance(body["set"], str):
+            raise ValueError("set must be an ISO time")
+        cloud.clock.set(timers.parse_iso(body["set"]))
+    fired = await cloud.timers.run_due()
+    return cloud.clock.to_json() | {"fired": fired}
 
 
 @route("POST", "/oauth/code")

@@ -76,11 +76,11 @@ EU_FLAT: list[tuple[str, int, str, dict[str, Any]]] = [
 ]
 EU_COTTAGE: list[tuple[str, int, str, dict[str, Any]]] = [
     ("Cottage heater", 1, "Main room", {"online": False}),
-    ("Garden lights", 4, "Garden", {}),
+    ("Garden lights", 4, "Garden", {"ota": "3.8.0"}),
 ]
 US_HOME: list[tuple[str, int, str, dict[str, Any]]] = [
     ("Garage light", 1, "Garage", {}),
-    ("Office power strip", 4, "Office", {}),
+    ("Office power strip", 4, "Office", {"ota": "3.8.0"}),
     ("Panel circuits", 130, "Garage", {}),
     ("Pool pump", 5, "Garage", {"params": {"switch": "on", "power": "740.00"}}),
     ("Porch bridge", 66, "Living room", {}),

@@ -66,7 +66,7 @@ async def app_update(
     """
     changes = model_for(device.uiid).apply(device.params, params)
     note_ui_active(cloud, device, params)
-    cloud.state.dirty = True
+    note_changes(cloud, device, changes)
     account = cloud.state.accounts.get(actor)
     record_history(cloud, device, changes, "app", account.login_name if account else actor)
     if changes:
@@ -88,13 +88,26 @@ async def _report_later(cloud: Cloud, device: Device, params: dict[str, Any]) ->
     await device_update(cloud, device, params)
 
 
-async def device_update(cloud: Cloud, device: Device, params: dict[str, Any]) -> dict[str, Any]:
-    """The device reports a change: merge by the UIID rules, log, push to all its sockets."""
+def note_changes(cloud: Cloud, device: Device, changes: dict[str, Any]) -> None:
+    cloud.state.dirty = True
+    if "timers" in changes:
+        cloud.state.timers_changed.add(device.deviceid)  # the timer runner re-indexes it
+
+
+async def device_update(
+    cloud: Cloud, device: Device, params: dict[str, Any], history: bool = True
+) -> dict[str, Any]:
+    """The device reports a change: merge by the UIID rules, log, push to all its sockets.
+
+    `history=False` for bookkeeping a device reports without an operation (a once timer it
+    disabled after firing).
+    """
     changes = model_for(device.uiid).merge(device.params, dict(params))
     if "fwVersion" in changes:
         device.fw_version = str(changes["fwVersion"])
-    cloud.state.dirty = True
-    record_history(cloud, device, changes, "device", "")
+    note_changes(cloud, device, changes)
+    if history:
+        record_history(cloud, device, changes, "device", "")
     await cloud.hub.push(cloud.hub.audience(device), update_frame(device, changes))
     return changes
 

@@ -103,6 +103,8 @@ def device_json(device: Device) -> dict[str, Any]:
         "fwVersion": device.fw_version,
         "parentid": device.parentid,
         "ota_version": device.ota_version,
+        "ota_outcome": device.ota_outcome,
+        "ota_hung": device.ota_hung,
         "unresponsive": device.unresponsive,
         "reply_delay_ms": device.reply_delay_ms,
         "devicekey": device.devicekey,

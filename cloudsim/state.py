@@ -111,6 +111,8 @@ class Device:
     parentid: str | None = None
     ota_version: str | None = None
     gsm_id: str | None = None
+    ota_outcome: str = "succeed"  # what the next `upgrade` does: succeed, fail or hang
+    ota_hung: bool = False  # offline after a hung upgrade, until the control API revives it
     unresponsive: bool = False
     reply_delay_ms: int = 0
     ui_active_until: float = 0.0
@@ -184,6 +186,8 @@ class SimState:
         self.code_sends: dict[str, list[float]] = {}
         self.verification_codes: dict[str, str] = {}
         self.devices_by_owner: dict[str, list[str]] = {}
+        # Devices whose `timers` changed since the timer runner last looked (its index).
+        self.timers_changed: set[str] = set()
         self.dirty = False
         self._login_index: dict[str, Account] = {}
 
@@ -241,6 +245,7 @@ class SimState:
     # ---- devices ---------------------------------------------------------
     def add_device(self, device: Device) -> Device:
         self.devices[device.deviceid] = device
+        self.timers_changed.add(device.deviceid)
         if device.owner:
             self.devices_by_owner.setdefault(device.owner, []).append(device.deviceid)
         self.dirty = True

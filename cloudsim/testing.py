@@ -3,6 +3,10 @@
 sim = start_cloudsim("--demo")          # subprocess; sim.control("GET", "/health")
 async with serve_in_process(demo=True) as sim:
     await sim.acontrol("POST", "/accounts", {...})
+
+Shortcuts, sync on the subprocess handle and `a`-prefixed async in process:
+`clock()` / `advance_clock(s)` / `set_clock(iso)` (the cloud's clock; moving it runs the
+timers that became due) and `set_ota(deviceid, outcome=..., version=...)`.
 """
 
 from __future__ import annotations
@@ -54,6 +58,11 @@ class _Handle:
         return self.api_template.format(region=region)
 
 
+def ota_body(outcome: str | None, version: str | None) -> dict[str, Any]:
+    body = {"outcome": outcome, "version": version}
+    return {k: v for k, v in body.items() if v is not None}
+
+
 class RunningCloudsim(_Handle):
     """A started cloudsim subprocess."""
 
@@ -87,6 +96,30 @@ class RunningCloudsim(_Handle):
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode(errors="replace")
             raise ControlError(f"{method} {path} → {exc.code}: {detail}") from None
+
+    def clock(self) -> dict[str, Any]:
+        """`{"now": ISO, "offset_s": s}`: the cloud's clock that device timers run on."""
+        reply: dict[str, Any] = self.control("GET", "/clock")
+        return reply
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the clock forward and run the timers due meanwhile; `fired` counts them."""
+        reply: dict[str, Any] = self.control("POST", "/clock", {"advance_s": seconds})
+        return reply
+
+    def set_clock(self, when: str) -> dict[str, Any]:
+        """Move the clock forward to an ISO time (never back)."""
+        reply: dict[str, Any] = self.control("POST", "/clock", {"set": when})
+        return reply
+
+    def set_ota(
+        self, deviceid: str, *, outcome: str | None = None, version: str | None = None
+    ) -> dict[str, Any]:
+        """What the device's upgrades do (succeed, fail, hang) and/or the version offered."""
+        reply: dict[str, Any] = self.control(
+            "POST", f"/devices/{deviceid}/ota", ota_body(outcome, version)
+        )
+        return reply
 
     def stderr_text(self) -> str:
         with open(self.stderr_path, errors="replace") as handle:
@@ -168,6 +201,26 @@ class InProcessCloudsim(_Handle):
             if response.status >= 300:
                 raise ControlError(f"{method} {path} → {response.status}: {text}")
             return json.loads(text or "null")
+
+    async def aclock(self) -> dict[str, Any]:
+        reply: dict[str, Any] = await self.acontrol("GET", "/clock")
+        return reply
+
+    async def aadvance_clock(self, seconds: float) -> dict[str, Any]:
+        reply: dict[str, Any] = await self.acontrol("POST", "/clock", {"advance_s": seconds})
+        return reply
+
+    async def aset_clock(self, when: str) -> dict[str, Any]:
+        reply: dict[str, Any] = await self.acontrol("POST", "/clock", {"set": when})
+        return reply
+
+    async def aset_ota(
+        self, deviceid: str, *, outcome: str | None = None, version: str | None = None
+    ) -> dict[str, Any]:
+        reply: dict[str, Any] = await self.acontrol(
+            "POST", f"/devices/{deviceid}/ota", ota_body(outcome, version)
+        )
+        return reply
 
 
 def config_from(options: dict[str, Any]) -> SimConfig:
