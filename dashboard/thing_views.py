@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -50,7 +49,9 @@ Act = Callable[[HttpRequest, Access[Thing]], str]
 
 
 def thing_action(act: Act, anchor: str = "settings") -> Callable[..., HttpResponse]:
-    """A POST on a thing: run `act`, show its sentence (or why not), back to the page."""
+    """A POST on a thing: run `act`, show its sentence (or why not), back to the page.
+
+    A role that may not is refused with a 403 page (PermissionDenied from the service)."""
 
     @require_POST
     @household_required
@@ -58,8 +59,8 @@ def thing_action(act: Act, anchor: str = "settings") -> Callable[..., HttpRespon
         access = household_object(request, Thing, pk)
         try:
             done = act(request, access)
-        except (ActionFailed, PermissionDenied) as exc:
-            messages.error(request, getattr(exc, "message", None) or str(exc))
+        except ActionFailed as exc:  # a role refusal is a 403 page that says why
+            messages.error(request, exc.message)
             return _back(access.obj, anchor)
         messages.success(request, done)
         if not Thing.objects.filter(pk=pk).exists():

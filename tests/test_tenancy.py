@@ -26,6 +26,31 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
         victim.household.pk, NotificationKind.FIRMWARE, "Firmware for the victim"
     ),
 }
+THING_URLS = (
+    "dashboard:thing",
+    "dashboard:thing_rename",
+    "dashboard:thing_move",
+    "dashboard:thing_channels",
+    "dashboard:thing_notifications",
+    "dashboard:thing_option",
+    "dashboard:thing_clear_history",
+    "dashboard:thing_remove",
+)
+VICTIM_OBJECTS.update(dict.fromkeys(THING_URLS, lambda victim: victim_thing(victim)))
+
+
+def victim_thing(victim: Any) -> Any:
+    """A device of the victim household (a two-channel switch: every settings form shows)."""
+    from devices.models import Thing
+
+    account = LinkedAccountFactory(household=victim.household)
+    return Thing.objects.create(
+        household=victim.household, account=account, cloud_id="1000victim", item_type=1,
+        name="Victim's switch", uiid=2,
+        params={"switches": [{"switch": "on", "outlet": 0}, {"switch": "off", "outlet": 1}]},
+    )  # fmt: skip
+
+
 # URLs with path arguments that are not household objects.
 NOT_HOUSEHOLD_SCOPED = {"accounts:invitation_accept", "accounts:invitation_signup"}
 

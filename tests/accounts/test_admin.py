@@ -99,7 +99,7 @@ def _account_with_everything(household):  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
     from accounts.models import JobKind, TaskRun
-    from devices.models import FirmwareUpdate, HistoryEntry, Home, Message, Room, Share
+    from devices.models import FirmwareUpdate, HistoryEntry, Home, Message, Room, Share, ThingAction
     from realtime.models import CommandRecord
 
     account = LinkedAccountFactory(household=household, label="Moving")
@@ -122,6 +122,9 @@ def _account_with_everything(household):  # type: ignore[no-untyped-def]
         household=household, account=account, thing=thing, thing_name="Lamp", control="switch",
         via="rest", result="ok",
     )  # fmt: skip
+    ThingAction.objects.create(
+        household=household, thing=thing, thing_name="Lamp", action="rename", result="ok"
+    )
     return account, thing
 
 

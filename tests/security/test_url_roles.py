@@ -77,6 +77,52 @@ ROUTES: dict[str, Route] = {
         },
     ),
 }
+
+
+def _thing_of(household: Any) -> dict[str, Any]:
+    from devices.models import Thing
+
+    account = LinkedAccountFactory(household=household)
+    thing = Thing.objects.create(
+        household=household, account=account, cloud_id="1000matrix", item_type=1, name="Lamp",
+        uiid=2, params={"switches": [{"switch": "on", "outlet": 0}], "sledOnline": "on"},
+    )  # fmt: skip
+    return {"pk": thing.pk}
+
+
+ROUTES.update(
+    {
+        "dashboard:thing": Route("get", Role.GUEST, _thing_of),
+        "dashboard:thing_rename": Route(
+            "post", Role.ADMIN, _thing_of, {"name": "Lamp 2", "seen": "Lamp"}, cloud=True
+        ),
+        "dashboard:thing_move": Route("post", Role.ADMIN, _thing_of, {"room": ""}, cloud=True),
+        "dashboard:thing_channels": Route(
+            "post", Role.ADMIN, _thing_of, {"channel_0": "A", "seen": "{}"}, cloud=True
+        ),
+        "dashboard:thing_notifications": Route(
+            "post",
+            Role.ADMIN,
+            _thing_of,
+            {
+                "opsNotify": "on",
+                "seen": '{"alarmNotify": true, "opsHistory": false, "opsNotify": false}',
+            },
+            cloud=True,
+        ),
+        "dashboard:thing_option": Route(
+            "post",
+            Role.ADMIN,
+            _thing_of,
+            {"option": "led", "value": "off", "seen": "True"},
+            cloud=True,
+        ),
+        "dashboard:thing_clear_history": Route("post", Role.ADMIN, _thing_of, cloud=True),
+        "dashboard:thing_remove": Route(
+            "post", Role.ADMIN, _thing_of, {"confirm": "Lamp"}, cloud=True
+        ),
+    }
+)
 # Routes every signed-in person may use whatever their role, or that are not a household's.
 NOT_BY_ROLE = {
     "accounts:signup": "signed-out visitors",
