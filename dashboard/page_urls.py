@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import thing_views, views
+from dashboard import thing_firmware_views, thing_views, views
 
 app_name = "dashboard"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("things/<int:pk>/option/", thing_views.option, name="thing_option"),
     path("things/<int:pk>/clear-history/", thing_views.clear_history, name="thing_clear_history"),
     path("things/<int:pk>/remove/", thing_views.remove, name="thing_remove"),
+    path("things/<int:pk>/ota-check/", thing_firmware_views.ota_check, name="thing_ota_check"),
+    path("things/<int:pk>/upgrade/", thing_firmware_views.upgrade, name="thing_upgrade"),
 ]

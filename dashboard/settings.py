@@ -210,6 +210,8 @@ CELERY_BEAT_SCHEDULE["first_runs"] = {
 }
 # One schedule in effect even if two beats run: the active beat holds a Redis lease.
 CELERY_BEAT_SCHEDULER = "dashboard.beat:SingleBeatScheduler"
+# A firmware upgrade whose device has not reported back within this long has failed.
+OTA_UPGRADE_TIMEOUT_S = env.int("OTA_UPGRADE_TIMEOUT_S", default=600)
 # Refresh the access token (30-day life) when it expires within this many days.
 TOKEN_REFRESH_AHEAD = timedelta(days=env.int("TOKEN_REFRESH_AHEAD_DAYS", default=7))
 # Device history older than this is deleted; the first sync of a device fetches back to it,

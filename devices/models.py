@@ -235,3 +235,45 @@ class ThingAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} on {self.thing_name}: {self.result}"
+
+
+class UpgradeState(models.TextChoices):
+    PENDING = "pending", "In progress"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class FirmwareUpgrade(models.Model):
+    """One firmware upgrade started from a thing's page, until the device reports back.
+
+    The device reboots and reports its version; newer than `from_version` is success,
+    anything else failure (the API document's rule); no report in time is a failure too.
+    """
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    thing = models.ForeignKey(Thing, on_delete=models.CASCADE, related_name="upgrades")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    action = models.ForeignKey(ThingAction, on_delete=models.SET_NULL, null=True, related_name="+")
+    from_version = models.CharField(max_length=50, blank=True)
+    to_version = models.CharField(max_length=50)
+    state = models.CharField(
+        max_length=10, choices=UpgradeState.choices, default=UpgradeState.PENDING
+    )
+    message = models.CharField(max_length=300, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = household_scoped()
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["thing"],
+                condition=models.Q(state="pending"),
+                name="one_upgrade_in_progress",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.thing}: {self.from_version} → {self.to_version} ({self.state})"

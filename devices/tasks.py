@@ -14,6 +14,7 @@ from accounts import syncing
 from accounts.models import JobKind
 from accounts.tasks import ACCOUNT_TASK, FAN_OUT_TASK, fan_out, run_account_job
 from devices.firmware import check_account_firmware
+from devices.firmware_upgrade import end_if_stalled
 from devices.history import sync_account_history
 from devices.messages import sync_account_messages
 from devices.sync import reconcile_one
@@ -76,3 +77,9 @@ def sync_messages() -> int:
 def reconcile_accounts() -> int:
     """Beat: full sync for every active account."""
     return fan_out(reconcile_account, JobKind.RECONCILE)
+
+
+@shared_task(ignore_result=True)
+def end_stalled_upgrade(upgrade_id: int) -> bool:
+    """An upgrade's timeout: still in progress means it failed (a finished one is left)."""
+    return end_if_stalled(upgrade_id) is not None

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 
 from accounts.models import Role
 from dashboard.when import in_words
+from devices.firmware_panel import firmware
 from devices.models import Room, Thing, ThingAction, ThingKind
 from devices.plugins.base import DevicePlugin
 from devices.presentation import card_for, plugin_for
@@ -124,12 +125,13 @@ def danger(thing: Thing, plugin: DevicePlugin, viewer: Viewer) -> dict[str, Any]
 PANELS: dict[str, Panel] = {
     "overview": overview,
     "settings": settings,
+    "firmware": firmware,
     "activity": activity,
     "danger": danger,
 }
 # Panels a device's own report can change (state, settings, timers, firmware): redrawn on a
 # `details` event; the others only on a structure change.
-LIVE_PANELS = ("overview", "settings")
+LIVE_PANELS = ("overview", "settings", "firmware")
 
 
 def param_rows(thing: Thing, plugin: DevicePlugin) -> list[tuple[str, str, str]]:

@@ -13,6 +13,20 @@ from accounts.models import Invitation, Membership, NotificationKind
 from accounts.notifications import notify
 from tests.factories import InvitationFactory, LinkedAccountFactory
 
+
+def _victim_thing(victim: Any) -> Any:
+    from django_scopes import scopes_disabled
+
+    from devices.models import Thing
+
+    account = LinkedAccountFactory(household=victim.household)
+    with scopes_disabled():
+        return Thing.objects.create(
+            household=victim.household, account=account, cloud_id="10000victim",
+            item_type=1, name="Victim plug", model="PSF-B01-GL", fw_version="3.5.0",
+        )  # fmt: skip
+
+
 # URL name → how to make an object of the victim household for its `pk`.
 # A new URL with an object in its path must be added here, or test_every_object_url_is_covered
 # fails: forgetting the scope check of a new page cannot go unnoticed.
@@ -25,6 +39,8 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
     "accounts:notification_read": lambda victim: notify(
         victim.household.pk, NotificationKind.FIRMWARE, "Firmware for the victim"
     ),
+    "dashboard:thing_ota_check": _victim_thing,
+    "dashboard:thing_upgrade": _victim_thing,
 }
 THING_URLS = (
     "dashboard:thing",

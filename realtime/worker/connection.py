@@ -116,6 +116,22 @@ class AccountConnection:
             self._spawn(self._confirm(deviceid))
         return CommandOutcome(str(result.status), result.error, latency)
 
+    async def upgrade(
+        self, deviceid: str, params: dict[str, Any], owner: str | None, from_version: str
+    ) -> str:
+        """The document's `upgrade` action; once accepted, the device's next reported
+        fwVersion after its reboot decides how the upgrade went (see Ingestor)."""
+        if owner:
+            self.session.owners[deviceid] = owner
+        # Watched before sending: the device may reboot before its reply is read.
+        self.ingestor.watch_upgrade(self.account_id, deviceid, from_version)
+        result = await self.session.command("upgrade", deviceid, params)
+        # No reply in time may still be an upgrade under way: the document's devices may
+        # "disconnect and download OTA directly". Its report or the timeout decides.
+        if result.status not in (ewelink.CommandStatus.OK, ewelink.CommandStatus.TIMEOUT):
+            self.ingestor.unwatch_upgrade(self.account_id, deviceid)
+        return str(result.status)
+
     def _with_intent(self, deviceid: str, params: dict[str, Any]) -> dict[str, Any]:
         """Keep quick clicks on two channels of a full-array device from undoing each other.
 

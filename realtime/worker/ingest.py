@@ -20,6 +20,7 @@ from django.db.models import Field
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from devices.firmware_upgrade import finish_upgrade, is_newer, upgrades_in_progress
 from devices.models import Thing
 from devices.plugins.base import DevicePlugin
 from devices.plugins.group.plugins import GroupPlugin
@@ -55,6 +56,10 @@ class LiveThing:
     state: dict[str, Any] = field(default_factory=dict)
     members: tuple[str, ...] | None = None  # a group's member deviceids; None for a device
     time_zone: str | None = None  # its household's: times in card bodies are in it
+    # A firmware upgrade under way: the version it started from, and whether the device has
+    # been offline since (rebooted), after which the version it reports decides the outcome.
+    upgrade_from: str | None = None
+    rebooted: bool = False
 
     def refresh_state(self) -> dict[str, Any]:
         self.state = self.plugin.state(self.params, self.tags)
@@ -98,7 +103,11 @@ def load_devices(account_id: int) -> list[LiveThing]:
     """The account's devices and groups (groups get no frames: they follow their members)."""
     with scopes_disabled():
         things = Thing.objects.filter(account_id=account_id).select_related("household")
-        return [live_thing(thing) for thing in things]
+        live = [live_thing(thing) for thing in things]
+    upgrading = upgrades_in_progress(account_id)
+    for thing in live:
+        thing.upgrade_from = upgrading.get(thing.pk)
+    return live
 
 
 class StateWriter:
@@ -206,6 +215,16 @@ class Ingestor:
     def get(self, account_id: int, cloud_id: str) -> LiveThing | None:
         return self._accounts.get(account_id, {}).get(cloud_id)
 
+    def watch_upgrade(self, account_id: int, deviceid: str, from_version: str) -> None:
+        thing = self.get(account_id, deviceid)
+        if thing is not None:
+            thing.upgrade_from, thing.rebooted = from_version, False
+
+    def unwatch_upgrade(self, account_id: int, deviceid: str) -> None:
+        thing = self.get(account_id, deviceid)
+        if thing is not None:
+            thing.upgrade_from = None
+
     def things_of(self, account_id: int) -> list[LiveThing]:
         return [*self._accounts.get(account_id, {}).values(), *self._groups.get(account_id, ())]
 
@@ -223,6 +242,8 @@ class Ingestor:
         details = not DETAIL_KEYS.isdisjoint(params)
         if details:
             self._details(thing)
+            if thing.upgrade_from is not None and "fwVersion" in params:
+                self._upgrade_reported(thing, str(params["fwVersion"]))
         if thing.refresh_state() == before and not came_online:
             return
         thing.last_update = timezone.now()
@@ -243,10 +264,29 @@ class Ingestor:
         except Exception:
             log.exception("announcing new details of thing %s failed", thing.pk)
 
+    def _upgrade_reported(self, thing: LiveThing, reported: str) -> None:
+        """A newer version ends the upgrade well; the old one only after a reboot (before
+        it, a report is the firmware the device is still running)."""
+        if not (thing.rebooted or is_newer(reported, thing.upgrade_from or "")):
+            return
+        thing.upgrade_from = None
+        task = asyncio.create_task(self._finish_upgrade(thing, reported))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _finish_upgrade(self, thing: LiveThing, reported: str) -> None:
+        try:
+            await self.writer.flush()
+            await sync_to_async(finish_upgrade)(thing.pk, reported)
+        except Exception:
+            log.exception("deciding the firmware upgrade of thing %s failed", thing.pk)
+
     async def on_online(self, account_id: int, deviceid: str, online: bool) -> None:
         """`sysmsg`: the device went online or offline."""
         self.frames += 1
         thing = self.get(account_id, deviceid)
+        if thing is not None and thing.upgrade_from is not None and not online:
+            thing.rebooted = True
         if thing is None or thing.online == online or not thing.plugin.trusts_online_flag():
             return
         thing.online = online

@@ -210,6 +210,8 @@ class Worker:
             kind = message.get("type")
             if kind == "device.command":
                 self._spawn(self._run_command(layer, message))
+            elif kind == "device.upgrade":
+                self._spawn(self._run_upgrade(layer, message))
             elif kind == "state.flush":
                 self._spawn(self._flush_for_page(layer, message))
             elif kind == "account.reload":
@@ -248,6 +250,26 @@ class Worker:
                     "error": outcome.error,
                     "latency_ms": outcome.latency_ms,
                 }
+        await layer.send(message["reply_to"], reply)
+
+    async def _run_upgrade(self, layer: Any, message: dict[str, Any]) -> None:
+        """A page's firmware upgrade (devices.firmware_upgrade): send it, say how it went."""
+        connection = self.connections.get(message.get("account", -1))
+        reply: dict[str, Any] = {"type": "upgrade.reply", "request": message.get("request")}
+        if connection is None or not connection.connected:
+            reply["status"] = "not_connected"
+        else:
+            try:
+                status = await connection.upgrade(
+                    message["deviceid"],
+                    message["params"],
+                    message.get("owner"),
+                    message.get("from_version", ""),
+                )
+            except Exception:  # the sender must hear back, or it waits out its timeout
+                log.exception("account %s: upgrade failed", connection.account_id)
+                status = "error"
+            reply["status"] = status
         await layer.send(message["reply_to"], reply)
 
     async def _live_requests(self) -> None:

@@ -232,6 +232,8 @@ def live_stack(redis_url: str) -> Iterator[LiveStack]:
             "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
             "DJANGO_SETTINGS_MODULE": "dashboard.settings",
             "PYTHONUNBUFFERED": "1",
+            # A hung firmware upgrade fails within a test's patience, not in ten minutes.
+            "OTA_UPGRADE_TIMEOUT_S": "20",
         }
         # collectstatic needs no database: it runs beside migrate to save a few seconds.
         collect = start_service("collectstatic", [*MANAGE, "collectstatic", "--noinput"], env, tmp)

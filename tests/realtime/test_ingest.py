@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -133,3 +134,34 @@ async def test_a_group_follows_its_members_and_is_published(setup):
     assert recorder.sent[-1][1]["state"] == {"switch": False}
     assert group in ingestor.things_of(1)
     assert ingestor.get(1, "group9") is None  # groups get no frames of their own
+
+
+class UpgradeWatcher(Ingestor):
+    """Keeps the versions it would decide an upgrade with, instead of writing them."""
+
+    def __init__(self) -> None:
+        super().__init__(Recorder(), StateWriter())
+        self.decided: list[str] = []
+
+    async def _finish_upgrade(self, thing: LiveThing, reported: str) -> None:
+        self.decided.append(reported)
+
+
+async def test_an_upgrade_is_decided_by_a_newer_version_or_by_any_after_a_reboot() -> None:
+    ingestor = UpgradeWatcher()
+    ingestor.load(1, [_thing(1, {"switch": "off", "fwVersion": "3.9.1"}, pk=1)])
+    ingestor.load(2, [_thing(1, {"switch": "off", "fwVersion": "3.9.1"}, pk=2)])
+    ingestor.watch_upgrade(1, "dev1", "3.9.1")
+    ingestor.watch_upgrade(2, "dev2", "3.9.1")
+    # Before any reboot, the old version is what the device still runs: no verdict yet.
+    await ingestor.on_params(1, "dev1", {"fwVersion": "3.9.1"})
+    assert ingestor.get(1, "dev1").upgrade_from == "3.9.1"
+    await ingestor.on_params(1, "dev1", {"fwVersion": "3.10.0"})
+    await ingestor.on_online(2, "dev2", False)
+    await ingestor.on_params(2, "dev2", {"fwVersion": "3.9.1"})
+    await ingestor.on_params(2, "dev2", {"fwVersion": "3.9.1"})  # decided once
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert ingestor.decided == ["3.10.0", "3.9.1"]
+    assert ingestor.get(1, "dev1").upgrade_from is None
+    assert ingestor.get(2, "dev2").upgrade_from is None
