@@ -182,7 +182,8 @@ def panel_html(
 ) -> str:
     """One panel; with the page's request its forms carry their CSRF token (drawn live,
     the page script adds the page's own)."""
-    context = {"thing": thing, "plugin": plugin, "viewer": viewer}
+    order = f"{list(PANELS).index(name):02d}"  # the panel's place, for a page that lacks it
+    context = {"thing": thing, "plugin": plugin, "viewer": viewer, "order": order}
     context.update(PANELS[name](thing, plugin, viewer))
     return render_to_string(f"things/_{name}.html", context, request=request)
 

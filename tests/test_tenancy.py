@@ -13,20 +13,6 @@ from accounts.models import Invitation, Membership, NotificationKind
 from accounts.notifications import notify
 from tests.factories import InvitationFactory, LinkedAccountFactory
 
-
-def _victim_thing(victim: Any) -> Any:
-    from django_scopes import scopes_disabled
-
-    from devices.models import Thing
-
-    account = LinkedAccountFactory(household=victim.household)
-    with scopes_disabled():
-        return Thing.objects.create(
-            household=victim.household, account=account, cloud_id="10000victim",
-            item_type=1, name="Victim plug", model="PSF-B01-GL", fw_version="3.5.0",
-        )  # fmt: skip
-
-
 # URL name → how to make an object of the victim household for its `pk`.
 # A new URL with an object in its path must be added here, or test_every_object_url_is_covered
 # fails: forgetting the scope check of a new page cannot go unnoticed.
@@ -39,8 +25,6 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
     "accounts:notification_read": lambda victim: notify(
         victim.household.pk, NotificationKind.FIRMWARE, "Firmware for the victim"
     ),
-    "dashboard:thing_ota_check": _victim_thing,
-    "dashboard:thing_upgrade": _victim_thing,
 }
 THING_URLS = (
     "dashboard:thing",
@@ -51,6 +35,8 @@ THING_URLS = (
     "dashboard:thing_option",
     "dashboard:thing_clear_history",
     "dashboard:thing_remove",
+    "dashboard:thing_ota_check",
+    "dashboard:thing_upgrade",
 )
 VICTIM_OBJECTS.update(dict.fromkeys(THING_URLS, lambda victim: victim_thing(victim)))
 
@@ -62,7 +48,7 @@ def victim_thing(victim: Any) -> Any:
     account = LinkedAccountFactory(household=victim.household)
     return Thing.objects.create(
         household=victim.household, account=account, cloud_id="1000victim", item_type=1,
-        name="Victim's switch", uiid=2,
+        name="Victim's switch", uiid=2, model="PSF-B01-GL", fw_version="3.5.0",
         params={"switches": [{"switch": "on", "outlet": 0}, {"switch": "off", "outlet": 1}]},
     )  # fmt: skip
 

@@ -99,7 +99,16 @@ def _account_with_everything(household):  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
     from accounts.models import JobKind, TaskRun
-    from devices.models import FirmwareUpdate, HistoryEntry, Home, Message, Room, Share, ThingAction
+    from devices.models import (
+        FirmwareUpdate,
+        FirmwareUpgrade,
+        HistoryEntry,
+        Home,
+        Message,
+        Room,
+        Share,
+        ThingAction,
+    )
     from realtime.models import CommandRecord
 
     account = LinkedAccountFactory(household=household, label="Moving")
@@ -125,6 +134,7 @@ def _account_with_everything(household):  # type: ignore[no-untyped-def]
     ThingAction.objects.create(
         household=household, thing=thing, thing_name="Lamp", action="rename", result="ok"
     )
+    FirmwareUpgrade.objects.create(household=household, thing=thing, to_version="2.0")
     return account, thing
 
 

@@ -118,6 +118,8 @@ ROUTES.update(
             cloud=True,
         ),
         "dashboard:thing_clear_history": Route("post", Role.ADMIN, _thing_of, cloud=True),
+        "dashboard:thing_ota_check": Route("post", Role.ADMIN, _thing_of, cloud=True),
+        "dashboard:thing_upgrade": Route("post", Role.ADMIN, _thing_of, cloud=True),
         "dashboard:thing_remove": Route(
             "post", Role.ADMIN, _thing_of, {"confirm": "Lamp"}, cloud=True
         ),
