@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import thing_views, views
+from dashboard import thing_timer_views, thing_views, views
 
 app_name = "dashboard"
 
@@ -15,4 +15,8 @@ urlpatterns = [
     path("things/<int:pk>/option/", thing_views.option, name="thing_option"),
     path("things/<int:pk>/clear-history/", thing_views.clear_history, name="thing_clear_history"),
     path("things/<int:pk>/remove/", thing_views.remove, name="thing_remove"),
+    path("things/<int:pk>/timers/add/", thing_timer_views.add, name="thing_timer_add"),
+    path("things/<int:pk>/timers/edit/", thing_timer_views.edit, name="thing_timer_edit"),
+    path("things/<int:pk>/timers/delete/", thing_timer_views.delete, name="thing_timer_delete"),
+    path("things/<int:pk>/timers/enable/", thing_timer_views.enable, name="thing_timer_enable"),
 ]

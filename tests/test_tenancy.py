@@ -11,8 +11,22 @@ from django_scopes import ScopeError
 
 from accounts.models import Invitation, Membership, NotificationKind
 from accounts.notifications import notify
+from devices.models import Thing
 from tests.factories import InvitationFactory, LinkedAccountFactory
 
+
+def victim_thing(victim: Any) -> Thing:
+    """A device of the victim household (its account's, never asked about by the cloud)."""
+    account = LinkedAccountFactory(household=victim.household)
+    return Thing.objects.with_scopes_disabled().create(
+        household=victim.household, account=account, cloud_id="10000victim", item_type=1,
+        name="Victim lamp", uiid=1, params={"switch": "off"},
+    )  # fmt: skip
+
+
+THING_URLS = """thing thing_rename thing_move thing_channels thing_notifications thing_option
+thing_clear_history thing_remove thing_timer_add thing_timer_edit thing_timer_delete
+thing_timer_enable"""
 # URL name → how to make an object of the victim household for its `pk`.
 # A new URL with an object in its path must be added here, or test_every_object_url_is_covered
 # fails: forgetting the scope check of a new page cannot go unnoticed.
@@ -25,6 +39,7 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
     "accounts:notification_read": lambda victim: notify(
         victim.household.pk, NotificationKind.FIRMWARE, "Firmware for the victim"
     ),
+    **{f"dashboard:{name}": victim_thing for name in THING_URLS.split()},
 }
 # URLs with path arguments that are not household objects.
 NOT_HOUSEHOLD_SCOPED = {"accounts:invitation_accept", "accounts:invitation_signup"}
