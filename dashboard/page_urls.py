@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import thing_firmware_views, thing_views, views
+from dashboard import thing_firmware_views, thing_timer_views, thing_views, views
 
 app_name = "dashboard"
 
@@ -17,4 +17,8 @@ urlpatterns = [
     path("things/<int:pk>/remove/", thing_views.remove, name="thing_remove"),
     path("things/<int:pk>/ota-check/", thing_firmware_views.ota_check, name="thing_ota_check"),
     path("things/<int:pk>/upgrade/", thing_firmware_views.upgrade, name="thing_upgrade"),
+    path("things/<int:pk>/timers/add/", thing_timer_views.add, name="thing_timer_add"),
+    path("things/<int:pk>/timers/edit/", thing_timer_views.edit, name="thing_timer_edit"),
+    path("things/<int:pk>/timers/delete/", thing_timer_views.delete, name="thing_timer_delete"),
+    path("things/<int:pk>/timers/enable/", thing_timer_views.enable, name="thing_timer_enable"),
 ]

@@ -121,17 +121,24 @@ def danger(thing: Thing, plugin: DevicePlugin, viewer: Viewer) -> dict[str, Any]
     return {"history_count": thing.history.count()}
 
 
+def _timers_panel(thing: Thing, plugin: DevicePlugin, viewer: Viewer) -> dict[str, Any]:
+    from devices.timer_panel import timers_panel  # it needs Viewer from here
+
+    return timers_panel(thing, plugin, viewer)
+
+
 # Panel name → context; the template is things/_<name>.html, its fragment "thing-<name>".
 PANELS: dict[str, Panel] = {
     "overview": overview,
     "settings": settings,
+    "timers": _timers_panel,
     "firmware": firmware,
     "activity": activity,
     "danger": danger,
 }
 # Panels a device's own report can change (state, settings, timers, firmware): redrawn on a
 # `details` event; the others only on a structure change.
-LIVE_PANELS = ("overview", "settings", "firmware")
+LIVE_PANELS = ("overview", "settings", "timers", "firmware")
 
 
 def param_rows(thing: Thing, plugin: DevicePlugin) -> list[tuple[str, str, str]]:

@@ -11,7 +11,19 @@ from django_scopes import ScopeError
 
 from accounts.models import Invitation, Membership, NotificationKind
 from accounts.notifications import notify
+from devices.models import Thing
 from tests.factories import InvitationFactory, LinkedAccountFactory
+
+
+def victim_thing(victim: Any) -> Thing:
+    """A device of the victim household (a two-channel switch: every settings form shows)."""
+    account = LinkedAccountFactory(household=victim.household)
+    return Thing.objects.with_scopes_disabled().create(
+        household=victim.household, account=account, cloud_id="1000victim", item_type=1,
+        name="Victim's switch", uiid=2, model="PSF-B01-GL", fw_version="3.5.0",
+        params={"switches": [{"switch": "on", "outlet": 0}, {"switch": "off", "outlet": 1}]},
+    )  # fmt: skip
+
 
 # URL name → how to make an object of the victim household for its `pk`.
 # A new URL with an object in its path must be added here, or test_every_object_url_is_covered
@@ -26,32 +38,6 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
         victim.household.pk, NotificationKind.FIRMWARE, "Firmware for the victim"
     ),
 }
-THING_URLS = (
-    "dashboard:thing",
-    "dashboard:thing_rename",
-    "dashboard:thing_move",
-    "dashboard:thing_channels",
-    "dashboard:thing_notifications",
-    "dashboard:thing_option",
-    "dashboard:thing_clear_history",
-    "dashboard:thing_remove",
-    "dashboard:thing_ota_check",
-    "dashboard:thing_upgrade",
-)
-VICTIM_OBJECTS.update(dict.fromkeys(THING_URLS, lambda victim: victim_thing(victim)))
-
-
-def victim_thing(victim: Any) -> Any:
-    """A device of the victim household (a two-channel switch: every settings form shows)."""
-    from devices.models import Thing
-
-    account = LinkedAccountFactory(household=victim.household)
-    return Thing.objects.create(
-        household=victim.household, account=account, cloud_id="1000victim", item_type=1,
-        name="Victim's switch", uiid=2, model="PSF-B01-GL", fw_version="3.5.0",
-        params={"switches": [{"switch": "on", "outlet": 0}, {"switch": "off", "outlet": 1}]},
-    )  # fmt: skip
-
 
 # URLs with path arguments that are not household objects.
 NOT_HOUSEHOLD_SCOPED = {"accounts:invitation_accept", "accounts:invitation_signup"}
@@ -72,6 +58,14 @@ def _object_urls() -> list[str]:
     return sorted(
         name for name, pattern in _named_patterns(get_resolver()) if pattern.pattern.converters
     )
+
+
+def _thing_urls() -> list[str]:
+    """Every thing page and action: its path names the thing."""
+    return [name for name in _object_urls() if name.startswith("dashboard:thing")]
+
+
+VICTIM_OBJECTS.update(dict.fromkeys(_thing_urls(), victim_thing))
 
 
 def test_every_object_url_is_covered():

@@ -118,6 +118,10 @@ ROUTES.update(
             cloud=True,
         ),
         "dashboard:thing_clear_history": Route("post", Role.ADMIN, _thing_of, cloud=True),
+        **{
+            f"dashboard:thing_timer_{name}": Route("post", Role.MEMBER, _thing_of, cloud=True)
+            for name in ("add", "edit", "delete", "enable")
+        },
         "dashboard:thing_ota_check": Route("post", Role.ADMIN, _thing_of, cloud=True),
         "dashboard:thing_upgrade": Route("post", Role.ADMIN, _thing_of, cloud=True),
         "dashboard:thing_remove": Route(
