@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import thing_views, views
+from dashboard import thing_share_views, thing_views, views
 
 app_name = "dashboard"
 
@@ -15,4 +15,7 @@ urlpatterns = [
     path("things/<int:pk>/option/", thing_views.option, name="thing_option"),
     path("things/<int:pk>/clear-history/", thing_views.clear_history, name="thing_clear_history"),
     path("things/<int:pk>/remove/", thing_views.remove, name="thing_remove"),
+    path("things/<int:pk>/share/", thing_share_views.share, name="thing_share"),
+    path("things/<int:pk>/share/permit/", thing_share_views.permit, name="thing_share_permit"),
+    path("things/<int:pk>/unshare/", thing_share_views.unshare, name="thing_unshare"),
 ]

@@ -21,6 +21,7 @@ from dashboard.when import in_words
 from devices.models import Room, Thing, ThingAction, ThingKind
 from devices.plugins.base import DevicePlugin
 from devices.presentation import card_for, plugin_for
+from devices.sharing_panel import sharing
 from devices.thing_settings import NOTIFY_SETTINGS, notification_values
 
 # What common params mean; a plugin's readings name the rest. Anything else is shown raw.
@@ -124,6 +125,7 @@ def danger(thing: Thing, plugin: DevicePlugin, viewer: Viewer) -> dict[str, Any]
 PANELS: dict[str, Panel] = {
     "overview": overview,
     "settings": settings,
+    "sharing": sharing,
     "activity": activity,
     "danger": danger,
 }

@@ -11,7 +11,18 @@ from django_scopes import ScopeError
 
 from accounts.models import Invitation, Membership, NotificationKind
 from accounts.notifications import notify
+from devices.models import Thing
 from tests.factories import InvitationFactory, LinkedAccountFactory
+
+
+def _victim_thing(victim: Any) -> Thing:
+    """An own device of the victim household's linked account."""
+    account = LinkedAccountFactory(household=victim.household)
+    return Thing.objects.with_scopes_disabled().create(
+        household=victim.household, account=account, cloud_id="1000victim", item_type=1,
+        name="Victim's plug",
+    )  # fmt: skip
+
 
 # URL name → how to make an object of the victim household for its `pk`.
 # A new URL with an object in its path must be added here, or test_every_object_url_is_covered
@@ -25,6 +36,9 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
     "accounts:notification_read": lambda victim: notify(
         victim.household.pk, NotificationKind.FIRMWARE, "Firmware for the victim"
     ),
+    "dashboard:thing_share": _victim_thing,
+    "dashboard:thing_share_permit": _victim_thing,
+    "dashboard:thing_unshare": _victim_thing,
 }
 # URLs with path arguments that are not household objects.
 NOT_HOUSEHOLD_SCOPED = {"accounts:invitation_accept", "accounts:invitation_signup"}
