@@ -36,6 +36,14 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
     "accounts:notification_read": lambda victim: notify(
         victim.household.pk, NotificationKind.FIRMWARE, "Firmware for the victim"
     ),
+    "dashboard:thing": _victim_thing,
+    "dashboard:thing_rename": _victim_thing,
+    "dashboard:thing_move": _victim_thing,
+    "dashboard:thing_channels": _victim_thing,
+    "dashboard:thing_notifications": _victim_thing,
+    "dashboard:thing_option": _victim_thing,
+    "dashboard:thing_clear_history": _victim_thing,
+    "dashboard:thing_remove": _victim_thing,
     "dashboard:thing_share": _victim_thing,
     "dashboard:thing_share_permit": _victim_thing,
     "dashboard:thing_unshare": _victim_thing,
