@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import thing_firmware_views, thing_timer_views, thing_views, views
+from dashboard import thing_firmware_views, thing_share_views, thing_timer_views, thing_views, views
 
 app_name = "dashboard"
 
@@ -21,4 +21,7 @@ urlpatterns = [
     path("things/<int:pk>/timers/edit/", thing_timer_views.edit, name="thing_timer_edit"),
     path("things/<int:pk>/timers/delete/", thing_timer_views.delete, name="thing_timer_delete"),
     path("things/<int:pk>/timers/enable/", thing_timer_views.enable, name="thing_timer_enable"),
+    path("things/<int:pk>/share/", thing_share_views.share, name="thing_share"),
+    path("things/<int:pk>/share/permit/", thing_share_views.permit, name="thing_share_permit"),
+    path("things/<int:pk>/unshare/", thing_share_views.unshare, name="thing_unshare"),
 ]

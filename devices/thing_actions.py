@@ -49,15 +49,17 @@ def perform(
     apply: Callable[[T], StructureChange | None] | None = None,
     *,
     detail: dict[str, Any] | None = None,
+    explain: Callable[[ewelink.EWeLinkError], str | None] | None = None,
 ) -> T:
     """Run `call` against the thing's account, then `apply` its result locally; record both.
 
-    Raises ActionFailed (recorded as failed) when the cloud refuses, times out or is down.
+    Raises ActionFailed (recorded as failed) when the cloud refuses, times out or is down;
+    `explain` may word an action's own refusals (None falls back to the generic words).
     """
     try:
         result = async_to_sync(_run)(thing.account, call)
     except ewelink.EWeLinkError as exc:
-        message = cloud_message(exc)
+        message = (explain(exc) if explain else None) or cloud_message(exc)
         record(actor, thing, action, "failed", message, detail)
         raise ActionFailed(message) from None
     with transaction.atomic():

@@ -22,6 +22,7 @@ from devices.firmware_panel import firmware
 from devices.models import Room, Thing, ThingAction, ThingKind
 from devices.plugins.base import DevicePlugin
 from devices.presentation import card_for, plugin_for
+from devices.sharing_panel import sharing
 from devices.thing_settings import NOTIFY_SETTINGS, notification_values
 
 # What common params mean; a plugin's readings name the rest. Anything else is shown raw.
@@ -133,6 +134,7 @@ PANELS: dict[str, Panel] = {
     "settings": settings,
     "timers": _timers_panel,
     "firmware": firmware,
+    "sharing": sharing,
     "activity": activity,
     "danger": danger,
 }

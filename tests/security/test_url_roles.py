@@ -31,7 +31,8 @@ class Route:
     method: str
     least: str
     make: Callable[[Any], dict[str, Any]] = lambda household: {}  # the path's arguments
-    data: dict[str, Any] = field(default_factory=dict)
+    # The POST data, or how to make it from the path's arguments.
+    data: dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]] = field(default_factory=dict)
     # The action talks to the cloud (cloudsim here): its outcome may be the cloud's error in
     # words, so only a 403 counts as the role's refusal.
     cloud: bool = False
@@ -90,6 +91,27 @@ def _thing_of(household: Any) -> dict[str, Any]:
     return {"pk": thing.pk}
 
 
+def _share_of(household: Any) -> dict[str, Any]:
+    from devices.models import Share, Thing
+
+    pk = _thing_of(household)["pk"]
+    Share.objects.with_scopes_disabled().create(
+        household=household, thing=Thing.objects.with_scopes_disabled().get(pk=pk),
+        to_apikey="friend", permit=1,
+    )  # fmt: skip
+    return {"pk": pk}
+
+
+def _share_data(extra: dict[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def data(kwargs: dict[str, Any]) -> dict[str, Any]:
+        from devices.models import Share
+
+        share = Share.objects.with_scopes_disabled().get(thing_id=kwargs["pk"])
+        return {"share": str(share.pk), **extra}
+
+    return data
+
+
 ROUTES.update(
     {
         "dashboard:thing": Route("get", Role.GUEST, _thing_of),
@@ -122,6 +144,19 @@ ROUTES.update(
             f"dashboard:thing_timer_{name}": Route("post", Role.MEMBER, _thing_of, cloud=True)
             for name in ("add", "edit", "delete", "enable")
         },
+        "dashboard:thing_share": Route(
+            "post",
+            Role.ADMIN,
+            _thing_of,
+            {"email": "friend@example.com", "permit": "1"},
+            cloud=True,
+        ),
+        "dashboard:thing_share_permit": Route(
+            "post", Role.ADMIN, _share_of, _share_data({"permit": "1", "seen": "1"}), cloud=True
+        ),
+        "dashboard:thing_unshare": Route(
+            "post", Role.ADMIN, _share_of, _share_data({}), cloud=True
+        ),
         "dashboard:thing_ota_check": Route("post", Role.ADMIN, _thing_of, cloud=True),
         "dashboard:thing_upgrade": Route("post", Role.ADMIN, _thing_of, cloud=True),
         "dashboard:thing_remove": Route(
@@ -187,9 +222,11 @@ def test_each_role_is_allowed_or_refused_as_the_matrix_says(name, role, househol
         client.force_login(membership.user)
     else:
         membership, client = actor.membership, actor.client
-    url = reverse(name, kwargs=route.make(household))
+    kwargs = route.make(household)
+    url = reverse(name, kwargs=kwargs)
+    data = route.data(kwargs) if callable(route.data) else route.data
 
-    response = getattr(client, route.method)(url, route.data)
+    response = getattr(client, route.method)(url, data)
 
     assert response.status_code != 404, "a household's own object is found"
     assert response.status_code < 500
