@@ -136,6 +136,24 @@ def test_alarms_arriving_live_are_styled_as_after_a_reload(
 # ---- every page fits a phone and loads cleanly -------------------------------------------
 
 # Routes that are not pages a person opens by address, and why they are not measured here.
+THING_ACTIONS = [
+    "rename",
+    "move",
+    "channels",
+    "notifications",
+    "option",
+    "clear_history",
+    "remove",
+    "ota_check",
+    "upgrade",
+    "timer_add",
+    "timer_edit",
+    "timer_delete",
+    "timer_enable",
+    "share",
+    "share_permit",
+    "unshare",
+]
 NOT_PAGES = {
     "admin": "Django's own admin, not styled by this project",
     "accounts:logout": "a POST action",
@@ -149,6 +167,10 @@ NOT_PAGES = {
     "accounts:account_sync": "a POST action on a linked account",
     "accounts:notifications_read_all": "a POST action",
     "accounts:notification_read": "a POST action on a notification",
+    **dict.fromkeys(
+        [f"dashboard:thing_{action}" for action in THING_ACTIONS],
+        "a POST action on a thing (its page holds the form)",
+    ),
     "healthz": "JSON for the launcher",
     "dashboard:room_cards": "a room's cards that htmx puts into the dashboard (test_lazy_rooms)",
     "favicon": "the icon (test_every_page_loads_without_errors fetches it)",
@@ -157,6 +179,8 @@ NOT_PAGES = {
 # the stack's `manage.py shell` that prints the path's argument. `owner` is the demo owner's
 # membership; SECOND_MEMBER the address of the `second_member` fixture.
 OBJECT_PAGES = {
+    # A two-channel switch: the thing page with the most forms.
+    "dashboard:thing": "print(Thing.objects.get(name='Worktop lights').pk)",
     "accounts:account_unlink": "print(LinkedAccount.objects.filter(household=owner.household)"
     ".order_by('pk').first().pk)",
     "accounts:member_remove": "print(Membership.objects.get(user__username=SECOND_MEMBER).pk)",
@@ -211,6 +235,7 @@ def object_path(stack: LiveStack, name: str, path: str) -> str:
         "from django_scopes import scopes_disabled\n"
         "from accounts import services\n"
         "from accounts.models import LinkedAccount, Membership, Role\n"
+        "from devices.models import Thing\n"
         f"SECOND_MEMBER = {SECOND_MEMBER!r}\n"
         "with scopes_disabled():\n"
         f"    owner = Membership.objects.get(user__email={stack.email!r})\n"
