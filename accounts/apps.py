@@ -12,4 +12,7 @@ class AccountsConfig(AppConfig):
             from accounts.governor import shared_governor
 
             # Every process of the deployment shares the egress IP the cloud counts.
-            ewelink.set_default_governor(shared_governor(settings.REDIS_URL))
+            governor = shared_governor(settings.REDIS_URL)
+            if settings.EWELINK_GOVERNOR_SCALE != 1.0:
+                governor.scale(settings.EWELINK_GOVERNOR_SCALE)
+            ewelink.set_default_governor(governor)

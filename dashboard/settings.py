@@ -328,6 +328,9 @@ EWELINK_APP_SECRET = read_file_secret(env, "EWELINK_APP_SECRET") or ""
 EWELINK_BASE_URL = env.str("EWELINK_BASE_URL", default="")
 # Pace cloud calls deployment-wide through Redis (all processes share one egress IP).
 EWELINK_SHARED_GOVERNOR = env.bool("EWELINK_SHARED_GOVERNOR", default=True)
+# Stretch (>1) or shrink (<1) the governor's spacing and window; the browser tests shrink it
+# against cloudsim, whose accounts they call far more often than a household would.
+EWELINK_GOVERNOR_SCALE = env.float("EWELINK_GOVERNOR_SCALE", default=1.0)
 if EWELINK_BASE_URL and "{region}" not in EWELINK_BASE_URL:
     raise ImproperlyConfigured(
         "EWELINK_BASE_URL must contain {region}, e.g. http://127.0.0.1:8181/{region}"

@@ -229,6 +229,9 @@ def live_stack(redis_url: str) -> Iterator[LiveStack]:
             "EWELINK_APP_SECRET": sim.secret,
             "CHANNELS_PREFIX": f"e2e{uuid.uuid4().hex[:8]}",
             "DEBUG": "false",
+            # Many tests call one demo account within minutes: a shorter pacing window, so the
+            # cloud etiquette (checked in tests/ewelink) never makes a test wait for minutes.
+            "EWELINK_GOVERNOR_SCALE": "0.1",
             "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
             "DJANGO_SETTINGS_MODULE": "dashboard.settings",
             "PYTHONUNBUFFERED": "1",

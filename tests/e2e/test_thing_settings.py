@@ -29,7 +29,7 @@ def test_a_card_leads_to_its_page_with_everything_it_reports(
     title.get_by_role("link").click()
     owner_page.wait_for_url("**/things/*/")
     wait_live(owner_page)
-    facts = owner_page.locator("dl.facts")
+    facts = owner_page.locator('[data-fragment="thing-overview"] dl.facts')
     expect(facts).to_contain_text("32")  # UIID
     expect(facts).to_contain_text(live_stack.device_id("Dishwasher plug"))
     expect(facts).to_contain_text("Kitchen")
