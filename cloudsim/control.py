@@ -178,6 +178,13 @@ async def get_device(request: web.Request, cloud: Cloud, body: dict[str, Any]) -
     return device_json(device_of(request, cloud))
 
 
+@route("GET", "/devices/{deviceid}/history")
+async def device_history(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
+    """How many operating-history entries the cloud keeps for the device."""
+    device = device_of(request, cloud)
+    return {"count": len(cloud.state.history.get(device.deviceid) or ())}
+
+
 @route("GET", "/state/{deviceid}")
 async def get_state(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
     return device_json(device_of(request, cloud))

@@ -72,6 +72,9 @@ def overview(thing: Thing, plugin: DevicePlugin, viewer: Viewer) -> dict[str, An
         "params": param_rows(thing, plugin),
         "last_report": in_words(thing.last_update_at) if thing.last_update_at else "never",
         "shared_by": _shared_by(thing),
+        "shared_with": [
+            s.to_identifier or s.to_nickname or s.to_apikey for s in thing.shares.all()
+        ],
     }
 
 

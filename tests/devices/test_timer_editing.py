@@ -169,3 +169,26 @@ def test_a_bad_field_is_the_page_message_and_sends_nothing(owner, member, cloud,
     response = member.client.post(url, data, follow=True)
     assert "Choose at least one weekday" in response.content.decode()
     assert not _sim_timers(cloud, thing.cloud_id)
+
+
+def test_an_edit_replaces_that_timer_only_and_keeps_its_id(owner, member, cloud, unscoped, berlin):
+    thing = _thing(_link(owner, US), "Garage light")
+    first = timers.OnceTimer(when=_tomorrow_at(7), action=timers.Action.single(True))
+    second = timers.OnceTimer(when=_tomorrow_at(8), action=timers.Action.single(False))
+    timer_editing.add(
+        member.membership, thing, first, timers.fingerprint(thing.params.get("timers"))
+    )
+    loaded = _sim_timers(cloud, thing.cloud_id)
+    thing.params = {**thing.params, "timers": loaded}  # what the worker stores from the update
+    timer_editing.add(member.membership, thing, second, timers.fingerprint(loaded))
+    loaded = _sim_timers(cloud, thing.cloud_id)
+    thing.params = {**thing.params, "timers": loaded}
+    mid = loaded[0]["mId"]
+    changed = timers.OnceTimer(when=_tomorrow_at(9), action=timers.Action.single(False), mid=mid)
+    timer_editing.edit(member.membership, thing, mid, changed, timers.fingerprint(loaded))
+    array = _sim_timers(cloud, thing.cloud_id)
+    assert [t["mId"] for t in array] == [t["mId"] for t in loaded]
+    utc = _tomorrow_at(9).replace(tzinfo=BERLIN).astimezone(UTC)
+    assert array[0]["at"] == timers.iso_utc(utc)
+    assert array[0]["do"] == {"switch": "off"}
+    assert array[1] == loaded[1]  # the other timer goes back exactly as it was

@@ -170,3 +170,58 @@ def test_removal_needs_the_name_and_the_device_leaves_every_page(
         assert all(d["deviceid"] != deviceid or not d.get("owner") for d in items)
         expect(other.get_by_role("heading", name="This device is gone")).to_be_visible()
         expect(dashboard.get_by_role("heading", name="Shed pump", exact=True)).to_have_count(0)
+
+
+def test_an_admin_clears_the_history_and_a_second_page_shows_who_did(
+    new_tab: Callable[..., Page], owner_cookies: dict[str, Any], live_stack: LiveStack
+) -> None:
+    with own_device(live_stack, "Shed boiler") as (deviceid, pk):
+        for value in ("on", "off"):  # the device's own changes: two history entries
+            live_stack.sim.control(
+                "POST", f"/devices/{deviceid}/params", {"params": {"switch": value}}
+            )
+        history = f"/devices/{deviceid}/history"
+        assert live_stack.sim.control("GET", history)["count"] >= 2
+        page, other = (open_thing(new_tab, owner_cookies, pk) for _ in range(2))
+        page.get_by_role("button", name="Clear history").click()
+        expect(page.locator(".messages")).to_contain_text("History cleared")
+        assert live_stack.sim.control("GET", history)["count"] == 0
+        done = other.locator('[data-fragment="thing-activity"] [data-action="clear_history"]')
+        expect(done).to_have_attribute("data-result", "ok")
+        assert other.evaluate("window.notReloaded === true")
+
+
+# Every admin action of a thing page, as a member forges it: (path, data).
+ADMIN_ACTIONS = [
+    ("move", {"room": ""}),
+    ("channels", {"channel_0": "Hijacked", "seen": "{}"}),
+    ("notifications", {"opsNotify": "on", "seen": "{}"}),
+    ("option", {"option": "led", "value": "off", "seen": "True"}),
+    ("clear-history", {}),
+    ("ota-check", {}),
+    ("upgrade", {"version": "9.9.9"}),
+    ("share", {"email": "friend@example.com", "permit": "1"}),
+]
+
+
+def test_a_member_is_refused_every_admin_action_and_the_cloud_is_unchanged(
+    new_tab: Callable[..., Page],
+    role_cookies: Callable[[str], dict[str, Any]],
+    live_stack: LiveStack,
+) -> None:
+    with own_device(live_stack, "Shed relay", uiid=2) as (deviceid, pk):
+        before = sim_device(live_stack, deviceid)
+        page = open_thing(new_tab, role_cookies("member"), pk)
+        for action, data in ADMIN_ACTIONS:
+            answer = forged_post(page, f"/things/{pk}/{action}/", data)
+            assert answer.startswith("403 "), (action, answer[:80])
+            assert "needs the admin role" in answer, action
+        after = sim_device(live_stack, deviceid)
+        for key in ("name", "roomid", "tags", "settings", "params", "shared_with"):
+            assert after[key] == before[key], key
+        # A member controls the device from its page: that is what members do.
+        page.locator("article[data-thing]").get_by_role("button").first.click()
+        expect(page.locator("article[data-thing]").get_by_role("button").first).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        assert sim_device(live_stack, deviceid)["params"]["switches"][0]["switch"] == "on"
