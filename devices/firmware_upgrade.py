@@ -244,12 +244,3 @@ def _end(upgrade: FirmwareUpgrade, state: str, message: str) -> FirmwareUpgrade:
         lambda: notifications.notify(household_id, NotificationKind.FIRMWARE, title, message)
     )
     return upgrade
-
-
-def upgrades_in_progress(account_id: int) -> dict[int, str]:
-    """Thing pk → original version, for the worker's watch (one query per load)."""
-    with scopes_disabled():
-        rows = FirmwareUpgrade.objects.filter(
-            thing__account_id=account_id, state=UpgradeState.PENDING
-        )
-        return dict(rows.values_list("thing_id", "from_version"))

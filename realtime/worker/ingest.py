@@ -16,12 +16,12 @@ from typing import Any, cast
 
 from asgiref.sync import sync_to_async
 from django.db import connection, transaction
-from django.db.models import Field
+from django.db.models import Field, OuterRef, Subquery
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from devices.firmware_upgrade import finish_upgrade, is_newer, upgrades_in_progress
-from devices.models import Thing
+from devices.firmware_upgrade import finish_upgrade, is_newer
+from devices.models import FirmwareUpgrade, Thing, UpgradeState
 from devices.plugins.base import DevicePlugin
 from devices.plugins.group.plugins import GroupPlugin
 from devices.plugins.registry import default_registry
@@ -100,13 +100,18 @@ def live_thing(thing: Thing) -> LiveThing:
 
 
 def load_devices(account_id: int) -> list[LiveThing]:
-    """The account's devices and groups (groups get no frames: they follow their members)."""
+    """The account's devices and groups (groups get no frames: they follow their members),
+    with their household's zone and any firmware upgrade under way, in one query."""
     with scopes_disabled():
-        things = Thing.objects.filter(account_id=account_id).select_related("household")
+        pending = FirmwareUpgrade.objects.filter(thing=OuterRef("pk"), state=UpgradeState.PENDING)
+        things = (
+            Thing.objects.filter(account_id=account_id)
+            .select_related("household")
+            .annotate(upgrade_from=Subquery(pending.values("from_version")[:1]))
+        )
         live = [live_thing(thing) for thing in things]
-    upgrading = upgrades_in_progress(account_id)
-    for thing in live:
-        thing.upgrade_from = upgrading.get(thing.pk)
+    for thing, row in zip(live, things, strict=True):
+        thing.upgrade_from = row.upgrade_from
     return live
 
 
