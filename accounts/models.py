@@ -225,6 +225,7 @@ class LinkedAccount(models.Model):
 class NotificationKind(models.TextChoices):
     NEEDS_RELINK = "needs_relink", "Account needs relinking"
     FIRMWARE = "firmware", "Firmware update"
+    ALARM = "alarm", "Device alarm"
 
 
 class Notification(models.Model):

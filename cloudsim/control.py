@@ -150,6 +150,20 @@ async def add_home(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> 
     }
 
 
+@route("POST", "/accounts/{apikey}/messages")
+async def add_message(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
+    """A message in the account's message centre, as the cloud would leave one."""
+    account = cloud.state.accounts[apikey_of(request, cloud)]
+    familyid = str(body.get("familyid") or account.current_family)
+    if familyid not in cloud.state.families:
+        raise ValueError("familyid must be a home of the account")
+    message = body.get("message", {})
+    if not isinstance(message, dict) or not str(body.get("msgType") or ""):
+        raise ValueError("give msgType and a message object")
+    msg = cloud.state.add_message(account.apikey, familyid, str(body["msgType"]), message)
+    return {"msgid": msg.msgid, "familyid": familyid, "date": msg.date}
+
+
 @route("POST", "/accounts/{apikey}/drop-sockets")
 async def drop_sockets(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
     return {"dropped": await cloud.hub.drop_account(apikey_of(request, cloud))}

@@ -287,9 +287,12 @@ class SimState:
         entries.append(entry)
         self.dirty = True
 
-    def add_message(self, owner: str, familyid: str, msg_type: str, body: dict[str, Any]) -> None:
+    def add_message(
+        self, owner: str, familyid: str, msg_type: str, body: dict[str, Any]
+    ) -> Message:
         msg = Message(self.hex_id(24), owner, familyid, msg_type, body, now_ms())
         self.messages.append(msg)
         if len(self.messages) > MESSAGE_CAP * 4:
             del self.messages[:MESSAGE_CAP]
         self.dirty = True
+        return msg

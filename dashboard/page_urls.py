@@ -1,12 +1,22 @@
 from django.urls import path
 
-from dashboard import thing_firmware_views, thing_share_views, thing_timer_views, thing_views, views
+from dashboard import (
+    message_views,
+    thing_firmware_views,
+    thing_share_views,
+    thing_timer_views,
+    thing_views,
+    views,
+)
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("cards/", views.room_cards, name="room_cards"),
+    path("messages/", message_views.message_list, name="messages"),
+    path("messages/read-all/", message_views.message_read_all, name="messages_read_all"),
+    path("messages/<int:pk>/read/", message_views.message_read, name="message_read"),
     path("things/<int:pk>/", thing_views.thing_page, name="thing"),
     path("things/<int:pk>/rename/", thing_views.rename, name="thing_rename"),
     path("things/<int:pk>/move/", thing_views.move, name="thing_move"),

@@ -2,7 +2,9 @@
 
 Messages come newest first, 30 a call, per home. We page back until we meet a message older
 than the newest one stored for that home; (account, msgid) is unique, so whatever a page
-repeats is ignored by the database, not by luck.
+repeats is ignored by the database, not by luck. What is new is announced (see
+devices/message_centre.py) in the transaction that stores it, under a lock on the account,
+so two syncs of one account never both take the same message for new.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
+from django.db import transaction
 from django.db.models import Max
 from django_scopes import scope, scopes_disabled
 
 import ewelink
 from accounts.cloud import open_client
 from accounts.models import LinkedAccount
+from devices.message_centre import announce_new
 from devices.models import Home, Message
 
 PAGE = 30
@@ -82,7 +86,9 @@ def store_messages(account: LinkedAccount, home_id: int, messages: list[ewelink.
             payload=message.message,
             date=datetime.fromtimestamp(message.date / 1000, tz=UTC),
         )
-    with scope(household=account.household_id):
+    with scope(household=account.household_id), transaction.atomic():
+        # One store per account at a time: what is "known" stays true until we commit.
+        list(LinkedAccount.objects.select_for_update().filter(pk=account.pk).values_list("pk"))
         known = set(
             Message.objects.filter(account=account, msgid__in=list(rows)).values_list(
                 "msgid", flat=True
@@ -90,6 +96,7 @@ def store_messages(account: LinkedAccount, home_id: int, messages: list[ewelink.
         )
         new = [row for msgid, row in rows.items() if msgid not in known]
         Message.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+        announce_new(account, new)
     return len(new)
 
 

@@ -176,6 +176,8 @@ class Message(models.Model):
     msg_type = models.CharField(max_length=50, blank=True)
     payload = models.JSONField(null=True, blank=True)
     date = models.DateTimeField(db_index=True)
+    # Ours alone: the cloud keeps no read state. The household reads a message once for all.
+    read_at = models.DateTimeField(null=True, blank=True)
 
     objects = household_scoped()
 
@@ -184,6 +186,7 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "msgid"], name="message_once_per_account")
         ]
+        indexes = [models.Index(fields=["household", "read_at"], name="message_unread")]
 
     def __str__(self) -> str:
         return f"{self.msg_type} {self.msgid}"

@@ -11,6 +11,7 @@ Server → browser (every frame carries a `seq`, increasing per socket):
 - `account`: a linked account's live connection or status changed (its cards go stale/live).
 - `control_result`: the outcome of a control the page sent (`pending` first, then the end).
 - `notification`: a household notification was created (with the new unread count).
+- `messages`: the message sync stored new message-centre messages; a messages page redraws.
 - `fragment`: a piece of the page drawn afresh by the server (a home or room section, a card,
   a thing page panel), or `html: null` for one that is gone. Sent by the page's consumer when
   a `structure` event reaches the household's group: the consumer knows which page it serves
@@ -127,6 +128,15 @@ class NotificationEvent(TypedDict):
     seq: NotRequired[int]
 
 
+class MessagesEvent(TypedDict):
+    """New message-centre messages were stored (a messages page draws its list afresh)."""
+
+    type: Literal["messages"]
+    count: int  # how many arrived
+    unread: int  # the household's unread messages after them
+    seq: NotRequired[int]
+
+
 class StructureEvent(TypedDict):
     """Things, rooms or homes were added, removed, renamed, moved or regrouped.
 
@@ -167,10 +177,10 @@ class FragmentFrame(TypedDict):
 # What may travel on a household's group.
 PageEvent = (
     ThingEvent | AccountEvent | ControlResultEvent | NotificationEvent | StructureEvent
-    | DetailsEvent
+    | DetailsEvent | MessagesEvent
 )  # fmt: skip
 EVENT_TYPES = frozenset(
-    {"thing", "account", "control_result", "notification", "structure", "details"}
+    {"thing", "account", "control_result", "notification", "structure", "details", "messages"}
 )
 
 

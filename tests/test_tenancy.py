@@ -37,10 +37,22 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
     "accounts:notification_read": lambda victim: notify(
         victim.household.pk, NotificationKind.FIRMWARE, "Firmware for the victim"
     ),
+    "dashboard:message_read": lambda victim: victim_message(victim),
 }
 
 # URLs with path arguments that are not household objects.
 NOT_HOUSEHOLD_SCOPED = {"accounts:invitation_accept", "accounts:invitation_signup"}
+
+
+def victim_message(victim: Any) -> Any:
+    from datetime import UTC, datetime
+
+    from devices.models import Message
+
+    return Message.objects.with_scopes_disabled().create(
+        household=victim.household, account=LinkedAccountFactory(household=victim.household),
+        msgid="victim", msg_type="alarmNotify_v2", payload={}, date=datetime.now(UTC),
+    )  # fmt: skip
 
 
 def _named_patterns(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:

@@ -290,6 +290,8 @@
 
   function onSnapshot(frame) {
     if (protocol && frame.protocol !== protocol) return location.reload(); // a new deploy
+    // Messages that arrived while the socket was down were announced to no one.
+    if (pageDown && view === "messages") redrawSections();
     attempt = 0;
     pageDown = false;
     if (typeof frame.server_time === "string") since = frame.server_time;
@@ -330,6 +332,8 @@
     fragment: onFragment,
     control_result: onControlResult,
     notification: onNotification,
+    // The message sync stored new messages: the messages page draws its list afresh.
+    messages: () => { if (view === "messages") redrawSections(); },
   };
 
   // The unread badge in the top bar (base.html) follows new notifications.

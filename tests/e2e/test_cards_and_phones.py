@@ -167,6 +167,8 @@ NOT_PAGES = {
     "accounts:account_sync": "a POST action on a linked account",
     "accounts:notifications_read_all": "a POST action",
     "accounts:notification_read": "a POST action on a notification",
+    "dashboard:messages_read_all": "a POST action",
+    "dashboard:message_read": "a POST action on a message",
     **dict.fromkeys(
         [f"dashboard:thing_{action}" for action in THING_ACTIONS],
         "a POST action on a thing (its page holds the form)",

@@ -164,6 +164,27 @@ ROUTES.update(
         ),
     }
 )
+
+
+def _message_of(household: Any) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from devices.models import Message
+
+    message = Message.objects.with_scopes_disabled().create(
+        household=household, account=LinkedAccountFactory(household=household), msgid="m1",
+        msg_type="alarmNotify_v2", payload={"alarm": "smoke"}, date=datetime.now(UTC),
+    )  # fmt: skip
+    return {"pk": message.pk}
+
+
+ROUTES.update(
+    {
+        "dashboard:messages": Route("get", Role.GUEST),
+        "dashboard:messages_read_all": Route("post", Role.MEMBER),
+        "dashboard:message_read": Route("post", Role.MEMBER, _message_of),
+    }
+)
 # Routes every signed-in person may use whatever their role, or that are not a household's.
 NOT_BY_ROLE = {
     "accounts:signup": "signed-out visitors",
