@@ -1,12 +1,28 @@
 from django.urls import path
 
-from dashboard import thing_firmware_views, thing_share_views, thing_timer_views, thing_views, views
+from dashboard import (
+    home_views,
+    thing_firmware_views,
+    thing_share_views,
+    thing_timer_views,
+    thing_views,
+    views,
+)
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("cards/", views.room_cards, name="room_cards"),
+    path("homes/", home_views.homes_page, name="homes"),
+    path("homes/account/<int:pk>/add/", home_views.add_home, name="homes_add"),
+    path("homes/<int:pk>/rename/", home_views.rename_home, name="homes_rename"),
+    path("homes/<int:pk>/current/", home_views.current_home, name="homes_current"),
+    path("homes/<int:pk>/delete/", home_views.delete_home, name="homes_delete"),
+    path("homes/<int:pk>/rooms/add/", home_views.add_room, name="rooms_add"),
+    path("rooms/<int:pk>/rename/", home_views.rename_room, name="rooms_rename"),
+    path("rooms/<int:pk>/move/", home_views.move_room, name="rooms_move"),
+    path("rooms/<int:pk>/delete/", home_views.delete_room, name="rooms_delete"),
     path("things/<int:pk>/", thing_views.thing_page, name="thing"),
     path("things/<int:pk>/rename/", thing_views.rename, name="thing_rename"),
     path("things/<int:pk>/move/", thing_views.move, name="thing_move"),
