@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from . import commands, demo, device_changes, persistence, timers, tokens
-from .accounts import account_json, add_family, create_account
+from .accounts import account_json, add_family, create_account, family_json
 from .cloud import Cloud
 from .inventory import create_device, device_json
 from .keys import CLOUD
@@ -162,6 +162,17 @@ async def add_message(request: web.Request, cloud: Cloud, body: dict[str, Any]) 
         raise ValueError("give msgType and a message object")
     msg = cloud.state.add_message(account.apikey, familyid, str(body["msgType"]), message)
     return {"msgid": msg.msgid, "familyid": familyid, "date": msg.date}
+
+
+@route("GET", "/accounts/{apikey}/homes")
+async def list_homes(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
+    """The account's homes with their rooms in order, and its current home (as GET /v2/family)."""
+    account = cloud.state.accounts[apikey_of(request, cloud)]
+    families = cloud.state.families_of(account.apikey)
+    return {
+        "familyList": [family_json(f) for f in families],
+        "currentFamilyId": account.current_family,
+    }
 
 
 @route("POST", "/accounts/{apikey}/drop-sockets")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from dashboard import (
+    home_views,
     message_views,
     thing_firmware_views,
     thing_share_views,
@@ -17,6 +18,15 @@ urlpatterns = [
     path("messages/", message_views.message_list, name="messages"),
     path("messages/read-all/", message_views.message_read_all, name="messages_read_all"),
     path("messages/<int:pk>/read/", message_views.message_read, name="message_read"),
+    path("homes/", home_views.homes_page, name="homes"),
+    path("homes/account/<int:pk>/add/", home_views.add_home, name="homes_add"),
+    path("homes/<int:pk>/rename/", home_views.rename_home, name="homes_rename"),
+    path("homes/<int:pk>/current/", home_views.current_home, name="homes_current"),
+    path("homes/<int:pk>/delete/", home_views.delete_home, name="homes_delete"),
+    path("homes/<int:pk>/rooms/add/", home_views.add_room, name="rooms_add"),
+    path("rooms/<int:pk>/rename/", home_views.rename_room, name="rooms_rename"),
+    path("rooms/<int:pk>/move/", home_views.move_room, name="rooms_move"),
+    path("rooms/<int:pk>/delete/", home_views.delete_room, name="rooms_delete"),
     path("things/<int:pk>/", thing_views.thing_page, name="thing"),
     path("things/<int:pk>/rename/", thing_views.rename, name="thing_rename"),
     path("things/<int:pk>/move/", thing_views.move, name="thing_move"),

@@ -280,3 +280,28 @@ class FirmwareUpgrade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.thing}: {self.from_version} → {self.to_version} ({self.state})"
+
+
+class LayoutAction(models.Model):
+    """Something a person did to the homes and rooms of a linked account from the homes page
+    (create, rename, reorder, delete …): who, what, when and how the cloud answered."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        LinkedAccount, on_delete=models.CASCADE, related_name="layout_actions"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    action = models.CharField(max_length=40)
+    subject = models.CharField(max_length=200, help_text="The home or room, by name")
+    detail = models.JSONField(default=dict, blank=True)
+    result = models.CharField(max_length=12, help_text="ok or failed")
+    message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = household_scoped()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.subject}: {self.result}"

@@ -11,7 +11,7 @@ from django_scopes import ScopeError
 
 from accounts.models import Invitation, Membership, NotificationKind
 from accounts.notifications import notify
-from devices.models import Thing
+from devices.models import Home, Room, Thing
 from tests.factories import InvitationFactory, LinkedAccountFactory
 
 
@@ -25,6 +25,21 @@ def victim_thing(victim: Any) -> Thing:
     )  # fmt: skip
 
 
+def victim_home(victim: Any) -> Home:
+    """A home of the victim household's linked account."""
+    account = LinkedAccountFactory(household=victim.household)
+    return Home.objects.with_scopes_disabled().create(
+        household=victim.household, account=account, cloud_id="victimhome", name="Victim's"
+    )
+
+
+def victim_room(victim: Any) -> Room:
+    home = victim_home(victim)
+    return Room.objects.with_scopes_disabled().create(
+        household=victim.household, home=home, cloud_id="victimroom", name="Victim's hall"
+    )
+
+
 # URL name → how to make an object of the victim household for its `pk`.
 # A new URL with an object in its path must be added here, or test_every_object_url_is_covered
 # fails: forgetting the scope check of a new page cannot go unnoticed.
@@ -34,6 +49,20 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
     "accounts:member_remove": lambda victim: victim.membership,
     "accounts:account_sync": lambda victim: LinkedAccountFactory(household=victim.household),
     "accounts:account_unlink": lambda victim: LinkedAccountFactory(household=victim.household),
+    **dict.fromkeys(
+        [
+            "dashboard:homes_rename",
+            "dashboard:homes_current",
+            "dashboard:homes_delete",
+            "dashboard:rooms_add",
+        ],
+        victim_home,
+    ),
+    **dict.fromkeys(
+        ["dashboard:rooms_rename", "dashboard:rooms_move", "dashboard:rooms_delete"],
+        victim_room,
+    ),
+    "dashboard:homes_add": lambda victim: LinkedAccountFactory(household=victim.household),
     "accounts:notification_read": lambda victim: notify(
         victim.household.pk, NotificationKind.FIRMWARE, "Firmware for the victim"
     ),

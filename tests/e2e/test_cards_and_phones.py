@@ -154,6 +154,8 @@ THING_ACTIONS = [
     "share_permit",
     "unshare",
 ]
+LAYOUT_ACTIONS = ["homes_add", "homes_rename", "homes_current", "rooms_add", "rooms_rename",
+                  "rooms_move"]  # fmt: skip
 NOT_PAGES = {
     "admin": "Django's own admin, not styled by this project",
     "accounts:logout": "a POST action",
@@ -173,6 +175,10 @@ NOT_PAGES = {
         [f"dashboard:thing_{action}" for action in THING_ACTIONS],
         "a POST action on a thing (its page holds the form)",
     ),
+    **dict.fromkeys(
+        [f"dashboard:{name}" for name in LAYOUT_ACTIONS],
+        "a POST action on a home or room (the homes page holds the form)",
+    ),
     "healthz": "JSON for the launcher",
     "dashboard:room_cards": "a room's cards that htmx puts into the dashboard (test_lazy_rooms)",
     "favicon": "the icon (test_every_page_loads_without_errors fetches it)",
@@ -183,6 +189,9 @@ NOT_PAGES = {
 OBJECT_PAGES = {
     # A two-channel switch: the thing page with the most forms.
     "dashboard:thing": "print(Thing.objects.get(name='Worktop lights').pk)",
+    # Asking before deleting: a home with another home to move its devices to, and a room.
+    "dashboard:homes_delete": "print(Home.objects.get(name='Holiday cottage').pk)",
+    "dashboard:rooms_delete": "print(Room.objects.get(name='Garden').pk)",
     "accounts:account_unlink": "print(LinkedAccount.objects.filter(household=owner.household)"
     ".order_by('pk').first().pk)",
     "accounts:member_remove": "print(Membership.objects.get(user__username=SECOND_MEMBER).pk)",
@@ -237,7 +246,7 @@ def object_path(stack: LiveStack, name: str, path: str) -> str:
         "from django_scopes import scopes_disabled\n"
         "from accounts import services\n"
         "from accounts.models import LinkedAccount, Membership, Role\n"
-        "from devices.models import Thing\n"
+        "from devices.models import Home, Room, Thing\n"
         f"SECOND_MEMBER = {SECOND_MEMBER!r}\n"
         "with scopes_disabled():\n"
         f"    owner = Membership.objects.get(user__email={stack.email!r})\n"

@@ -178,11 +178,38 @@ def _message_of(household: Any) -> dict[str, Any]:
     return {"pk": message.pk}
 
 
+def _home_of(household: Any) -> dict[str, Any]:
+    from devices.models import Home
+
+    account = LinkedAccountFactory(household=household)
+    home = Home.objects.create(household=household, account=account, cloud_id="h1", name="Flat")
+    return {"pk": home.pk}
+
+
+def _room_of(household: Any) -> dict[str, Any]:
+    from devices.models import Home, Room
+
+    home = Home.objects.with_scopes_disabled().get(pk=_home_of(household)["pk"])
+    room = Room.objects.create(household=household, home=home, cloud_id="r1", name="Hall")
+    return {"pk": room.pk}
+
+
 ROUTES.update(
     {
         "dashboard:messages": Route("get", Role.GUEST),
         "dashboard:messages_read_all": Route("post", Role.MEMBER),
         "dashboard:message_read": Route("post", Role.MEMBER, _message_of),
+        "dashboard:homes": Route("get", Role.GUEST),
+        "dashboard:homes_add": Route(
+            "post", Role.ADMIN, _account_of, {"name": "Barn", "rooms": "Loft"}, cloud=True
+        ),
+        "dashboard:homes_rename": Route("post", Role.ADMIN, _home_of, {"name": "Barn"}, cloud=True),
+        "dashboard:homes_current": Route("post", Role.ADMIN, _home_of, cloud=True),
+        "dashboard:homes_delete": Route("get", Role.ADMIN, _home_of),
+        "dashboard:rooms_add": Route("post", Role.ADMIN, _home_of, {"name": "Loft"}, cloud=True),
+        "dashboard:rooms_rename": Route("post", Role.ADMIN, _room_of, {"name": "Loft"}, cloud=True),
+        "dashboard:rooms_move": Route("post", Role.ADMIN, _room_of, {"direction": "up"}),
+        "dashboard:rooms_delete": Route("get", Role.ADMIN, _room_of),
     }
 )
 # Routes every signed-in person may use whatever their role, or that are not a household's.

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("devices", "0003_firmware_upgrade"),
+        ("devices", "0004_layout_action"),
     ]
 
     operations = [
