@@ -104,6 +104,7 @@ def _account_with_everything(household):  # type: ignore[no-untyped-def]
         FirmwareUpgrade,
         HistoryEntry,
         Home,
+        LayoutAction,
         Message,
         Room,
         Share,
@@ -135,6 +136,9 @@ def _account_with_everything(household):  # type: ignore[no-untyped-def]
         household=household, thing=thing, thing_name="Lamp", action="rename", result="ok"
     )
     FirmwareUpgrade.objects.create(household=household, thing=thing, to_version="2.0")
+    LayoutAction.objects.create(
+        household=household, account=account, action="rename_home", subject="Flat", result="ok"
+    )
     return account, thing
 
 
