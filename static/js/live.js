@@ -402,8 +402,21 @@
       if (event.code === 4410) return location.reload(); // access changed: the server decides
       // Signed out or no household: retrying cannot help (a reload shows the sign-in page).
       if (event.code === 4401 || event.code === 4403) return setStatus("offline");
-      scheduleRetry();
+      // A refused reconnect looks like a network failure to the page (no close code): once a
+      // retry has failed, ask the page itself whether the session is still good. If the
+      // server now redirects it (signed out, access gone while the 4410 was lost), reload.
+      if (attempt === 0) return scheduleRetry();
+      accessGone().then((gone) => (gone ? location.reload() : scheduleRetry()));
     };
+  }
+
+  async function accessGone() {
+    try {
+      const probe = await fetch(location.href, { redirect: "manual", cache: "no-store" });
+      return probe.type === "opaqueredirect";
+    } catch {
+      return false; // the network is down: keep retrying
+    }
   }
 
   function scheduleRetry() {

@@ -68,3 +68,37 @@ def test_a_removed_member_leaves_the_household_page_at_once(
     # No household left: the page reloads into "create a household", the cards are gone.
     expect(member).to_have_url(re.compile(r"/accounts/household/new/"), timeout=10_000)
     expect(member.locator("article[data-thing]")).to_have_count(0)
+
+
+# Keeps the page's websockets reachable from the test, to cut them as a network would.
+TRACK_SOCKETS = """
+const Native = window.WebSocket;
+window.__sockets = [];
+window.WebSocket = class extends Native {
+  constructor(...args) { super(...args); window.__sockets.push(this); }
+};
+"""
+
+
+def test_a_page_whose_session_ended_while_it_was_cut_off_goes_to_sign_in(
+    new_tab: Callable[..., Page], live_stack: LiveStack
+) -> None:
+    """The 4410 that tells a page its access changed can be lost (the connection broke first):
+    a page whose reconnects are refused asks the server whether it is still signed in, and
+    follows it to the sign-in page instead of retrying forever."""
+    page = new_tab()
+    page.add_init_script(TRACK_SOCKETS)
+    sign_in(page, live_stack.email, live_stack.password)  # a session of this test's own
+    wait_live(page)
+    key = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+    # The session ends behind the page's back: no socket of it hears about it ...
+    live_stack.manage(
+        "shell",
+        "-c",
+        "from django.contrib.sessions.models import Session\n"
+        f"Session.objects.filter(session_key={key!r}).delete()\n",
+    )
+    # ... and its connection breaks without a close code, as a dropped network does.
+    page.evaluate("window.__sockets.forEach((socket) => socket.close())")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"), timeout=30_000)
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
