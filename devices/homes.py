@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from asgiref.sync import async_to_sync
 from django.db import transaction
 from django.db.models import Count
 
@@ -22,7 +21,7 @@ import ewelink
 from accounts.models import LinkedAccount, LinkStatus, Membership, Role
 from devices.models import Home, LayoutAction, Room, Thing
 from devices.structure import StructureChange, announce
-from devices.thing_actions import ActionFailed, CloudCall, _run, cloud_message
+from devices.thing_actions import ActionFailed, CloudCall, call_cloud, cloud_message
 from devices.thing_settings import require
 
 T = TypeVar("T")
@@ -298,7 +297,7 @@ def _perform(
 
     Raises ActionFailed (recorded as failed, nothing changed here) when the cloud refuses."""
     try:
-        result = async_to_sync(_run)(account, call)
+        result = call_cloud(account, call)
     except ewelink.EWeLinkError as exc:
         message = explain(exc, action)
         _record(actor, account, action, subject, "failed", message, detail)

@@ -57,7 +57,7 @@ def perform(
     `explain` may word an action's own refusals (None falls back to the generic words).
     """
     try:
-        result = async_to_sync(_run)(thing.account, call)
+        result = call_cloud(thing.account, call)
     except ewelink.EWeLinkError as exc:
         message = (explain(exc) if explain else None) or cloud_message(exc)
         record(actor, thing, action, "failed", message, detail)
@@ -96,6 +96,11 @@ def record(
         result=result,
         message=message[:300],
     )
+
+
+def call_cloud(account: LinkedAccount, call: CloudCall[T]) -> T:
+    """Run `call` with a client of `account` (from sync code: views, services, tasks)."""
+    return async_to_sync(_run)(account, call)
 
 
 async def _run(account: LinkedAccount, call: CloudCall[T]) -> T:

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from accounts.models import Role
+from accounts.models import ROLE_RANK, Role
 from dashboard.when import in_words
 from devices.firmware_panel import firmware
 from devices.models import Room, Thing, ThingAction, ThingKind
@@ -50,8 +50,6 @@ class Viewer:
     role: str
 
     def at_least(self, role: str) -> bool:
-        from accounts.models import ROLE_RANK
-
         return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(role)]
 
     @property
@@ -144,6 +142,9 @@ PANELS: dict[str, Panel] = {
 # Panels a device's own report can change (state, settings, timers, firmware): redrawn on a
 # `details` event; the others only on a structure change.
 LIVE_PANELS = ("overview", "settings", "timers", "firmware")
+# What a page asks to redraw: after a state report its overview, after new details the live
+# panels, after a structure change all of them.
+PANEL_SETS = {"overview": ("overview",), "live": LIVE_PANELS}
 
 
 def param_rows(thing: Thing, plugin: DevicePlugin) -> list[tuple[str, str, str]]:
@@ -218,7 +219,7 @@ def thing_fragments(change: Any, params: Mapping[str, str]) -> list[Any]:
         html = render_to_string("things/_gone.html", {})
         return [Fragment("thing-main", "", "", html)]
     viewer = Viewer(params.get("role") or Role.GUEST)
-    names = LIVE_PANELS if params.get("live") else tuple(PANELS)
+    names = PANEL_SETS.get(params.get("panels", ""), tuple(PANELS))
     plugin = plugin_for(thing)
     order = list(PANELS)
     return [

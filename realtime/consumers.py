@@ -188,7 +188,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         if kind == "details":
             # Only the page of that thing shows details; it redraws its live panels.
             if self.page_thing and payload.get("thing") == self.page_thing:
-                await self._fragments({"things": [self.page_thing]}, live=True)
+                await self._fragments({"things": [self.page_thing]}, panels="live")
             return
         if kind != "structure":
             await self._send(payload)
@@ -198,20 +198,20 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         await self._fragments(payload)
 
     def _redraw_params_soon(self) -> None:
-        """A thing page's table of params follows the card, at most once a second, drawn
-        once the worker has stored the state (it writes every half second)."""
+        """A thing page's overview (its table of params) follows the card, at most once a
+        second, drawn once the worker has stored the state (it writes every half second)."""
         if self.params_redraw is None:
             loop = asyncio.get_running_loop()
             self.params_redraw = loop.call_later(PARAMS_REDRAW_S, self._params_redraw)
 
     def _params_redraw(self) -> None:
         self.params_redraw = None
-        self._spawn(self._fragments({"things": [self.page_thing]}, live=True))
+        self._spawn(self._fragments({"things": [self.page_thing]}, panels="overview"))
 
-    async def _fragments(self, payload: dict[str, Any], live: bool = False) -> None:
+    async def _fragments(self, payload: dict[str, Any], panels: str = "") -> None:
         params = {**self.view_params, "role": self.role}
-        if live:
-            params["live"] = "1"
+        if panels:
+            params["panels"] = panels  # a thing page's: only those a report can change
         try:
             fragments = await database_sync_to_async(fragments_for)(
                 self.household_id, self.view, payload, params

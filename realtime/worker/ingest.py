@@ -239,16 +239,18 @@ class Ingestor:
         thing = self.get(account_id, deviceid)
         if thing is None or not isinstance(params, dict):
             return
-        thing.params = thing.plugin.merge(thing.params, params)
+        was = thing.params
+        thing.params = thing.plugin.merge(was, params)
         came_online = not thing.online and not params.keys() <= NOT_A_SIGN_OF_LIFE
         if came_online and thing.plugin.trusts_online_flag():
             thing.online = True
         before = thing.state
-        details = not DETAIL_KEYS.isdisjoint(params)
-        if details:
+        # Devices repeat their settings in many reports: only a new value is news to a page.
+        if any(was.get(k) != thing.params.get(k) for k in DETAIL_KEYS.intersection(params)):
             self._details(thing)
-            if thing.upgrade_from is not None and "fwVersion" in params:
-                self._upgrade_reported(thing, str(params["fwVersion"]))
+        # The firmware a device reports decides an upgrade even when it did not change.
+        if thing.upgrade_from is not None and "fwVersion" in params:
+            self._upgrade_reported(thing, str(params["fwVersion"]))
         if thing.refresh_state() == before and not came_online:
             return
         thing.last_update = timezone.now()

@@ -165,3 +165,27 @@ async def test_an_upgrade_is_decided_by_a_newer_version_or_by_any_after_a_reboot
     assert ingestor.decided == ["3.10.0", "3.9.1"]
     assert ingestor.get(1, "dev1").upgrade_from is None
     assert ingestor.get(2, "dev2").upgrade_from is None
+
+
+class DetailsCounter(Ingestor):
+    """Counts the things whose details it would announce, instead of announcing them."""
+
+    def __init__(self) -> None:
+        super().__init__(Recorder(), StateWriter())
+        self.announced: list[int] = []
+
+    def _details(self, thing: LiveThing) -> None:
+        self.announced.append(thing.pk)
+
+
+async def test_details_are_announced_only_when_a_detail_changes() -> None:
+    ingestor = DetailsCounter()
+    timers = [{"enabled": 1, "at": "0 7 * * *", "type": "repeat"}]
+    ingestor.load(1, [_thing(1, {"switch": "off", "startup": "off", "timers": timers})])
+    # Devices repeat their settings with their state: nothing new for a thing page.
+    await ingestor.on_params(1, "dev1", {"switch": "on", "startup": "off", "timers": timers})
+    assert ingestor.announced == []
+    await ingestor.on_params(1, "dev1", {"startup": "stay"})
+    await ingestor.on_params(1, "dev1", {"timers": []})
+    assert ingestor.announced == [1, 1]
+    assert ingestor.get(1, "dev1").params["startup"] == "stay"
