@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -82,9 +83,14 @@ def confirm_page(
     losses: list[str],
     action: str,
     cancel_url: str,
+    keep: Sequence[tuple[str, str]] = (),
 ) -> HttpResponse:
-    """Ask first: what will be lost, a confirm button (POSTs the confirmation), a way back."""
-    context = {"title": title, "losses": losses, "action": action, "cancel_url": cancel_url}
+    """Ask first: what will be lost, a confirm button (POSTs the confirmation, with the fields
+    of the asking form in `keep`), a way back."""
+    context = {
+        "title": title, "losses": losses, "action": action, "cancel_url": cancel_url,
+        "keep": keep,
+    }  # fmt: skip
     return render(request, "confirm.html", context)
 
 

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from accounts.access import Access
-from dashboard.thing_views import thing_action
+from dashboard.thing_views import Question, thing_action
 from devices import sharing
 from devices.models import Share, Thing
 
@@ -48,6 +48,20 @@ def _unshare(request: HttpRequest, access: Access[Thing]) -> str:
     return f"No longer shared with {row.to_identifier or row.to_nickname}."
 
 
+def _ask_unshare(request: HttpRequest, access: Access[Thing]) -> Question:
+    row = _share_row(request, access.obj)  # another thing's share is a 404, whoever asks
+    sharing.may_share(access.membership, access.obj, "Stopping a share")
+    who = row.to_identifier or row.to_nickname
+    return Question(
+        f"Stop sharing “{access.obj.name}” with {who}?",
+        [
+            f"{who} no longer sees or controls it in their eWeLink app.",
+            "To share it again, they must accept a new invitation.",
+        ],
+        "Stop sharing",
+    )
+
+
 share = thing_action(_share, "sharing")
 permit = thing_action(_permit, "sharing")
-unshare = thing_action(_unshare, "sharing")
+unshare = thing_action(_unshare, "sharing", _ask_unshare)

@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from accounts.access import Access
-from dashboard.thing_views import thing_action
+from dashboard.thing_views import Question, thing_action
 from devices import timer_editing, timer_form
 from devices.models import Thing
 from devices.thing_actions import ActionFailed
@@ -70,7 +70,17 @@ def _enable(request: HttpRequest, access: Access[Thing]) -> str:
     return f"Timer {state} on the device; {SENT}"
 
 
+def _ask_delete(request: HttpRequest, access: Access[Thing]) -> Question:
+    timer_editing.require_editor(access.membership)
+    words = timer_editing.describe(access.obj, _mid(request))
+    return Question(
+        f"Delete a timer of “{access.obj.name}”?",
+        [f"The timer “{words}” is deleted on the device; it will not run again."],
+        "Delete timer",
+    )
+
+
 add = thing_action(_add, "timers")
 edit = thing_action(_edit, "timers")
-delete = thing_action(_delete, "timers")
+delete = thing_action(_delete, "timers", _ask_delete)
 enable = thing_action(_enable, "timers")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import Access, household_object
-from accounts.views import household_required
+from accounts.views import confirm_page, confirmed, household_required
 from devices import thing_settings
 from devices.models import Room, Thing
 from devices.thing_actions import ActionFailed
@@ -48,16 +49,35 @@ def thing_page(request: HttpRequest, pk: int) -> HttpResponse:
 Act = Callable[[HttpRequest, Access[Thing]], str]
 
 
-def thing_action(act: Act, anchor: str = "settings") -> Callable[..., HttpResponse]:
+@dataclass(frozen=True)
+class Question:
+    """What a confirmation page asks before an action that cannot be undone."""
+
+    title: str
+    losses: list[str]
+    action: str
+
+
+# Checks the role first (a role that may not gets the 403 page, not a question), then asks.
+Ask = Callable[[HttpRequest, Access[Thing]], Question]
+
+
+def thing_action(
+    act: Act, anchor: str = "settings", ask: Ask | None = None
+) -> Callable[..., HttpResponse]:
     """A POST on a thing: run `act`, show its sentence (or why not), back to the page.
 
-    A role that may not is refused with a 403 page (PermissionDenied from the service)."""
+    With `ask`, a POST without the confirmation gets a page saying what will be lost, whose
+    button posts the same fields again, confirmed. A role that may not is refused with a 403
+    page (PermissionDenied from the service)."""
 
     @require_POST
     @household_required
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         access = household_object(request, Thing, pk)
         try:
+            if ask is not None and not confirmed(request):
+                return _ask(request, access, ask(request, access), anchor)
             done = act(request, access)
         except ActionFailed as exc:  # a role refusal is a 403 page that says why
             messages.error(request, exc.message)
@@ -68,6 +88,15 @@ def thing_action(act: Act, anchor: str = "settings") -> Callable[..., HttpRespon
         return _back(access.obj, anchor)
 
     return view
+
+
+def _ask(request: HttpRequest, access: Access[Thing], question: Question, anchor: str) -> Any:
+    keep = [(k, v) for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "confirm")]
+    cancel = reverse("dashboard:thing", args=[access.obj.pk]) + f"#{anchor}"
+    return confirm_page(
+        request, title=question.title, losses=question.losses, action=question.action,
+        cancel_url=cancel, keep=keep,
+    )  # fmt: skip
 
 
 def _back(thing: Thing, anchor: str) -> HttpResponseRedirect:
@@ -131,6 +160,21 @@ def _clear_history(request: HttpRequest, access: Access[Thing]) -> str:
     return f"History cleared ({count} entries here)."
 
 
+def _ask_clear_history(request: HttpRequest, access: Access[Thing]) -> Question:
+    thing = access.obj
+    thing_settings.may_clear_history(access.membership, thing)
+    count = thing.history.count()
+    return Question(
+        f"Clear the history of “{thing.name}”?",
+        [
+            "Its operating history is deleted on the eWeLink cloud, for this dashboard and "
+            f"every eWeLink app ({count} entr{'y' if count == 1 else 'ies'} here).",
+            "This cannot be undone.",
+        ],
+        "Clear history",
+    )
+
+
 def _remove(request: HttpRequest, access: Access[Thing]) -> str:
     name = access.obj.name
     thing_settings.remove(access.membership, access.obj, request.POST.get("confirm", ""))
@@ -142,5 +186,5 @@ move = thing_action(_move)
 channels = thing_action(_channels)
 notifications = thing_action(_notifications)
 option = thing_action(_option)
-clear_history = thing_action(_clear_history, "danger-title")
+clear_history = thing_action(_clear_history, "danger-title", _ask_clear_history)
 remove = thing_action(_remove, "danger-title")

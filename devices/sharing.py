@@ -119,7 +119,7 @@ def share(
     permits: list[str],
 ) -> Share:
     """Share an own device with the eWeLink user named by email or phone; their local row."""
-    _may_share(actor, thing, "Sharing")
+    may_share(actor, thing, "Sharing")
     recipient = clean_recipient(email, phone, country_code)
     permit = clean_permit(permits)
     if recipient.label.lower() == thing.account.identifier.strip().lower():
@@ -146,7 +146,7 @@ def share(
 
 def change_permit(actor: Membership, thing: Thing, row: Share, permit: int, seen: str) -> Share:
     """Change what the person `row` may do with the device's timers."""
-    _may_share(actor, thing, "Changing what a person may do")
+    may_share(actor, thing, "Changing what a person may do")
     if seen != str(row.permit):
         raise ActionFailed(CHANGED_MEANWHILE)
     if permit == row.permit:
@@ -162,7 +162,7 @@ def change_permit(actor: Membership, thing: Thing, row: Share, permit: int, seen
 
 def stop_sharing(actor: Membership, thing: Thing, row: Share) -> None:
     """Stop sharing the device with the person `row`."""
-    _may_share(actor, thing, "Stopping a share")
+    may_share(actor, thing, "Stopping a share")
 
     async def call(client: ewelink.EWeLinkClient) -> list[ewelink.Thing]:
         return await client.cancel_share(thing.cloud_id, row.to_apikey)
@@ -171,7 +171,7 @@ def stop_sharing(actor: Membership, thing: Thing, row: Share) -> None:
     perform(actor, thing, "unshare", call, _apply(thing), detail=detail, explain=_share_error)
 
 
-def _may_share(actor: Membership, thing: Thing, what: str) -> None:
+def may_share(actor: Membership, thing: Thing, what: str) -> None:
     require(actor, Role.ADMIN, what)
     if thing.kind == ThingKind.GROUP:
         raise ActionFailed("eWeLink shares devices, not groups.")

@@ -208,9 +208,13 @@ def set_option(actor: Membership, thing: Thing, name: str, value: Any, seen: Any
     return thing
 
 
-def clear_history(actor: Membership, thing: Thing) -> int:
+def may_clear_history(actor: Membership, thing: Thing) -> None:
     require(actor, Role.ADMIN, "Clearing the history")
     require_own(thing, "Clearing the history")
+
+
+def clear_history(actor: Membership, thing: Thing) -> int:
+    may_clear_history(actor, thing)
 
     async def call(client: Any) -> None:
         await client.clear_history(thing.cloud_id)

@@ -62,6 +62,21 @@ def current_array(thing: Thing) -> Any:
     return (thing.params or {}).get("timers")
 
 
+def describe(thing: Thing, mid: str) -> str:
+    """The timer `mid` of the thing in words (for the question before deleting it)."""
+    channels = channels_of(thing)
+    if channels is None:
+        raise ActionFailed(NO_TIMERS)
+    try:
+        items = timers.from_cloud_all(current_array(thing), zone_of(thing), datetime.now(UTC))
+    except timers.TimerError as exc:
+        raise ActionFailed(f"{exc}.") from None
+    for item in items:
+        if item.mid == mid:
+            return timers.describe(item, channels)
+    raise ActionFailed("That timer is no longer on the device; the page shows its timers now.")
+
+
 def add(actor: Membership, thing: Thing, timer: timers.Timer, seen: str) -> None:
     def build(array: Any, channels: timers.Channels, tz: ZoneInfo, now: datetime) -> list[Any]:
         element = timers.to_cloud(timers.validated(timer, channels, tz, now), tz, now)

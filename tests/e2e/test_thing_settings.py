@@ -184,6 +184,11 @@ def test_an_admin_clears_the_history_and_a_second_page_shows_who_did(
         assert live_stack.sim.control("GET", history)["count"] >= 2
         page, other = (open_thing(new_tab, owner_cookies, pk) for _ in range(2))
         page.get_by_role("button", name="Clear history").click()
+        # One click only asks: it says what is lost, and nothing is cleared yet.
+        expect(page.locator("h1")).to_have_text("Clear the history of “Shed boiler”?")
+        expect(page.locator(".confirm-losses")).to_contain_text("cannot be undone")
+        assert live_stack.sim.control("GET", history)["count"] >= 2
+        page.get_by_role("button", name="Clear history").click()
         expect(page.locator(".messages")).to_contain_text("History cleared")
         assert live_stack.sim.control("GET", history)["count"] == 0
         done = other.locator('[data-fragment="thing-activity"] [data-action="clear_history"]')

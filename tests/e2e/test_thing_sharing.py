@@ -74,6 +74,9 @@ def test_an_admin_shares_changes_rights_and_stops_and_a_second_page_follows(
         sharing_panel(page).get_by_role(
             "button", name=f"Stop sharing with {friend['email']}"
         ).click()
+        expect(page.locator("h1")).to_contain_text(f"with {friend['email']}?")
+        assert shared_with(live_stack, deviceid) == [{"apikey": friend["apikey"], "permit": 9}]
+        page.get_by_role("button", name="Stop sharing").click()
         expect(page.locator(".messages")).to_contain_text("No longer shared with")
         assert shared_with(live_stack, deviceid) == []
         for seen in (page, other):

@@ -149,6 +149,9 @@ def test_a_repeat_timer_shifts_its_weekdays_to_utc_then_is_disabled_enabled_and_
         expect(listed.locator("[data-timer-state]")).to_have_text("enabled")
 
         panel(page).get_by_role("button", name="Delete").click()
+        expect(page.locator(".confirm-losses")).to_contain_text("Every Mon, Wed at 08:00 → off")
+        assert sim_timers(live_stack, deviceid) == [element]  # asked, not yet deleted
+        page.get_by_role("button", name="Delete timer").click()
         expect(page.locator(".messages")).to_contain_text("Timer deleted")
         assert sim_timers(live_stack, deviceid) == []
         expect(panel(other).locator("[data-no-timers]")).to_be_visible()

@@ -139,7 +139,9 @@ ROUTES.update(
             {"option": "led", "value": "off", "seen": "True"},
             cloud=True,
         ),
-        "dashboard:thing_clear_history": Route("post", Role.ADMIN, _thing_of, cloud=True),
+        "dashboard:thing_clear_history": Route(
+            "post", Role.ADMIN, _thing_of, CONFIRMED, cloud=True
+        ),
         **{
             f"dashboard:thing_timer_{name}": Route("post", Role.MEMBER, _thing_of, cloud=True)
             for name in ("add", "edit", "delete", "enable")
@@ -155,7 +157,7 @@ ROUTES.update(
             "post", Role.ADMIN, _share_of, _share_data({"permit": "1", "seen": "1"}), cloud=True
         ),
         "dashboard:thing_unshare": Route(
-            "post", Role.ADMIN, _share_of, _share_data({}), cloud=True
+            "post", Role.ADMIN, _share_of, _share_data(CONFIRMED), cloud=True
         ),
         "dashboard:thing_ota_check": Route("post", Role.ADMIN, _thing_of, cloud=True),
         "dashboard:thing_upgrade": Route("post", Role.ADMIN, _thing_of, cloud=True),
