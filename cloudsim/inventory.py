@@ -100,6 +100,7 @@ def device_json(device: Device) -> dict[str, Any]:
         "shared_with": [{"apikey": s.apikey, "permit": s.permit} for s in device.shares.values()],
         "familyid": device.familyid,
         "roomid": device.roomid,
+        "index": device.index,
         "fwVersion": device.fw_version,
         "parentid": device.parentid,
         "ota_version": device.ota_version,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from dashboard import (
+    arrange_views,
     home_views,
     message_views,
     thing_firmware_views,
@@ -24,10 +25,12 @@ urlpatterns = [
     path("homes/<int:pk>/current/", home_views.current_home, name="homes_current"),
     path("homes/<int:pk>/delete/", home_views.delete_home, name="homes_delete"),
     path("homes/<int:pk>/rooms/add/", home_views.add_room, name="rooms_add"),
+    path("homes/<int:pk>/rooms/order/", arrange_views.order_rooms, name="rooms_order"),
     path("rooms/<int:pk>/rename/", home_views.rename_room, name="rooms_rename"),
     path("rooms/<int:pk>/move/", home_views.move_room, name="rooms_move"),
     path("rooms/<int:pk>/delete/", home_views.delete_room, name="rooms_delete"),
     path("things/<int:pk>/", thing_views.thing_page, name="thing"),
+    path("things/<int:pk>/place/", arrange_views.place_thing, name="thing_place"),
     path("things/<int:pk>/rename/", thing_views.rename, name="thing_rename"),
     path("things/<int:pk>/move/", thing_views.move, name="thing_move"),
     path("things/<int:pk>/channels/", thing_views.channels, name="thing_channels"),

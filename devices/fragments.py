@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django_scopes import scope
 
 from accounts.models import LinkStatus
+from devices.homes_page import homes_fragments
 from devices.models import Room
 from devices.presentation import HomeSection, RoomSection, dashboard_sections, room_cards
 from devices.thing_page import thing_fragments
@@ -140,7 +141,11 @@ def room_choices() -> list[Room]:
     return list(rooms.select_related("home").order_by("home__name", "index"))
 
 
-VIEWS: dict[str, View] = {"dashboard": dashboard_fragments, "thing": thing_fragments}
+VIEWS: dict[str, View] = {
+    "dashboard": dashboard_fragments,
+    "thing": thing_fragments,
+    "homes": homes_fragments,
+}
 
 
 def fragments_for(

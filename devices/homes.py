@@ -10,67 +10,24 @@ and a home is not a thing). Admins and owners only; a cloud refusal changes noth
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from django.db import transaction
-from django.db.models import Count
-
 import ewelink
-from accounts.models import LinkedAccount, LinkStatus, Membership, Role
-from devices.models import Home, LayoutAction, Room, Thing
-from devices.structure import StructureChange, announce
-from devices.thing_actions import ActionFailed, CloudCall, call_cloud, cloud_message
+from accounts.models import LinkedAccount, Membership, Role
+from devices.layout_actions import ONLY_HOME, perform_layout
+from devices.models import Home, Room, Thing
+from devices.structure import StructureChange
+from devices.thing_actions import ActionFailed
 from devices.thing_settings import require
 
 T = TypeVar("T")
 MAX_NAME = 60  # what the eWeLink app lets a person type
 MAX_ROOMS = 100  # per home, the API document's limit
-ONLY_HOME = (
-    "This is the account's only home, and the eWeLink cloud never deletes an account's only "
-    "home (error 20003): create another home first, then delete this one."
+ROOMS_CHANGED = (
+    "The rooms of this home changed meanwhile (one was added or deleted); the page shows them "
+    "as they are now: arrange them again."
 )
-GONE = (
-    "The eWeLink cloud no longer knows this {what}: it was probably changed in the eWeLink "
-    "app. Resync the account to see its homes as they are now."
-)
-ACTION_WORDS = {
-    "home_add": "created the home",
-    "home_rename": "renamed the home",
-    "home_current": "made current the home",
-    "home_delete": "deleted the home",
-    "room_add": "added the room",
-    "room_rename": "renamed the room",
-    "room_sort": "moved the room",
-    "room_delete": "deleted the room",
-}
-
-
-@dataclass
-class AccountHomes:
-    """One linked account on the homes page: its homes (rooms prefetched, in order)."""
-
-    account: LinkedAccount
-    homes: list[Home] = field(default_factory=list)  # each with `thing_count`
-
-
-def homes_page(account_pk: int | None = None) -> list[AccountHomes]:
-    """Every live account of the household (or one) with its homes and rooms in order."""
-    accounts = LinkedAccount.objects.exclude(status=LinkStatus.UNLINKED).order_by("label", "pk")
-    if account_pk is not None:
-        accounts = accounts.filter(pk=account_pk)
-    listed = [AccountHomes(account) for account in accounts]
-    by_account = {entry.account.pk: entry for entry in listed}
-    homes = Home.objects.filter(account__in=by_account).prefetch_related("rooms")
-    homes = homes.annotate(thing_count=Count("things"))
-    for home in homes.order_by("index", "name", "pk"):
-        by_account[home.account_id].homes.append(home)
-    return listed
-
-
-def recent_actions(limit: int = 20) -> list[LayoutAction]:
-    return list(LayoutAction.objects.select_related("user", "account")[:limit])
 
 
 def clean_name(raw: str, what: str = "It") -> str:
@@ -113,7 +70,7 @@ def add_home(actor: Membership, account: LinkedAccount, raw_name: str, raw_rooms
         )  # fmt: skip
         return home, StructureChange(homes={home.pk})
 
-    return _perform(actor, account, "home_add", name, call, apply, {"rooms": rooms})
+    return perform_layout(actor, account, "home_add", name, call, apply, {"rooms": rooms})
 
 
 def rename_home(actor: Membership, home: Home, raw_name: str) -> Home:
@@ -131,7 +88,7 @@ def rename_home(actor: Membership, home: Home, raw_name: str) -> Home:
         return home, StructureChange(homes={home.pk})
 
     detail = {"from": home.name, "to": name}
-    return _perform(actor, home.account, "home_rename", home.name, call, apply, detail)
+    return perform_layout(actor, home.account, "home_rename", home.name, call, apply, detail)
 
 
 def make_current(actor: Membership, home: Home) -> Home:
@@ -147,7 +104,7 @@ def make_current(actor: Membership, home: Home) -> Home:
         _set_current(home)
         return home, StructureChange()
 
-    return _perform(actor, home.account, "home_current", home.name, call, apply)
+    return perform_layout(actor, home.account, "home_current", home.name, call, apply)
 
 
 def delete_home(actor: Membership, home: Home, move_to: Home) -> Home:
@@ -176,7 +133,7 @@ def delete_home(actor: Membership, home: Home, move_to: Home) -> Home:
         return home, change
 
     detail = {"devices_to": move_to.name}
-    return _perform(actor, home.account, "home_delete", home.name, call, apply, detail)
+    return perform_layout(actor, home.account, "home_delete", home.name, call, apply, detail)
 
 
 def _set_current(home: Home) -> None:
@@ -206,7 +163,7 @@ def add_room(actor: Membership, home: Home, raw_name: str) -> Room:
         return room, StructureChange(homes={home.pk})
 
     detail = {"home": home.name}
-    return _perform(actor, home.account, "room_add", name, call, apply, detail)
+    return perform_layout(actor, home.account, "room_add", name, call, apply, detail)
 
 
 def rename_room(actor: Membership, room: Room, raw_name: str) -> Room:
@@ -224,33 +181,52 @@ def rename_room(actor: Membership, room: Room, raw_name: str) -> Room:
         return room, StructureChange(rooms={room.pk})
 
     detail = {"from": room.name, "to": name, "home": room.home.name}
-    return _perform(actor, room.home.account, "room_rename", room.name, call, apply, detail)
+    return perform_layout(actor, room.home.account, "room_rename", room.name, call, apply, detail)
 
 
 def move_room(actor: Membership, room: Room, step: int) -> Room:
-    """One place earlier (`step` -1) or later (+1) among its home's rooms.
-
-    The cloud takes the whole order of the home's rooms at once."""
+    """One place earlier (`step` -1) or later (+1) among its home's rooms (the keyboard's
+    way; dragging sends the whole order to `order_rooms`)."""
     require(actor, Role.ADMIN, "Reordering rooms")
-    home = room.home
-    order = list(home.rooms.order_by("index", "name", "pk"))
-    at = next(i for i, r in enumerate(order) if r.pk == room.pk)
+    order = [r.pk for r in room.home.rooms.order_by("index", "name", "pk")]
+    at = order.index(room.pk)
     to = at + step
     if step not in (-1, 1) or not 0 <= to < len(order):
         return room
     order[at], order[to] = order[to], order[at]
+    order_rooms(actor, room.home, order, moved=room)
+    return room
+
+
+def order_rooms(
+    actor: Membership, home: Home, order: Sequence[int], moved: Room | None = None
+) -> Home:
+    """Put the home's rooms in `order` (room pks, every room once).
+
+    The cloud takes the whole order of a home's rooms at once; an order that is not exactly
+    the home's rooms (one was added or deleted meanwhile) is refused in words."""
+    require(actor, Role.ADMIN, "Reordering rooms")
+    rooms = {r.pk: r for r in home.rooms.all()}
+    if sorted(order) != sorted(rooms):
+        raise ActionFailed(ROOMS_CHANGED)
+    current = sorted(rooms.values(), key=lambda r: (r.index, r.name, r.pk))
+    if [r.pk for r in current] == list(order):
+        return home  # dropped where it was
+    ordered = [rooms[pk] for pk in order]
 
     async def call(client: ewelink.EWeLinkClient) -> None:
-        await client.sort_rooms([r.cloud_id for r in order], home.cloud_id)
+        await client.sort_rooms([r.cloud_id for r in ordered], home.cloud_id)
 
-    def apply(_: None) -> tuple[Room, StructureChange]:
-        for index, each in enumerate(order):
+    def apply(_: None) -> tuple[Home, StructureChange]:
+        for index, each in enumerate(ordered):
             each.index = index
-        Room.objects.bulk_update(order, ["index"])
-        return room, StructureChange(homes={home.pk})
+        Room.objects.bulk_update(ordered, ["index"])
+        return home, StructureChange(homes={home.pk})
 
-    detail = {"home": home.name, "order": [r.name for r in order]}
-    return _perform(actor, home.account, "room_sort", room.name, call, apply, detail)
+    # A step of one room reads "moved the room X"; a dragged order "reordered the rooms of".
+    action, subject = ("room_sort", moved.name) if moved else ("rooms_order", home.name)
+    detail = {"home": home.name, "order": [r.name for r in ordered]}
+    return perform_layout(actor, home.account, action, subject, call, apply, detail)
 
 
 def delete_room(actor: Membership, room: Room) -> Room:
@@ -268,7 +244,7 @@ def delete_room(actor: Membership, room: Room) -> Room:
         return room, change
 
     detail = {"home": home.name}
-    return _perform(actor, home.account, "room_delete", room.name, call, apply, detail)
+    return perform_layout(actor, home.account, "room_delete", room.name, call, apply, detail)
 
 
 def _move_things(things: Any, change: StructureChange, *, home: Home) -> None:
@@ -279,63 +255,3 @@ def _move_things(things: Any, change: StructureChange, *, home: Home) -> None:
         thing.home, thing.room = home, None
         change.thing(thing, was=was)
     Thing.objects.filter(pk__in=[t.pk for t in moved]).update(home=home, room=None)
-
-
-# ---- the cloud first, then the rows, then the record -----------------------------------
-
-
-def _perform(
-    actor: Membership,
-    account: LinkedAccount,
-    action: str,
-    subject: str,
-    call: CloudCall[T],
-    apply: Callable[[T], tuple[Any, StructureChange]],
-    detail: dict[str, Any] | None = None,
-) -> Any:
-    """Run `call` with the account's client; only if the cloud accepted, `apply` and announce.
-
-    Raises ActionFailed (recorded as failed, nothing changed here) when the cloud refuses."""
-    try:
-        result = call_cloud(account, call)
-    except ewelink.EWeLinkError as exc:
-        message = explain(exc, action)
-        _record(actor, account, action, subject, "failed", message, detail)
-        raise ActionFailed(message) from None
-    with transaction.atomic():
-        done, change = apply(result)
-        announce(account.household_id, change)
-        _record(actor, account, action, subject, "ok", "", detail)
-    return done
-
-
-def explain(error: ewelink.EWeLinkError, action: str) -> str:
-    """The cloud's refusals of a layout change, in words."""
-    if error.code == 20003:
-        return ONLY_HOME
-    if error.code == 20002:
-        return "The eWeLink cloud allows no more homes or rooms on this account's plan."
-    if isinstance(error, ewelink.NotFoundError):
-        return GONE.format(what="home" if action.startswith("home") else "room")
-    return cloud_message(error)
-
-
-def _record(
-    actor: Membership,
-    account: LinkedAccount,
-    action: str,
-    subject: str,
-    result: str,
-    message: str = "",
-    detail: dict[str, Any] | None = None,
-) -> LayoutAction:
-    return LayoutAction.objects.create(
-        household_id=account.household_id,
-        account=account,
-        user_id=actor.user_id,
-        action=action,
-        subject=subject[:200],
-        detail=detail or {},
-        result=result,
-        message=message[:300],
-    )

@@ -55,6 +55,7 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
             "dashboard:homes_current",
             "dashboard:homes_delete",
             "dashboard:rooms_add",
+            "dashboard:rooms_order",
         ],
         victim_home,
     ),

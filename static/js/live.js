@@ -93,7 +93,7 @@
   function inUse(el) {
     const active = document.activeElement;
     return Boolean(
-      el.querySelector("[data-dragging]") ||
+      el.querySelector("[data-dragging], [data-moving]") ||
       (active && el.contains(active) && isEditable(active)));
   }
 
@@ -447,6 +447,7 @@
     setTimeout(releaseHeld);
   };
   document.addEventListener("pointerup", endDrag);
+  document.addEventListener("live:release", () => setTimeout(releaseHeld)); // arrange.js
   document.addEventListener("pointercancel", endDrag);
   document.addEventListener("focusout", (event) => {
     // A value or a redrawn piece that arrived while the user held a control lands now.

@@ -13,6 +13,7 @@ import ewelink
 from accounts import linking
 from accounts.models import LinkedAccount
 from devices import homes
+from devices.layout_actions import explain
 from devices.models import Home, LayoutAction, Room, Thing
 from devices.sync import sync_account
 from devices.thing_actions import ActionFailed
@@ -103,7 +104,7 @@ def test_the_only_home_is_refused_in_words_before_the_cloud(owner, cloud, unscop
     assert "only home" in refused.value.message
     assert "20003" in refused.value.message
     assert house.cloud_id in _sim_homes(cloud, account)
-    assert homes.explain(ewelink.ApiError("only", 20003), "home_delete") == homes.ONLY_HOME
+    assert explain(ewelink.ApiError("only", 20003), "home_delete") == homes.ONLY_HOME
 
 
 def test_members_are_refused_and_nothing_changes(owner, member, cloud, unscoped) -> None:

@@ -179,6 +179,8 @@ NOT_PAGES = {
         [f"dashboard:{name}" for name in LAYOUT_ACTIONS],
         "a POST action on a home or room (the homes page holds the form)",
     ),
+    "dashboard:rooms_order": "JSON for the homes page's drag and drop (test_arranging)",
+    "dashboard:thing_place": "JSON for the dashboard's drag and drop (test_arranging)",
     "healthz": "JSON for the launcher",
     "dashboard:room_cards": "a room's cards that htmx puts into the dashboard (test_lazy_rooms)",
     "favicon": "the icon (test_every_page_loads_without_errors fetches it)",

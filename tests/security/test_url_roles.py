@@ -212,6 +212,9 @@ ROUTES.update(
         "dashboard:rooms_rename": Route("post", Role.ADMIN, _room_of, {"name": "Loft"}, cloud=True),
         "dashboard:rooms_move": Route("post", Role.ADMIN, _room_of, {"direction": "up"}),
         "dashboard:rooms_delete": Route("get", Role.ADMIN, _room_of),
+        # Drag and drop (JSON for the page script): a stale order is a 409 in words.
+        "dashboard:rooms_order": Route("post", Role.ADMIN, _home_of, {"order": "1"}),
+        "dashboard:thing_place": Route("post", Role.ADMIN, _thing_of, {"room": "", "order": "1"}),
     }
 )
 # Routes every signed-in person may use whatever their role, or that are not a household's.
