@@ -27,6 +27,7 @@ def homes_page(request: HttpRequest) -> HttpResponse:
     context = {
         "accounts": homes.homes_page(),
         "can_manage": request.membership.has_role(Role.ADMIN),  # type: ignore[attr-defined]
+        "can_overview": request.membership.has_role(Role.MEMBER),  # type: ignore[attr-defined]
         "actions": homes.recent_actions(),
         "action_words": homes.ACTION_WORDS,
     }
