@@ -321,9 +321,11 @@ async def test_factory_devices_list_what_can_be_added_and_the_demo_stocks_some(
     by_name = {d["name"]: d for d in stocked}
     assert {"Smart plug", "Two-gang switch", "GSM switch"} <= set(by_name)
     assert by_name["Two-gang switch"]["uiid"] == 2
-    assert by_name["GSM switch"]["gsmId"] and by_name["Smart plug"]["gsmId"] is None
+    assert by_name["GSM switch"]["gsmId"]
+    assert by_name["Smart plug"]["gsmId"] is None
     plug = by_name["Smart plug"]
-    assert plug["model"] == "BASICR2" and len(plug["devicekey"]) == 36
+    assert plug["model"] == "BASICR2"
+    assert len(plug["devicekey"]) == 36
     again = await cloud.sim.acontrol("POST", "/reset", {"demo": True})
     assert again["devices"] >= 25
     assert await cloud.sim.acontrol("GET", "/factory-devices") == stocked  # same ids each run

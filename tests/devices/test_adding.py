@@ -68,16 +68,20 @@ def test_an_admin_adds_a_wifi_device_into_a_room(owner, cloud, unscoped, announc
 
     sim = cloud.control("GET", f"/devices/{switch['deviceid']}")
     assert (sim["owner"], sim["familyid"], sim["roomid"]) == (
-        account.apikey, garage.home.cloud_id, garage.cloud_id
+        account.apikey,
+        garage.home.cloud_id,
+        garage.cloud_id,
     )
     assert sim["name"] == "Shed lights"
     thing.refresh_from_db()
     assert (thing.account, thing.home, thing.room, thing.uiid) == (account, garage.home, garage, 2)
-    assert thing.cloud_id == switch["deviceid"] and thing.item_type == 1
+    assert thing.cloud_id == switch["deviceid"]
+    assert thing.item_type == 1
     assert thing.params == sim["params"]  # written as a sync writes it
     assert sync_account(account.pk).created.get("things") == 0  # a sync finds nothing new
     event = announced[-1]
-    assert thing.pk in event["things"] and account.pk in event["accounts"]  # worker reloads
+    assert thing.pk in event["things"]
+    assert account.pk in event["accounts"]
     action = LayoutAction.objects.get(action="device_add")
     assert (action.result, action.subject) == ("ok", "Shed lights")
     assert switch["devicekey"] not in str(action.detail)
@@ -96,7 +100,8 @@ def test_a_wrong_api_key_is_the_digest_error_in_words(owner, cloud, unscoped) ->
     assert cloud.control("GET", f"/devices/{plug['deviceid']}")["owner"] is None
     assert not Thing.objects.filter(cloud_id=plug["deviceid"]).exists()
     failed = LayoutAction.objects.get(action="device_add")
-    assert failed.result == "failed" and "not-the-key" not in str(failed.detail)
+    assert failed.result == "failed"
+    assert "not-the-key" not in str(failed.detail)
 
 
 def test_a_gsm_device_is_added_by_its_whole_qr_url_once(owner, cloud, unscoped) -> None:
@@ -144,7 +149,8 @@ def test_the_page_keeps_the_fields_but_never_the_key(owner, cloud, unscoped) -> 
               "name": "Desk plug", "place": f"room-{office.pk}"}  # fmt: skip
     page = owner.client.post(url, posted).content.decode()
     assert "digest error" in page
-    assert f'value="{plug["deviceid"]}"' in page and 'value="Desk plug"' in page
+    assert f'value="{plug["deviceid"]}"' in page
+    assert 'value="Desk plug"' in page
     assert f'value="room-{office.pk}" selected' in page
     assert "wrong-key-123" not in page
     added = owner.client.post(url, posted | {"api_key": plug["devicekey"]})
@@ -199,7 +205,8 @@ def test_input_is_checked_before_the_cloud() -> None:
 @pytest.mark.parametrize("code", sorted(adding.ADD_REFUSALS))
 def test_every_device_error_of_the_document_is_said_in_words(code: int) -> None:
     words = adding.explain_add(ewelink.errors.error_for_code(code, "cloud words"))
-    assert words == adding.ADD_REFUSALS[code] and str(code) in words
+    assert words == adding.ADD_REFUSALS[code]
+    assert str(code) in words
     assert "cloud words" not in words
 
 
