@@ -184,7 +184,11 @@ def add_wifi_device(
 
     async def call(client: ewelink.EWeLinkClient) -> list[ewelink.Thing]:
         added = await client.add_device(
-            name=clean, deviceid=deviceid, digest=digest, **_where(place)
+            name=clean,
+            deviceid=deviceid,
+            digest=digest,
+            familyid=place.home.cloud_id,
+            roomid=_roomid(place),
         )
         return [added]
 
@@ -200,16 +204,16 @@ def add_gsm_device(
     gsm_id = gsm_id_from(code)
 
     async def call(client: ewelink.EWeLinkClient) -> list[ewelink.Thing]:
-        return await client.add_gsm_device(gsm_id=gsm_id, name=clean, **_where(place))
+        return await client.add_gsm_device(
+            gsm_id=gsm_id, name=clean, familyid=place.home.cloud_id, roomid=_roomid(place)
+        )
 
     return _add(actor, account, GSM, clean, place, call, {"gsm_id": gsm_id})
 
 
-def _where(place: Place) -> dict[str, str]:
-    where = {"familyid": place.home.cloud_id}
-    if place.room is not None:
-        where["roomid"] = place.room.cloud_id
-    return where
+def _roomid(place: Place) -> str | None:
+    """None puts the device in the home's [Unallocated] part, as the cloud does."""
+    return place.room.cloud_id if place.room is not None else None
 
 
 def _add(

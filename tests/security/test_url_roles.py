@@ -210,6 +210,15 @@ ROUTES.update(
         "dashboard:rooms_rename": Route("post", Role.ADMIN, _room_of, {"name": "Loft"}, cloud=True),
         "dashboard:rooms_move": Route("post", Role.ADMIN, _room_of, {"direction": "up"}),
         "dashboard:rooms_delete": Route("get", Role.ADMIN, _room_of),
+        "dashboard:device_add": Route(
+            "post",
+            Role.ADMIN,
+            _account_of,
+            {"kind": "gsm", "code": "348512d49379bb0acace4598e14fc450", "name": "Gate"},
+            cloud=True,
+        ),
+        # Members may view an account's overview, guests not (the view says why).
+        "dashboard:account_overview": Route("get", Role.MEMBER, _account_of, cloud=True),
     }
 )
 # Routes every signed-in person may use whatever their role, or that are not a household's.
