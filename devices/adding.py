@@ -208,7 +208,8 @@ def add_gsm_device(
             gsm_id=gsm_id, name=clean, familyid=place.home.cloud_id, roomid=_roomid(place)
         )
 
-    return _add(actor, account, GSM, clean, place, call, {"gsm_id": gsm_id})
+    # The QR id is what lets anyone claim the device, like a Wi-Fi device's key: not recorded.
+    return _add(actor, account, GSM, clean, place, call, {})
 
 
 def _roomid(place: Place) -> str | None:

@@ -115,6 +115,8 @@ def test_a_gsm_device_is_added_by_its_whole_qr_url_once(owner, cloud, unscoped) 
     sim = cloud.control("GET", f"/devices/{gsm['deviceid']}")
     assert (sim["owner"], sim["familyid"], sim["roomid"]) == (account.apikey, house.cloud_id, "")
     assert (thing.home, thing.room, thing.name) == (house, None, "Gate")
+    recorded = LayoutAction.objects.get(action="device_add", result="ok")
+    assert gsm["gsmId"] not in str(recorded.detail)
     with pytest.raises(ActionFailed) as again:
         adding.add_gsm_device(
             owner.membership, account, code=gsm["gsmId"], name="Gate",

@@ -93,7 +93,13 @@ def test_an_admin_adds_a_wifi_and_a_gsm_device_and_every_dashboard_shows_them(
         assert added["owner"] == apikey
         assert added["familyid"] == home["id"]
         assert added["roomid"] == home["rooms"]["Garage"]
-        expect(card(room_section(other, "Garage"), "E2E shed switch")).to_have_count(1)
+        shed = card(room_section(other, "Garage"), "E2E shed switch")
+        expect(shed).to_have_count(1)
+        # The account's live worker took the device up: what it reports reaches the card.
+        expect(shed.locator("[aria-pressed=true]")).to_have_count(0)
+        on = {"params": {"switches": [{"switch": "on", "outlet": 1}]}}
+        live_stack.sim.control("POST", f"/devices/{switch['deviceid']}/params", on)
+        expect(shed.locator("[aria-pressed=true]")).to_have_count(1)
 
         form = page.locator("[data-add-form=gsm]")
         form.get_by_label("QR code URL or id").fill(QR.format(gsm["gsmId"]))
