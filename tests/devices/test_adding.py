@@ -78,7 +78,8 @@ def test_an_admin_adds_a_wifi_device_into_a_room(owner, cloud, unscoped, announc
     assert thing.cloud_id == switch["deviceid"]
     assert thing.item_type == 1
     assert thing.params == sim["params"]  # written as a sync writes it
-    assert sync_account(account.pk).created.get("things") == 0  # a sync finds nothing new
+    after = sync_account(account.pk)  # written as a sync writes it: nothing to change
+    assert (after.created["things"], after.updated["things"]) == (0, 0)
     event = announced[-1]
     assert thing.pk in event["things"]
     assert account.pk in event["accounts"]
@@ -187,6 +188,12 @@ def test_the_overview_counts_what_the_cloud_counts(owner, member, guest, cloud, 
     assert 'data-overview="devices">' + str(len(own)) in page
     assert account.apikey not in page
     assert guest.client.get(url).status_code == 403
+    homes_page = reverse("dashboard:homes")
+    assert url in member.client.get(homes_page).content.decode()
+    assert url not in guest.client.get(homes_page).content.decode()
+    add_url = reverse("dashboard:device_add", args=[account.pk])
+    assert add_url not in member.client.get(homes_page).content.decode()
+    assert add_url in owner.client.get(homes_page).content.decode()
 
 
 def test_input_is_checked_before_the_cloud() -> None:
