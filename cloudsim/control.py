@@ -12,7 +12,7 @@ from aiohttp import web
 from . import commands, demo, device_changes, persistence, timers, tokens
 from .accounts import account_json, add_family, create_account, family_json
 from .cloud import Cloud
-from .inventory import create_device, device_json
+from .inventory import create_device, device_json, factory_json
 from .keys import CLOUD
 from .load import LoadGenerator
 from .oauth import grant_code
@@ -196,6 +196,12 @@ async def list_devices(request: web.Request, cloud: Cloud, body: dict[str, Any])
 @route("POST", "/devices")
 async def add_device(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
     return device_json(create_device(cloud.state, body))
+
+
+@route("GET", "/factory-devices")
+async def list_factory_devices(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
+    """Devices no account owns (new, or deleted by their owner): what can be added."""
+    return [factory_json(d) for d in cloud.state.devices.values() if d.owner is None]
 
 
 @route("GET", "/devices/{deviceid}")

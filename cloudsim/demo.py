@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .cloud import Cloud
 
 DEMO_SEED = 20260214
+FACTORY_SEED = 20261202
 ACCOUNTS = (
     ("eu", "demo-eu@example.com", "demo-eu-pass", "+44", "Alex"),
     ("us", "demo-us@example.com", "demo-us-pass", "+1", "Sam"),
@@ -86,6 +87,13 @@ US_HOME: list[tuple[str, int, str, dict[str, Any]]] = [
     ("Porch bridge", 66, "Living room", {}),
     ("Porch light", 1257, "Living room", {"parent": "Porch bridge"}),
 ]
+# Unowned devices "still in their box", for adding from the dashboard: (name, uiid, gsmId).
+# Their deviceid and API key are listed by `GET /_sim/factory-devices`.
+FACTORY: list[tuple[str, int, str | None]] = [
+    ("Smart plug", 1, None),
+    ("Two-gang switch", 2, None),
+    ("GSM switch", 24, "348512d49379bb0acace4598e14fc450"),
+]
 
 
 def load(cloud: Cloud) -> None:
@@ -112,6 +120,19 @@ def load(cloud: Cloud) -> None:
     cloud.demo_accounts = [
         account_json(a) | {"password": spec[2]} for a, spec in zip(made, ACCOUNTS, strict=True)
     ]
+    stock_factory(cloud)
+
+
+def stock_factory(cloud: Cloud) -> None:
+    """The FACTORY devices, drawn from a random source of their own: every id the demo (and
+    whatever runs after it) draws from the state's source stays what it was without them."""
+    state = cloud.state
+    demo_rng, state.rng = state.rng, random.Random(FACTORY_SEED)
+    try:
+        for name, uiid, gsm_id in FACTORY:
+            create_device(state, {"uiid": uiid, "name": name, "gsmId": gsm_id})
+    finally:
+        state.rng = demo_rng
 
 
 def rename_home(cloud: Cloud, account: Account, name: str, rooms: list[str]) -> Family:

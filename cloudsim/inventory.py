@@ -88,6 +88,21 @@ def create_group(state: SimState, owner: str, name: str, deviceids: list[str]) -
     return group
 
 
+def factory_json(device: Device) -> dict[str, Any]:
+    """What the box of an unowned device tells its buyer: the id, the API key printed on it
+    (for `/v2/device/add`), and the GSM id of its QR code (for `/v2/device/add-gsm`)."""
+    return {
+        "deviceid": device.deviceid,
+        "devicekey": device.devicekey,
+        "uiid": device.uiid,
+        "model": device.product_model,
+        "kind": model_for(device.uiid).name,
+        "name": device.name,
+        "brandName": device.brand_name,
+        "gsmId": device.gsm_id,
+    }
+
+
 def device_json(device: Device) -> dict[str, Any]:
     """The control API's view of a device (more than the cloud shows)."""
     return {

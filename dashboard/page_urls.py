@@ -1,6 +1,7 @@
 from django.urls import path
 
 from dashboard import (
+    add_device_views,
     arrange_views,
     home_views,
     message_views,
@@ -21,6 +22,8 @@ urlpatterns = [
     path("messages/<int:pk>/read/", message_views.message_read, name="message_read"),
     path("homes/", home_views.homes_page, name="homes"),
     path("homes/account/<int:pk>/add/", home_views.add_home, name="homes_add"),
+    path("homes/account/<int:pk>/add-device/", add_device_views.add_device, name="device_add"),
+    path("homes/account/<int:pk>/overview/", add_device_views.overview, name="account_overview"),
     path("homes/<int:pk>/rename/", home_views.rename_home, name="homes_rename"),
     path("homes/<int:pk>/current/", home_views.current_home, name="homes_current"),
     path("homes/<int:pk>/delete/", home_views.delete_home, name="homes_delete"),

@@ -32,6 +32,7 @@ ACTION_WORDS = {
     "rooms_order": "reordered the rooms of",
     "room_delete": "deleted the room",
     "things_sort": "arranged the cards of",
+    "device_add": "added the device",
 }
 
 
@@ -71,6 +72,7 @@ def page_context(role: str) -> dict[str, Any]:
     return {
         "accounts": account_homes(),
         "can_manage": ROLE_RANK[Role(role)] >= ROLE_RANK[Role.ADMIN],
+        "can_overview": ROLE_RANK[Role(role)] >= ROLE_RANK[Role.MEMBER],
         "actions": recent_actions(),
     }
 

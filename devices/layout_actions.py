@@ -41,14 +41,16 @@ def perform_layout(
     call: CloudCall[T],
     apply: Callable[[T], tuple[Any, StructureChange]],
     detail: dict[str, Any] | None = None,
+    words: Callable[[ewelink.EWeLinkError], str] | None = None,
 ) -> Any:
     """Run `call` with the account's client; only if the cloud accepted, `apply` and announce.
 
-    Raises ActionFailed (recorded as failed, nothing changed here) when the cloud refuses."""
+    Raises ActionFailed (recorded as failed, nothing changed here) when the cloud refuses;
+    `words` says an action's own refusals (default: `explain`)."""
     try:
         result = call_cloud(account, call)
     except ewelink.EWeLinkError as exc:
-        message = explain(exc, action)
+        message = words(exc) if words is not None else explain(exc, action)
         record_layout(actor, account, action, subject, "failed", message, detail)
         raise ActionFailed(message) from None
     with transaction.atomic():

@@ -195,6 +195,25 @@ def thing_fields(item: ewelink.Thing, home: Home | None, room: Room | None) -> d
     }
 
 
+def store_thing(account: LinkedAccount, item: ewelink.Thing, change: StructureChange) -> Thing:
+    """One thing the cloud just answered with (a device added from the dashboard), written as
+    a sync writes it: the same fields, placed by the same home and room ids; noted in `change`.
+
+    Call inside a transaction, in the household's scope."""
+    placement = _placement(item)
+    home = Home.objects.filter(account=account, cloud_id=placement.familyid or "").first()
+    room = Room.objects.filter(home=home, cloud_id=placement.roomid or "").first()
+    kind = ThingKind.GROUP if item.is_group else ThingKind.DEVICE
+    key = {"account": account, "kind": kind, "cloud_id": item.id}
+    before = Thing.objects.select_for_update().filter(**key).first()
+    values = thing_fields(item, home, room) | {"last_update_at": timezone.now()}
+    thing, _ = Thing.objects.update_or_create(
+        **key, defaults=values, create_defaults=values | {"household_id": account.household_id}
+    )
+    change.thing(thing, was=(before.home_id, before.room_id) if before else None)
+    return thing
+
+
 def follow_members(desired: dict[tuple[str, str], dict[str, Any]]) -> None:
     """A group's state is what its members' state makes it (the cloud's is a stale echo)."""
     for (kind, _id), values in desired.items():

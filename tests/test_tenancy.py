@@ -63,7 +63,10 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
         ["dashboard:rooms_rename", "dashboard:rooms_move", "dashboard:rooms_delete"],
         victim_room,
     ),
-    "dashboard:homes_add": lambda victim: LinkedAccountFactory(household=victim.household),
+    **dict.fromkeys(
+        ["dashboard:homes_add", "dashboard:device_add", "dashboard:account_overview"],
+        lambda victim: LinkedAccountFactory(household=victim.household),
+    ),
     "accounts:notification_read": lambda victim: notify(
         victim.household.pk, NotificationKind.FIRMWARE, "Firmware for the victim"
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 
@@ -310,3 +311,33 @@ async def test_reset_cancels_what_the_old_state_had_scheduled(cloud: Cloud) -> N
     assert all(task.cancelled() for task in scheduled)
     assert meter.deviceid in sim.state.devices  # the demo is back, with the same ids
     assert not sim.state.history.get(meter.deviceid)
+
+
+async def test_factory_devices_list_what_can_be_added_and_the_demo_stocks_some(
+    cloud: Cloud,
+) -> None:
+    await cloud.sim.acontrol("POST", "/reset", {"demo": True})
+    stocked = await cloud.sim.acontrol("GET", "/factory-devices")
+    by_name = {d["name"]: d for d in stocked}
+    assert {"Smart plug", "Two-gang switch", "GSM switch"} <= set(by_name)
+    assert by_name["Two-gang switch"]["uiid"] == 2
+    assert by_name["GSM switch"]["gsmId"]
+    assert by_name["Smart plug"]["gsmId"] is None
+    plug = by_name["Smart plug"]
+    assert plug["model"] == "BASICR2"
+    assert len(plug["devicekey"]) == 36
+    again = await cloud.sim.acontrol("POST", "/reset", {"demo": True})
+    assert again["devices"] >= 25
+    assert await cloud.sim.acontrol("GET", "/factory-devices") == stocked  # same ids each run
+
+    user = await cloud.user("eu")
+    digest = hashlib.sha256((plug["deviceid"] + plug["devicekey"]).encode()).hexdigest()
+    added = await user.post(
+        "/v2/device/add", {"name": "Desk", "deviceid": plug["deviceid"], "digest": digest}
+    )
+    assert added["error"] == 0
+    left = {d["deviceid"] for d in await cloud.sim.acontrol("GET", "/factory-devices")}
+    assert plug["deviceid"] not in left  # owned now
+    await user.delete("/v2/device", deviceid=plug["deviceid"])
+    left = {d["deviceid"] for d in await cloud.sim.acontrol("GET", "/factory-devices")}
+    assert plug["deviceid"] in left  # deleted: back in the factory, addable again

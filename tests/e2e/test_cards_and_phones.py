@@ -196,6 +196,11 @@ OBJECT_PAGES = {
     "dashboard:rooms_delete": "print(Room.objects.get(name='Garden').pk)",
     "accounts:account_unlink": "print(LinkedAccount.objects.filter(household=owner.household)"
     ".order_by('pk').first().pk)",
+    # The add-device page and the overview of a linked account (the overview asks the cloud).
+    **dict.fromkeys(
+        ["dashboard:device_add", "dashboard:account_overview"],
+        "print(LinkedAccount.objects.filter(household=owner.household).order_by('pk').first().pk)",
+    ),
     "accounts:member_remove": "print(Membership.objects.get(user__username=SECOND_MEMBER).pk)",
     "accounts:invitation_revoke": "print(services.create_invitation(owner, Role.GUEST)[0].pk)",
     "accounts:invitation_accept": "print(services.create_invitation(owner, Role.GUEST)[1])",

@@ -109,25 +109,31 @@ def own_device(
         sync_owner(stack, apikey)
         yield deviceid, thing_pk(stack, deviceid)
     finally:
-        script = (
-            "from asgiref.sync import async_to_sync\n"
-            "from django_scopes import scopes_disabled\n"
-            "import ewelink\n"
-            "from accounts.cloud import open_client\n"
-            "from accounts.models import LinkedAccount\n"
-            "from devices.sync import sync_account\n"
-            "with scopes_disabled():\n"
-            f"    account = LinkedAccount.objects.get(apikey={apikey!r})\n"
-            "async def run():\n"
-            "    async with open_client(account) as client:\n"
-            "        try:\n"
-            f"            await client.delete_device({deviceid!r})\n"
-            "        except ewelink.EWeLinkError:\n"
-            "            pass\n"
-            "async_to_sync(run)()\n"
-            "sync_account(account.pk)\n"
-        )
-        stack.manage("shell", "-c", script)
+        delete_device(stack, apikey, deviceid)
+
+
+def delete_device(stack: LiveStack, apikey: str, deviceid: str) -> None:
+    """Delete the device from the account `apikey` in the cloud (cloudsim returns it to the
+    factory, owner None), then sync the account so that its card goes too."""
+    script = (
+        "from asgiref.sync import async_to_sync\n"
+        "from django_scopes import scopes_disabled\n"
+        "import ewelink\n"
+        "from accounts.cloud import open_client\n"
+        "from accounts.models import LinkedAccount\n"
+        "from devices.sync import sync_account\n"
+        "with scopes_disabled():\n"
+        f"    account = LinkedAccount.objects.get(apikey={apikey!r})\n"
+        "async def run():\n"
+        "    async with open_client(account) as client:\n"
+        "        try:\n"
+        f"            await client.delete_device({deviceid!r})\n"
+        "        except ewelink.EWeLinkError:\n"
+        "            pass\n"
+        "async_to_sync(run)()\n"
+        "sync_account(account.pk)\n"
+    )
+    stack.manage("shell", "-c", script)
 
 
 def open_thing(new_tab: Callable[..., Page], cookies: dict[str, Any], pk: int) -> Page:

@@ -215,6 +215,15 @@ ROUTES.update(
         # Drag and drop (JSON for the page script): a stale order is a 409 in words.
         "dashboard:rooms_order": Route("post", Role.ADMIN, _home_of, {"order": "1"}),
         "dashboard:thing_place": Route("post", Role.ADMIN, _thing_of, {"room": "", "order": "1"}),
+        "dashboard:device_add": Route(
+            "post",
+            Role.ADMIN,
+            _account_of,
+            {"kind": "gsm", "code": "348512d49379bb0acace4598e14fc450", "name": "Gate"},
+            cloud=True,
+        ),
+        # Members may view an account's overview, guests not (the view says why).
+        "dashboard:account_overview": Route("get", Role.MEMBER, _account_of, cloud=True),
     }
 )
 # Routes every signed-in person may use whatever their role, or that are not a household's.
