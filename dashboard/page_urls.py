@@ -1,6 +1,7 @@
 from django.urls import path
 
 from dashboard import (
+    batch_views,
     home_views,
     message_views,
     thing_firmware_views,
@@ -27,6 +28,11 @@ urlpatterns = [
     path("rooms/<int:pk>/rename/", home_views.rename_room, name="rooms_rename"),
     path("rooms/<int:pk>/move/", home_views.move_room, name="rooms_move"),
     path("rooms/<int:pk>/delete/", home_views.delete_room, name="rooms_delete"),
+    path("rooms/<int:pk>/switch/", batch_views.room_switch, name="rooms_switch"),
+    path("homes/<int:pk>/switch/", batch_views.home_switch, name="homes_switch"),
+    path("selection/switch/", batch_views.selection_switch, name="selection_switch"),
+    path("selection/refresh/", batch_views.selection_refresh, name="selection_refresh"),
+    path("selection/move/", batch_views.selection_move, name="selection_move"),
     path("things/<int:pk>/", thing_views.thing_page, name="thing"),
     path("things/<int:pk>/rename/", thing_views.rename, name="thing_rename"),
     path("things/<int:pk>/move/", thing_views.move, name="thing_move"),

@@ -8,7 +8,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from accounts import syncing
 from accounts.access import household_object
-from accounts.models import LinkedAccount, LinkStatus
+from accounts.models import LinkedAccount, LinkStatus, Role
 from accounts.views import household_required
 from devices import presentation
 from devices.fragments import room_choices
@@ -43,6 +43,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "has_accounts": bool(accounts),
         "accounts": accounts,  # each one's "Syncing …" line, shown while its sync runs
         "relink_accounts": [a for a in accounts if a.status == LinkStatus.NEEDS_RELINK],
+        # All on/off and Select mode: members and up; moving things: admins and owners.
+        "may_control": request.membership.has_role(Role.MEMBER),  # type: ignore[attr-defined]
+        "may_manage": request.membership.has_role(Role.ADMIN),  # type: ignore[attr-defined]
     }
     return render(request, "dashboard/home.html", context)
 

@@ -24,6 +24,7 @@ from devices.models import Home, LayoutAction, Room, Thing
 from devices.structure import StructureChange, announce
 from devices.thing_actions import ActionFailed, CloudCall, _run, cloud_message
 from devices.thing_settings import require
+from ewelink.models import ThingRef
 
 T = TypeVar("T")
 MAX_NAME = 60  # what the eWeLink app lets a person type
@@ -45,6 +46,7 @@ ACTION_WORDS = {
     "room_rename": "renamed the room",
     "room_sort": "moved the room",
     "room_delete": "deleted the room",
+    "things_move": "moved things into the room",
 }
 
 
@@ -270,6 +272,59 @@ def delete_room(actor: Membership, room: Room) -> Room:
 
     detail = {"home": home.name}
     return _perform(actor, home.account, "room_delete", room.name, call, apply, detail)
+
+
+@dataclass
+class MoveOutcome:
+    """The things moved into a room, and those refused (name, why in words)."""
+
+    moved: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def move_things(actor: Membership, things: Sequence[Thing], room: Room) -> MoveOutcome:
+    """Move the chosen things into `room`, in one cloud call; a thing of another home (or
+    another linked account) is refused in words, the others still move."""
+    require(actor, Role.ADMIN, "Moving things between rooms")
+    home = room.home
+    outcome = MoveOutcome()
+    moving: list[Thing] = []
+    for thing in things:
+        if thing.account_id != home.account_id:
+            why = f"it belongs to another linked account ({thing.account.label})"
+            outcome.refused.append((thing.name, f"{why}; a room takes its own account's things."))
+        elif thing.home_id != home.pk:
+            where = thing.home.name if thing.home else "no home"
+            outcome.refused.append((thing.name, f"it is in another home ({where}); things "
+                                    f"move between the rooms of their own home."))  # fmt: skip
+        elif thing.room_id != room.pk:
+            moving.append(thing)
+    if not moving:
+        return outcome
+    # The cloud sets a room's things as a whole: its list before, and after.
+    before = [ThingRef(t.item_type, t.cloud_id) for t in _room_things(room)]
+    after = [*before, *(ThingRef(t.item_type, t.cloud_id) for t in moving)]
+
+    async def call(client: ewelink.EWeLinkClient) -> None:
+        await client.move_things(room.cloud_id, before, after)
+
+    def apply(_: None) -> tuple[Room, StructureChange]:
+        change = StructureChange(rooms={room.pk})
+        for thing in moving:
+            was = (thing.home_id, thing.room_id)
+            thing.room = room
+            change.thing(thing, was=was)
+        Thing.objects.filter(pk__in=[t.pk for t in moving]).update(room=room)
+        return room, change
+
+    detail = {"home": home.name, "things": [t.name for t in moving]}
+    _perform(actor, home.account, "things_move", room.name, call, apply, detail)
+    outcome.moved = [t.name for t in moving]
+    return outcome
+
+
+def _room_things(room: Room) -> list[Thing]:
+    return list(Thing.objects.filter(room=room).order_by("index", "pk"))
 
 
 def _move_things(things: Any, change: StructureChange, *, home: Home) -> None:
