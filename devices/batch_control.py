@@ -217,12 +217,14 @@ def refresh_things(actor: Membership, things: Sequence[Thing]) -> RefreshOutcome
         outcome.failed += failed
         sync.apply_things(group[0].account_id, fetched)
         listed = {
-            (ThingKind.GROUP if item.is_group else ThingKind.DEVICE, item.id) for item in fetched
+            (ThingKind.GROUP if item.is_group else ThingKind.DEVICE, item.id): item.name
+            for item in fetched
         }
         failed_ids = {result.thing_id for result in failed}
         for thing in group:
-            if (thing.kind, thing.cloud_id) in listed:
-                outcome.refreshed.append(thing.name)
+            name = listed.get((thing.kind, thing.cloud_id))
+            if name is not None:
+                outcome.refreshed.append(name)  # as the cloud calls it now
             elif thing.pk not in failed_ids:
                 outcome.failed.append(ThingResult(thing.pk, thing.name, False, GONE))
     return outcome
