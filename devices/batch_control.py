@@ -114,7 +114,8 @@ def switch_things(actor: Membership, things: Sequence[Thing], on: bool, where: s
     """Every switch of `things` on (or off), ≤ 10 things per call, each account its own."""
     require(actor, Role.MEMBER, "Switching things on or off")
     outcome = BatchOutcome()
-    by_account: dict[int, list[tuple[Thing, StatusUpdate]]] = {}
+    # The accounts are read here, not in the async part (no ORM there).
+    by_account: dict[int, tuple[LinkedAccount, list[tuple[Thing, StatusUpdate]]]] = {}
     for thing in things:
         try:
             params = switch_params(thing, on)
@@ -126,36 +127,44 @@ def switch_things(actor: Membership, things: Sequence[Thing], on: bool, where: s
             continue
         kind = 2 if thing.kind == ThingKind.GROUP else 1
         update = StatusUpdate(thing.cloud_id, params, kind)
-        by_account.setdefault(thing.account_id, []).append((thing, update))
+        by_account.setdefault(thing.account_id, (thing.account, []))[1].append((thing, update))
     outcome.results += async_to_sync(_switch_all)(list(by_account.values()))
     _record(actor, things, outcome, on, where)
     return outcome
 
 
-async def _switch_all(groups: list[list[tuple[Thing, StatusUpdate]]]) -> list[ThingResult]:
-    """The accounts side by side (each has its own pacing), each account's chunks in turn."""
-    answers = await asyncio.gather(*(_switch_account(group) for group in groups))
+async def _switch_all(
+    groups: list[tuple[LinkedAccount, list[tuple[Thing, StatusUpdate]]]],
+) -> list[ThingResult]:
+    """The accounts side by side (each has its own pacing)."""
+    answers = await asyncio.gather(*(_switch_account(*group) for group in groups))
     return [result for answer in answers for result in answer]
 
 
-async def _switch_account(entries: list[tuple[Thing, StatusUpdate]]) -> list[ThingResult]:
-    account: LinkedAccount = entries[0][0].account
-    results: list[ThingResult] = []
+async def _switch_account(
+    account: LinkedAccount, entries: list[tuple[Thing, StatusUpdate]]
+) -> list[ThingResult]:
+    """One account's calls, overlapping: the governor still spaces their starts, but each
+    call's wait for the devices' answers (up to the timeout) runs beside the others'."""
     async with open_client(account) as client:
-        for chunk in chunks(entries, MAX_BATCH_THINGS):
-            try:
-                answers = await client.set_status_batch(
-                    [update for _, update in chunk], timeout_ms=BATCH_TIMEOUT_MS
-                )
-            except ewelink.EWeLinkError as exc:
-                reason = cloud_message(exc)
-                results += [ThingResult(t.pk, t.name, False, reason) for t, _ in chunk]
-                continue
-            by_id = {(answer.type, answer.id): answer for answer in answers}
-            for thing, update in chunk:
-                answer = by_id.get((update.type, update.id))
-                results.append(_result(thing, answer))
-    return results
+        answers = await asyncio.gather(
+            *(_switch_chunk(client, chunk) for chunk in chunks(entries, MAX_BATCH_THINGS))
+        )
+    return [result for answer in answers for result in answer]
+
+
+async def _switch_chunk(
+    client: ewelink.EWeLinkClient, chunk: Sequence[tuple[Thing, StatusUpdate]]
+) -> list[ThingResult]:
+    try:
+        answers = await client.set_status_batch(
+            [update for _, update in chunk], timeout_ms=BATCH_TIMEOUT_MS
+        )
+    except ewelink.EWeLinkError as exc:
+        reason = cloud_message(exc)
+        return [ThingResult(t.pk, t.name, False, reason) for t, _ in chunk]
+    by_id = {(answer.type, answer.id): answer for answer in answers}
+    return [_result(thing, by_id.get((update.type, update.id))) for thing, update in chunk]
 
 
 def _result(thing: Thing, answer: ewelink.BatchResult | None) -> ThingResult:
@@ -213,7 +222,7 @@ def refresh_things(actor: Membership, things: Sequence[Thing]) -> RefreshOutcome
     for thing in things:
         by_account.setdefault(thing.account_id, []).append(thing)
     for group in by_account.values():
-        fetched, failed = async_to_sync(_fetch_account)(group)
+        fetched, failed = async_to_sync(_fetch_account)(group[0].account, group)
         outcome.failed += failed
         sync.apply_things(group[0].account_id, fetched)
         listed = {
@@ -230,10 +239,12 @@ def refresh_things(actor: Membership, things: Sequence[Thing]) -> RefreshOutcome
     return outcome
 
 
-async def _fetch_account(things: list[Thing]) -> tuple[list[ewelink.Thing], list[ThingResult]]:
+async def _fetch_account(
+    account: LinkedAccount, things: list[Thing]
+) -> tuple[list[ewelink.Thing], list[ThingResult]]:
     fetched: list[ewelink.Thing] = []
     failed: list[ThingResult] = []
-    async with open_client(things[0].account) as client:
+    async with open_client(account) as client:
         for chunk in chunks(things, MAX_SPECIFIED_THINGS):
             refs = [ThingRef(thing.item_type, thing.cloud_id) for thing in chunk]
             try:

@@ -102,6 +102,39 @@ def test_a_room_switches_off_in_calls_of_ten_with_a_reason_for_each_failure(
     assert records.get(thing_name="Gone lamp").result == "failed"
 
 
+def test_each_accounts_things_go_through_its_own_client_and_a_cloud_error_is_worded(
+    owner, cloud, unscoped
+) -> None:
+    us = _link(owner)
+    demo = DEMO["demo-eu@example.com"]
+    eu = linking.link_with_password(
+        owner.membership, identifier="demo-eu@example.com", password=demo["password"],
+        country_code=demo["country_code"], label="EU",
+    )  # fmt: skip
+    sync_account(eu.pk)
+    lights = [
+        Thing.objects.get(account=us, name="Garage light"),
+        Thing.objects.get(account=eu, name="Kitchen light"),
+    ]
+    for light in lights:  # a device of one account is refused (406) to the other's token
+        cloud.control("POST", f"/devices/{light.cloud_id}/params", {"params": {"switch": "off"}})
+
+    outcome = batch_control.switch_things(owner.membership, lights, True, "the chosen things")
+
+    assert [r.ok for r in outcome.results] == [True, True]
+    for light in lights:
+        assert cloud.control("GET", f"/devices/{light.cloud_id}")["params"]["switch"] == "on"
+
+    cloud.control(
+        "POST", "/faults", {"kind": "http_status", "path": "/v2/device/thing/batch-status",
+                            "status": 500, "count": 10},
+    )  # fmt: skip
+    outcome = batch_control.switch_things(owner.membership, lights, False, "the chosen things")
+    assert not outcome.done
+    assert all("cannot be reached" in r.reason for r in outcome.failed)
+    assert ThingAction.objects.filter(action="all_off", result="failed").count() == 2
+
+
 def test_every_switch_of_a_thing_comes_from_its_plugin() -> None:
     def thing(uiid: int | None, params: dict[str, Any], item_type: int = 1) -> Thing:
         return Thing(uiid=uiid, params=params, item_type=item_type, tags={})
