@@ -225,7 +225,7 @@ def refresh_things(actor: Membership, things: Sequence[Thing]) -> RefreshOutcome
         fetched, failed = async_to_sync(_fetch_account)(group[0].account, group)
         outcome.failed += failed
         sync.apply_things(group[0].account_id, fetched)
-        listed = {
+        listed: dict[tuple[str, str], str] = {
             (ThingKind.GROUP if item.is_group else ThingKind.DEVICE, item.id): item.name
             for item in fetched
         }

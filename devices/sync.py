@@ -312,7 +312,9 @@ def _follow_stored_members(account: LinkedAccount, desired: dict[Any, dict[str, 
         for member in values["extra"]["members"]
     }
     stored = Thing.objects.filter(account=account, kind=ThingKind.DEVICE, cloud_id__in=members)
-    known = {(ThingKind.DEVICE, t.cloud_id): {"params": t.params} for t in stored}
+    known: dict[tuple[str, str], dict[str, Any]] = {
+        (ThingKind.DEVICE, t.cloud_id): {"params": t.params} for t in stored
+    }
     follow_members({**known, **desired})  # the groups' values are desired's own dicts
 
 
