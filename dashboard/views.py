@@ -43,7 +43,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "has_accounts": bool(accounts),
         "accounts": accounts,  # each one's "Syncing …" line, shown while its sync runs
         "relink_accounts": [a for a in accounts if a.status == LinkStatus.NEEDS_RELINK],
-        "can_manage": request.membership.has_role(Role.ADMIN),  # type: ignore[attr-defined]
+        # All on/off and Select mode: members and up; moving things: admins and owners.
+        "may_control": request.membership.has_role(Role.MEMBER),  # type: ignore[attr-defined]
+        "may_manage": request.membership.has_role(Role.ADMIN),  # type: ignore[attr-defined]
     }
     return render(request, "dashboard/home.html", context)
 

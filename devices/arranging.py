@@ -1,5 +1,7 @@
 """Arranging the cards of a home: a card dragged within its room, or into another room.
 
+Also the selection's "Move to room…": several things into one room in one call.
+
 The eWeLink cloud keeps one order per home for all its own devices and groups
 (`/v2/family/thing/sort` takes them all), and each room's things as a list
 (`/v2/family/room/thing`). A drop names the card and the order of the room it landed in;
@@ -12,6 +14,7 @@ owner: the cloud refuses to sort them, so they keep their place.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import ewelink
 from accounts.models import Membership, Role
@@ -19,7 +22,7 @@ from devices.layout_actions import perform_layout
 from devices.models import Home, Room, Thing
 from devices.structure import StructureChange
 from devices.thing_actions import ActionFailed
-from devices.thing_settings import move, require
+from devices.thing_settings import move, require, room_things
 
 SHARED = 2  # item type of a device shared with the account
 ROOM_CHANGED = (
@@ -75,3 +78,52 @@ def order_room(actor: Membership, home: Home, room: Room | None, order: Sequence
     where = room.name if room else "no room"
     detail = {"home": home.name, "room": where, "order": [t.name for t in wanted]}
     return perform_layout(actor, home.account, "things_sort", where, call, apply, detail)
+
+
+@dataclass
+class MoveOutcome:
+    """The things moved into a room, and those refused (name, why in words)."""
+
+    moved: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def move_things(actor: Membership, things: Sequence[Thing], room: Room) -> MoveOutcome:
+    """Move the chosen things into `room`, in one cloud call; a thing of another home (or
+    another linked account) is refused in words, the others still move."""
+    require(actor, Role.ADMIN, "Moving things between rooms")
+    home = room.home
+    outcome = MoveOutcome()
+    moving: list[Thing] = []
+    for thing in things:
+        if thing.account_id != home.account_id:
+            why = f"it belongs to another linked account ({thing.account.label})"
+            outcome.refused.append((thing.name, f"{why}; a room takes its own account's things."))
+        elif thing.home_id != home.pk:
+            where = thing.home.name if thing.home else "no home"
+            outcome.refused.append((thing.name, f"it is in another home ({where}); things "
+                                    f"move between the rooms of their own home."))  # fmt: skip
+        elif thing.room_id != room.pk:
+            moving.append(thing)
+    if not moving:
+        return outcome
+    # The cloud sets a room's things as a whole: its list before, and after.
+    before = [ewelink.ThingRef(t.item_type, t.cloud_id) for t in room_things(room)]
+    after = [*before, *(ewelink.ThingRef(t.item_type, t.cloud_id) for t in moving)]
+
+    async def call(client: ewelink.EWeLinkClient) -> None:
+        await client.move_things(room.cloud_id, before, after)
+
+    def apply(_: None) -> tuple[Room, StructureChange]:
+        change = StructureChange(rooms={room.pk})
+        for thing in moving:
+            was = (thing.home_id, thing.room_id)
+            thing.room = room
+            change.thing(thing, was=was)
+        Thing.objects.filter(pk__in=[t.pk for t in moving]).update(room=room)
+        return room, change
+
+    detail = {"home": home.name, "things": [t.name for t in moving]}
+    perform_layout(actor, home.account, "things_move", room.name, call, apply, detail)
+    outcome.moved = [t.name for t in moving]
+    return outcome

@@ -15,7 +15,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django_scopes import scope
 
-from accounts.models import LinkStatus
+from accounts.models import ROLE_RANK, LinkStatus, Role
 from devices.homes_page import homes_fragments
 from devices.models import Room
 from devices.presentation import HomeSection, RoomSection, dashboard_sections, room_cards
@@ -53,6 +53,7 @@ def dashboard_fragments(change: Change, params: Mapping[str, str]) -> list[Fragm
     """Home and room sections of the dashboard (filtered to one room if the page is)."""
     raw_room = params.get("room", "")
     room_id = int(raw_room) if raw_room.isdigit() else None
+    extra = {"may_control": _may_control(params.get("role", ""))}  # the All on/off buttons
     # The layout only (every room lazy); the rooms sent get their cards below.
     sections = dashboard_sections(room_id, eager_cards=0)
     shown_homes = {_home_pk(s): s for s in sections}
@@ -61,7 +62,7 @@ def dashboard_fragments(change: Change, params: Mapping[str, str]) -> list[Fragm
     redrawn: set[int | None] = set()
     for home_id in sorted(change.homes):
         section = shown_homes.get(home_id)
-        fragments.append(_home(section) if section else _gone(f"home-{home_id}", "sections"))
+        fragments.append(_home(section, extra) if section else _gone(f"home-{home_id}", "sections"))
         redrawn.add(home_id)
     for room_pk in sorted(change.rooms):
         shown = shown_rooms.get(room_pk)
@@ -70,11 +71,11 @@ def dashboard_fragments(change: Change, params: Mapping[str, str]) -> list[Fragm
             continue
         section, room = shown
         if _home_pk(section) not in redrawn:  # else drawn with its home
-            fragments.append(_room(section, room))
+            fragments.append(_room(section, room, extra))
     # A home that was not on the page yet (its first room or thing arrived): draw it whole.
     for section in sections:
         if _home_pk(section) not in redrawn and _has_new_part(section, change):
-            fragments.append(_home(section))
+            fragments.append(_home(section, extra))
             redrawn.add(_home_pk(section))
     if None not in shown_homes and change.things:
         fragments.append(_gone("home-none", "sections"))  # its last roomless thing left
@@ -102,15 +103,20 @@ def _drawn(room: RoomSection) -> RoomSection:
     return room
 
 
-def _home(section: HomeSection) -> Fragment:
+def _may_control(role: str) -> bool:
+    return role in Role.values and ROLE_RANK[Role(role)] >= ROLE_RANK[Role.MEMBER]
+
+
+def _home(section: HomeSection, extra: Mapping[str, Any]) -> Fragment:
     for room in section.rooms:
         _drawn(room)
-    html = render_to_string("dashboard/_home.html", {"section": section})
+    html = render_to_string("dashboard/_home.html", {"section": section, **extra})
     return Fragment(section.key, "sections", section.order, html)
 
 
-def _room(section: HomeSection, room: RoomSection) -> Fragment:
-    html = render_to_string("dashboard/_room.html", {"room": _drawn(room), "section": section})
+def _room(section: HomeSection, room: RoomSection, extra: Mapping[str, Any]) -> Fragment:
+    context = {"room": _drawn(room), "section": section, **extra}
+    html = render_to_string("dashboard/_room.html", context)
     return Fragment(room.key, section.key, room.order, html)
 
 
@@ -138,7 +144,8 @@ def _room_filter(selected: int | None) -> Fragment:
 
 def room_choices() -> list[Room]:
     rooms = Room.objects.exclude(home__account__status=LinkStatus.UNLINKED)
-    return list(rooms.select_related("home").order_by("home__name", "index"))
+    rooms = rooms.select_related("home__account")  # the Move select names each home's account
+    return list(rooms.order_by("home__name", "home__pk", "index"))
 
 
 VIEWS: dict[str, View] = {

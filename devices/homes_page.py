@@ -33,6 +33,7 @@ ACTION_WORDS = {
     "room_delete": "deleted the room",
     "things_sort": "arranged the cards of",
     "device_add": "added the device",
+    "things_move": "moved things into the room",
 }
 
 

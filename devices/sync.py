@@ -7,7 +7,7 @@ the same cloud state changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -237,13 +237,7 @@ def _sync_things(
     rooms: dict[tuple[str, str], Room],
     result: SyncResult,
 ) -> dict[tuple[str, str], Thing]:
-    desired: dict[tuple[str, str], dict[str, Any]] = {}
-    for item in snapshot.things:
-        placement = _placement(item)
-        home = homes.get(placement.familyid or "")
-        room = rooms.get((placement.familyid or "", placement.roomid or ""))
-        kind = ThingKind.GROUP if item.is_group else ThingKind.DEVICE
-        desired[(kind, item.id)] = thing_fields(item, home, room)
+    desired = _desired_things(snapshot.things, homes, rooms)
     follow_members(desired)
     # Lock the account's things in pk order before changing any: the realtime worker writes
     # thing states in pk order too, so the two never wait on each other in a cycle.
@@ -274,6 +268,77 @@ def _sync_things(
         if key not in existing:
             structure.thing(thing)
     return things
+
+
+def _desired_things(
+    items: Sequence[ewelink.Thing],
+    homes: Mapping[str, Home],
+    rooms: Mapping[tuple[str, str], Room],
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """(kind, cloud id) → model values of each thing-list entry, placed in our homes/rooms."""
+    desired: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in items:
+        placement = _placement(item)
+        home = homes.get(placement.familyid or "")
+        room = rooms.get((placement.familyid or "", placement.roomid or ""))
+        kind = ThingKind.GROUP if item.is_group else ThingKind.DEVICE
+        desired[(kind, item.id)] = thing_fields(item, home, room)
+    return desired
+
+
+def apply_things(account_id: int, items: Sequence[ewelink.Thing]) -> SyncResult:
+    """Write what the cloud just said about SOME of an account's things (a "Refresh"):
+    the same fields and rules as a full sync, for these things only; none is created or
+    deleted. Every open page redraws the things whose state or place changed, and the
+    account's live worker reloads them (its in-memory state would be older)."""
+    result = SyncResult()
+    with scopes_disabled():
+        account = LinkedAccount.objects.get(pk=account_id)
+    with transaction.atomic(), scope(household=account.household_id):
+        homes = {home.cloud_id: home for home in Home.objects.filter(account=account)}
+        rooms = {
+            (room.home.cloud_id, room.cloud_id): room
+            for room in Room.objects.filter(home__account=account).select_related("home")
+        }
+        desired = _desired_things(items, homes, rooms)
+        locked = Thing.objects.filter(account=account, cloud_id__in={k[1] for k in desired})
+        existing = {
+            (t.kind, t.cloud_id): t
+            for t in locked.order_by("pk").select_for_update()  # the order sync locks in
+            if (t.kind, t.cloud_id) in desired
+        }
+        desired = {key: values for key, values in desired.items() if key in existing}
+        _follow_stored_members(account, desired)
+        was = {key: (t.home_id, t.room_id) for key, t in existing.items()}
+        structure = result.structure
+
+        def on_change(thing: Thing, changed: set[str]) -> set[str]:
+            # A state change too: no worker frame tells the pages about it.
+            structure.thing(thing, was=was[(thing.kind, thing.cloud_id)])
+            return _touch(thing, changed)
+
+        _reconcile("things", Thing, existing, desired, _never_made, result, on_change=on_change)
+        announce(account.household_id, structure)
+    return result
+
+
+def _follow_stored_members(account: LinkedAccount, desired: dict[Any, dict[str, Any]]) -> None:
+    """`follow_members` for refreshed groups whose members were not refreshed with them."""
+    members = {
+        member
+        for (kind, _id), values in desired.items()
+        if kind == ThingKind.GROUP
+        for member in values["extra"]["members"]
+    }
+    stored = Thing.objects.filter(account=account, kind=ThingKind.DEVICE, cloud_id__in=members)
+    known: dict[tuple[str, str], dict[str, Any]] = {
+        (ThingKind.DEVICE, t.cloud_id): {"params": t.params} for t in stored
+    }
+    follow_members({**known, **desired})  # the groups' values are desired's own dicts
+
+
+def _never_made(key: Any, values: dict[str, Any]) -> Thing:
+    raise LookupError(f"refresh creates no things ({key})")
 
 
 def _touch(thing: Thing, changed: set[str]) -> set[str]:

@@ -109,6 +109,8 @@ ACTION_WORDS = {
     "share": "shared it",
     "share_permit": "changed a share's rights",
     "unshare": "stopped sharing it",
+    "all_on": "switched it on with others",
+    "all_off": "switched it off with others",
 }
 
 

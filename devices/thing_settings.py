@@ -91,7 +91,7 @@ def move(actor: Membership, thing: Thing, room: Room | None) -> Thing:
     # The cloud sets a room's things as a whole: its list before and after.
     target = room or old_room
     assert target is not None  # moving out of "no room" into "no room" returned above
-    before = [ThingRef(t.item_type, t.cloud_id) for t in _room_things(target)]
+    before = [ThingRef(t.item_type, t.cloud_id) for t in room_things(target)]
     after = [*before, ref] if room is not None else [r for r in before if r != ref]
 
     async def call(client: Any) -> None:
@@ -110,7 +110,7 @@ def move(actor: Membership, thing: Thing, room: Room | None) -> Thing:
     return thing
 
 
-def _room_things(room: Room) -> list[Thing]:
+def room_things(room: Room) -> list[Thing]:
     return list(Thing.objects.filter(room=room).order_by("index", "pk"))
 
 

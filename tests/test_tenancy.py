@@ -11,7 +11,7 @@ from django_scopes import ScopeError
 
 from accounts.models import Invitation, Membership, NotificationKind
 from accounts.notifications import notify
-from devices.models import Home, Room, Thing
+from devices.models import Home, Room, Thing, ThingAction
 from tests.factories import InvitationFactory, LinkedAccountFactory
 
 
@@ -56,11 +56,17 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
             "dashboard:homes_delete",
             "dashboard:rooms_add",
             "dashboard:rooms_order",
+            "dashboard:homes_switch",
         ],
         victim_home,
     ),
     **dict.fromkeys(
-        ["dashboard:rooms_rename", "dashboard:rooms_move", "dashboard:rooms_delete"],
+        [
+            "dashboard:rooms_rename",
+            "dashboard:rooms_move",
+            "dashboard:rooms_delete",
+            "dashboard:rooms_switch",
+        ],
         victim_room,
     ),
     **dict.fromkeys(
@@ -128,6 +134,28 @@ def test_outsider_gets_404_for_another_households_object(url_name, method, owner
     expected = {404} if method == "post" else {404, 405}
     assert response.status_code in expected
     assert outsider.household.name not in ("", None)
+
+
+def test_outsider_cannot_choose_another_households_things(owner, outsider, unscoped):
+    """The selection's URLs name no object: another household's ids are simply not found."""
+    thing = victim_thing(owner)
+    room = victim_room(owner)
+    for name, data in (
+        ("dashboard:selection_switch", {"state": "off", "thing": [str(thing.pk)]}),
+        ("dashboard:selection_refresh", {"thing": [str(thing.pk)]}),
+        ("dashboard:selection_move", {"thing": [str(thing.pk)], "room": str(room.pk)}),
+    ):
+        response = outsider.client.post(reverse(name), data)
+        assert response.status_code == 302
+        assert "Choose one or more things first" in _messages(response)
+    assert Thing.objects.get(pk=thing.pk).room_id is None
+    assert not ThingAction.objects.filter(thing=thing).exists()
+
+
+def _messages(response: Any) -> str:
+    from django.contrib.messages import get_messages
+
+    return " ".join(str(m) for m in get_messages(response.wsgi_request))
 
 
 def test_outsider_actions_change_nothing(owner, outsider, unscoped):

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 def _sim_room_order(cloud: Any, room: Room) -> list[str]:
     """The names of the room's devices in the cloud's order for the home."""
     devices = cloud.control("GET", "/devices")
-    mine = [d for d in devices if d["roomid"] == room.cloud_id]
+    mine = [d for d in devices if d["roomid"] == room.cloud_id and d["owner"]]
     return [d["name"] for d in sorted(mine, key=lambda d: d["index"])]
 
 

@@ -117,6 +117,11 @@ def test_the_live_dashboard_passes_axe(
     wait_live(page)  # the script has run: live status shown, cards patched from the snapshot
     expect(page.locator("[data-live-status]")).to_be_visible()
     assert_no_violations(page, f"live dashboard {viewport['width']} px ({scheme})")
+    # Select mode: a box on every card and the bar of what to do with the chosen ones.
+    page.get_by_role("button", name="Select", exact=True).click()
+    page.get_by_label("Select Kitchen light", exact=True).check()
+    expect(page.locator("[data-selection-bar]")).to_be_visible()
+    assert_no_violations(page, f"live dashboard {viewport['width']} px, selecting ({scheme})")
     open_every_menu(page)
     assert_no_violations(page, f"live dashboard {viewport['width']} px, menus open ({scheme})")
 

@@ -49,7 +49,8 @@ def sim_room_order(stack: LiveStack, room: str) -> list[str]:
     apikey = stack.apikey_of("Garage light")
     homes = stack.sim.control("GET", f"/accounts/{apikey}/homes")["familyList"]
     roomid = next(r["id"] for h in homes for r in h["roomList"] if r["name"] == room)
-    mine = [d for d in stack.sim.control("GET", "/devices") if d["roomid"] == roomid]
+    devices = stack.sim.control("GET", "/devices")
+    mine = [d for d in devices if d["roomid"] == roomid and d["owner"] == apikey]
     return [d["name"] for d in sorted(mine, key=lambda d: d["index"])]
 
 

@@ -181,6 +181,14 @@ NOT_PAGES = {
     ),
     "dashboard:rooms_order": "JSON for the homes page's drag and drop (test_arranging)",
     "dashboard:thing_place": "JSON for the dashboard's drag and drop (test_arranging)",
+    **dict.fromkeys(
+        [f"dashboard:{name}" for name in ("rooms_switch", "homes_switch")],
+        "a POST action on a room or home (its heading on the dashboard holds the form)",
+    ),
+    **dict.fromkeys(
+        [f"dashboard:selection_{name}" for name in ("switch", "refresh", "move")],
+        "a POST action on the chosen things (the dashboard's selection bar holds the form)",
+    ),
     "healthz": "JSON for the launcher",
     "dashboard:room_cards": "a room's cards that htmx puts into the dashboard (test_lazy_rooms)",
     "favicon": "the icon (test_every_page_loads_without_errors fetches it)",

@@ -224,6 +224,15 @@ ROUTES.update(
         ),
         # Members may view an account's overview, guests not (the view says why).
         "dashboard:account_overview": Route("get", Role.MEMBER, _account_of, cloud=True),
+        # Batch control: an empty room or home, and no things chosen, are answered in words
+        # (an error message), so only the 403 is the role's refusal.
+        "dashboard:rooms_switch": Route(
+            "post", Role.MEMBER, _room_of, {"state": "off"}, cloud=True
+        ),
+        "dashboard:homes_switch": Route("post", Role.MEMBER, _home_of, {"state": "on"}, cloud=True),
+        "dashboard:selection_switch": Route("post", Role.MEMBER, data={"state": "off"}, cloud=True),
+        "dashboard:selection_refresh": Route("post", Role.MEMBER, cloud=True),
+        "dashboard:selection_move": Route("post", Role.ADMIN, data={"room": "1"}, cloud=True),
     }
 )
 # Routes every signed-in person may use whatever their role, or that are not a household's.

@@ -1,0 +1,159 @@
+"""All on / all off for a room, a home or the things chosen in Select mode; Refresh and
+Move of the chosen things (thin: devices.batch_control and devices.homes do the work).
+
+Each is a POST that comes back to the page it came from with messages: what was done, and
+one line per thing that failed, saying why. Guests get the 403 page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.access import household_object
+from accounts.models import LinkStatus, Membership, Role
+from accounts.views import household_required
+from devices import arranging, batch_control
+from devices.batch_control import BatchOutcome
+from devices.models import Home, Room, Thing
+from devices.thing_actions import ActionFailed
+
+NOTHING_CHOSEN = "Choose one or more things first (Select, then tick their boxes)."
+
+
+def _rooms() -> QuerySet[Room]:
+    return Room.objects.select_related("home__account").exclude(
+        home__account__status=LinkStatus.UNLINKED
+    )
+
+
+def _homes() -> QuerySet[Home]:
+    return Home.objects.select_related("account").exclude(account__status=LinkStatus.UNLINKED)
+
+
+@require_POST
+@household_required
+def room_switch(request: HttpRequest, pk: int) -> HttpResponse:
+    access = household_object(request, _rooms(), pk)
+    room = access.require(Role.MEMBER)
+    things = batch_control.things_in(room=room)
+    return _switch(request, access.membership, things, f"the room {room.name}")
+
+
+@require_POST
+@household_required
+def home_switch(request: HttpRequest, pk: int) -> HttpResponse:
+    access = household_object(request, _homes(), pk)
+    home = access.require(Role.MEMBER)
+    things = batch_control.things_in(home=home)
+    return _switch(request, access.membership, things, f"the home {home.name}")
+
+
+@require_POST
+@household_required
+def selection_switch(request: HttpRequest) -> HttpResponse:
+    membership = _member(request, Role.MEMBER)
+    return _switch(request, membership, _chosen(request), "the chosen things")
+
+
+@require_POST
+@household_required
+def selection_refresh(request: HttpRequest) -> HttpResponse:
+    membership = _member(request, Role.MEMBER)
+    things = _chosen(request)
+    if not things:
+        messages.error(request, NOTHING_CHOSEN)
+        return _back(request)
+    outcome = batch_control.refresh_things(membership, things)
+    if outcome.refreshed:
+        messages.success(request, f"Read again from the cloud: {_names(outcome.refreshed)}.")
+    for failed in outcome.failed:
+        messages.error(request, f"{failed.name} was not refreshed: {failed.reason}")
+    return _back(request)
+
+
+@require_POST
+@household_required
+def selection_move(request: HttpRequest) -> HttpResponse:
+    membership = _member(request, Role.ADMIN)
+    things = _chosen(request)
+    raw_room = request.POST.get("room", "")
+    room = _rooms().filter(pk=int(raw_room)).first() if raw_room.isdigit() else None
+    if not things or room is None:
+        messages.error(request, NOTHING_CHOSEN if not things else "Choose the room to move to.")
+        return _back(request)
+    try:
+        outcome = arranging.move_things(membership, things, room)
+    except ActionFailed as exc:
+        messages.error(request, exc.message)
+        return _back(request)
+    if outcome.moved:
+        messages.success(request, f"Moved {_names(outcome.moved)} to {room.name}.")
+    for name, why in outcome.refused:
+        messages.error(request, f"{name} was not moved: {why}")
+    if not outcome.moved and not outcome.refused:
+        messages.info(request, f"They are in {room.name} already.")
+    return _back(request)
+
+
+def _switch(
+    request: HttpRequest, membership: Membership, things: Sequence[Thing], where: str
+) -> HttpResponse:
+    on = request.POST.get("state") == "on"
+    if request.POST.get("state") not in ("on", "off"):
+        messages.error(request, "Say whether to switch them on or off.")
+        return _back(request)
+    if not things:
+        messages.error(request, NOTHING_CHOSEN if where == "the chosen things" else
+                       f"There is nothing in {where} to switch.")  # fmt: skip
+        return _back(request)
+    _report(request, batch_control.switch_things(membership, things, on, where), on, where)
+    return _back(request)
+
+
+def _report(request: HttpRequest, outcome: BatchOutcome, on: bool, where: str) -> None:
+    word = "on" if on else "off"
+    done, total = len(outcome.done), len(outcome.results)
+    if total and done == total:
+        messages.success(request, f"Switched {word} all {total} with a switch in {where}.")
+    elif total:
+        messages.warning(request, f"Switched {word} {done} of {total} in {where}.")
+    for failed in outcome.failed:
+        messages.error(request, f"{failed.name} did not switch {word}: {failed.reason}")
+    if outcome.left_alone:
+        messages.info(
+            request, f"Left alone, having no on/off switch: {_names(outcome.left_alone)}."
+        )
+
+
+def _member(request: HttpRequest, minimum: str) -> Membership:
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    if not membership.has_role(minimum):
+        label = Role(minimum).label.lower()
+        raise PermissionDenied(f"This needs the {label} role or higher.")
+    return membership
+
+
+def _chosen(request: HttpRequest) -> list[Thing]:
+    household_id = request.membership.household_id  # type: ignore[attr-defined]
+    return batch_control.chosen_things(household_id, request.POST.getlist("thing"))
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(names)
+
+
+def _back(request: HttpRequest) -> HttpResponseRedirect:
+    """To the page the form was on (its room filter kept), else the dashboard."""
+    referer = request.META.get("HTTP_REFERER", "")
+    ok = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return HttpResponseRedirect(referer if ok and referer else reverse("dashboard:home"))
