@@ -1,6 +1,7 @@
 from django.urls import path
 
 from dashboard import (
+    group_views,
     home_views,
     message_views,
     thing_firmware_views,
@@ -27,6 +28,11 @@ urlpatterns = [
     path("rooms/<int:pk>/rename/", home_views.rename_room, name="rooms_rename"),
     path("rooms/<int:pk>/move/", home_views.move_room, name="rooms_move"),
     path("rooms/<int:pk>/delete/", home_views.delete_room, name="rooms_delete"),
+    path("groups/", group_views.groups_page, name="groups"),
+    path("groups/account/<int:pk>/add/", group_views.add_group, name="groups_add"),
+    path("groups/<int:pk>/rename/", group_views.rename_group, name="groups_rename"),
+    path("groups/<int:pk>/members/", group_views.group_members, name="groups_members"),
+    path("groups/<int:pk>/delete/", group_views.delete_group, name="groups_delete"),
     path("things/<int:pk>/", thing_views.thing_page, name="thing"),
     path("things/<int:pk>/rename/", thing_views.rename, name="thing_rename"),
     path("things/<int:pk>/move/", thing_views.move, name="thing_move"),

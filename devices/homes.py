@@ -71,7 +71,9 @@ def homes_page(account_pk: int | None = None) -> list[AccountHomes]:
 
 
 def recent_actions(limit: int = 20) -> list[LayoutAction]:
-    return list(LayoutAction.objects.select_related("user", "account")[:limit])
+    """Home and room changes (group changes are the groups page's: devices.groups)."""
+    actions = LayoutAction.objects.filter(action__in=ACTION_WORDS)
+    return list(actions.select_related("user", "account")[:limit])
 
 
 def clean_name(raw: str, what: str = "It") -> str:

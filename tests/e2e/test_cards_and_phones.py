@@ -179,6 +179,10 @@ NOT_PAGES = {
         [f"dashboard:{name}" for name in LAYOUT_ACTIONS],
         "a POST action on a home or room (the homes page holds the form)",
     ),
+    **dict.fromkeys(
+        [f"dashboard:groups_{name}" for name in ("add", "rename", "members")],
+        "a POST action on a group (the groups page holds the form)",
+    ),
     "healthz": "JSON for the launcher",
     "dashboard:room_cards": "a room's cards that htmx puts into the dashboard (test_lazy_rooms)",
     "favicon": "the icon (test_every_page_loads_without_errors fetches it)",
@@ -192,6 +196,7 @@ OBJECT_PAGES = {
     # Asking before deleting: a home with another home to move its devices to, and a room.
     "dashboard:homes_delete": "print(Home.objects.get(name='Holiday cottage').pk)",
     "dashboard:rooms_delete": "print(Room.objects.get(name='Garden').pk)",
+    "dashboard:groups_delete": "print(Thing.objects.get(name='Kitchen lights', kind='group').pk)",
     "accounts:account_unlink": "print(LinkedAccount.objects.filter(household=owner.household)"
     ".order_by('pk').first().pk)",
     "accounts:member_remove": "print(Membership.objects.get(user__username=SECOND_MEMBER).pk)",
