@@ -20,6 +20,7 @@ from accounts.models import LinkedAccount, LinkStatus, Role
 from accounts.views import confirm_page, confirmed, household_required
 from dashboard.home_views import layout_action
 from devices import groups
+from devices.group_members import members_of
 from devices.models import Thing, ThingKind
 from devices.thing_actions import ActionFailed
 
@@ -88,7 +89,7 @@ def _rename(request: HttpRequest, access: Access[Thing]) -> tuple[str, str]:
 
 def _members(request: HttpRequest, access: Access[Thing]) -> tuple[str, str]:
     group = groups.set_members(access.membership, access.obj, request.POST.getlist("member"))
-    count = len(groups.members_of(group))
+    count = len(members_of(group))
     return f"{group.name} now has {count} device{'s' if count != 1 else ''}.", f"group-{group.pk}"
 
 

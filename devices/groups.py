@@ -273,9 +273,7 @@ def set_members(actor: Membership, group: Thing, member_pks: Sequence[str]) -> T
 def members_after(group_id: str, wanted: list[str], updated: list[ewelink.Thing]) -> list[str]:
     """Who is in the group after `/group/update`: each device the cloud returned says so in
     its `devGroups`; one it did not return kept what we asked."""
-    said = {
-        t.id: _names_group(t, group_id) for t in updated if t.device is not None and t.device.raw
-    }
+    said = {t.id: _names_group(t, group_id) for t in updated if t.device is not None}
     return [m for m in wanted if said.get(m, True)]
 
 

@@ -17,6 +17,7 @@ from accounts import linking
 from accounts.cloud import open_client
 from accounts.models import LinkedAccount
 from devices import groups
+from devices.group_members import members_of
 from devices.models import LayoutAction, Thing, ThingKind
 from devices.presentation import CardRenderer, plugin_for
 from devices.structure import structure_version
@@ -81,7 +82,7 @@ def test_an_admin_builds_renames_regroups_and_deletes_a_group(owner, cloud, unsc
     sim = _sim_groups(cloud, account)[group.cloud_id]
     assert (sim["name"], sim["mainDeviceId"]) == ("Outdoor lights", garage.cloud_id)
     assert sim["deviceids"] == [garage.cloud_id, shed.cloud_id]
-    assert groups.members_of(group) == [garage.cloud_id, shed.cloud_id]
+    assert members_of(group) == [garage.cloud_id, shed.cloud_id]
     assert (group.home_id, group.room_id) == (garage.home_id, garage.room_id)
     assert structure_version(account.household_id) > version  # every open page redraws
     _resync_changes_nothing(account)
@@ -94,7 +95,7 @@ def test_an_admin_builds_renames_regroups_and_deletes_a_group(owner, cloud, unsc
     groups.set_members(owner.membership, group, [str(shed.pk), str(yard.pk)])
     wanted = [garage.cloud_id, shed.cloud_id, yard.cloud_id]
     assert _sim_groups(cloud, account)[group.cloud_id]["deviceids"] == wanted
-    assert groups.members_of(Thing.objects.get(pk=group.pk)) == wanted
+    assert members_of(Thing.objects.get(pk=group.pk)) == wanted
     _resync_changes_nothing(account)
     group.refresh_from_db()
     groups.set_members(owner.membership, group, [str(yard.pk)])  # Shed light leaves
@@ -181,7 +182,7 @@ def test_a_group_around_a_shared_device_goes_with_the_share(owner, cloud, unscop
     )
     sync_account(guest.pk)
     group = Thing.objects.get(account=guest, kind=ThingKind.GROUP, cloud_id=made.group.id)
-    assert groups.members_of(group) == [sofa.cloud_id]
+    assert members_of(group) == [sofa.cloud_id]
     assert group.extra["main"] == sofa.cloud_id
 
     _with_client(eu, lambda client: client.cancel_share(sofa.cloud_id, guest.apikey))
