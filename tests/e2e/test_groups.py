@@ -40,6 +40,11 @@ def checkbox(scope: Locator, name: str) -> Locator:
     return scope.get_by_role("checkbox", name=re.compile(rf"^{re.escape(name)}\b"))
 
 
+def set_switch(stack: LiveStack, deviceid: str, value: str) -> None:
+    """What a device reports (a wall switch), as the cloud sends it to the worker."""
+    stack.sim.control("POST", f"/devices/{deviceid}/params", {"params": {"switch": value}})
+
+
 def open_dashboard(new_tab: Callable[..., Page], cookies: dict[str, Any]) -> Page:
     page = new_tab(storage_state=cookies)
     page.goto("/")
@@ -107,6 +112,12 @@ def test_an_admin_builds_renames_regroups_and_deletes_a_group_and_the_dashboard_
     assert (sim["mainDeviceId"], sim["deviceids"]) == (a, [a, b])
     expect(card(other, GROUP)).to_contain_text("Members: E2E lamp A, E2E lamp B")
     expect(card(other, GROUP).get_by_role("button", name="All on/off")).to_have_count(1)
+    # Its state follows its members, live (the worker took the new group up).
+    for deviceid in (a, b):
+        set_switch(live_stack, deviceid, "off")
+    expect(card(other, GROUP).locator("[data-card-body]")).to_have_text("Off")
+    set_switch(live_stack, b, "on")
+    expect(card(other, GROUP).locator("[data-card-body]")).to_have_text("On")
 
     section = group_admin(page, GROUP)
     section.get_by_label(f"Name of the group {GROUP}").fill(RENAMED)
