@@ -61,9 +61,8 @@ def card_key(thing: Thing, plugin: DevicePlugin, tz: str) -> bytes:
         thing.params,
         thing.tags,
         tz,
-        # A group's card lists its members by name: a member joining, leaving or renamed
-        # redraws it (only groups pay the query).
-        member_names(thing) if thing.kind == "group" else None,
+        # A group's card lists its members by name: a member joining or leaving redraws it.
+        member_names(thing),
     )
     raw = json.dumps(shown, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.blake2b(raw.encode(), digest_size=16).digest()

@@ -1,10 +1,10 @@
 """Device groups of a linked account, managed from the groups page: create a group around a
 main device, rename it, change its members, delete it.
 
-A group is a `Thing` of kind GROUP (thing list `itemType` 3, no deviceid); its member
-deviceids, main device first, are in `extra["members"]` and its main device in
-`extra["main"]`, written the way sync writes them (devices.sync.thing_fields), so a resync
-agrees with what this module wrote. Each change runs the cloud call first; only once the cloud
+A group is a `Thing` of kind GROUP (thing list `itemType` 3, no deviceid); its members (main
+device first), main device and member names are in `extra` (devices.group_members), written
+the way sync writes them (devices.sync.thing_fields), so a resync agrees with what this
+module wrote. Each change runs the cloud call first; only once the cloud
 accepted it are the rows changed, in one transaction that announces a `StructureChange` (every
 open dashboard redraws the group's card), and each attempt is recorded as a `LayoutAction`.
 Members must be of the main device's kind (same UIID): the cloud silently leaves out any
@@ -22,7 +22,7 @@ from django.db import transaction
 
 import ewelink
 from accounts.models import LinkedAccount, LinkStatus, Membership, Role
-from devices.group_members import main_of, members_of
+from devices.group_members import main_of, members_of, names_of
 from devices.homes import clean_name
 from devices.models import Home, LayoutAction, Room, Thing, ThingKind
 from devices.plugins.group.plugins import follow_members
@@ -199,8 +199,10 @@ def add_group(
         home_row = Home.objects.filter(account=account, cloud_id=place.familyid or "").first()
         room_row = Room.objects.filter(home=home_row, cloud_id=place.roomid or "").first()
         values = thing_fields(item, home_row, room_row, made.updated_things)
-        if not values["extra"]["members"]:  # neither list nor devGroups: what we asked for
-            values["extra"]["members"] = [m.cloud_id for m in members]
+        extra = values["extra"]
+        if not extra["members"]:  # neither list nor devGroups: what we asked for
+            extra["members"] = [m.cloud_id for m in members]
+        extra["member_names"] = names_of(account.pk, extra["members"])
         values["params"] = _follow(account, values["params"], values["extra"]["members"])
         group = Thing.objects.create(
             household_id=account.household_id, account=account, kind=ThingKind.GROUP,
@@ -253,7 +255,10 @@ def set_members(actor: Membership, group: Thing, member_pks: Sequence[str]) -> T
 
     def apply(updated: list[ewelink.Thing]) -> tuple[Thing, StructureChange]:
         now = members_after(group.cloud_id, wanted, updated)
-        group.extra = {**(group.extra or {}), "members": now, "main": main.cloud_id}
+        names = names_of(account.pk, now)
+        group.extra = {
+            **(group.extra or {}), "members": now, "main": main.cloud_id, "member_names": names
+        }  # fmt: skip
         group.params = _follow(account, group.params, now)
         Thing.objects.filter(pk=group.pk).update(extra=group.extra, params=group.params)
         change = StructureChange()

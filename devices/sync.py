@@ -191,11 +191,18 @@ def thing_fields(
     group = item.group
     assert group is not None  # a thing is a device or a group
     uiid = group.raw.get("uiid")
+    devices = list(devices)
+    members = group_members(group, devices)
+    names = {d.id: d.name for d in devices if d.device is not None}
     return common | {
         "uiid": uiid if isinstance(uiid, int) else None,
         "online": True,
         "params": group.params,
-        "extra": {"members": group_members(group, devices), "main": group.main_device_id or ""},
+        "extra": {
+            "members": members,
+            "main": group.main_device_id or "",
+            "member_names": [names[m] for m in members if m in names],  # the card's
+        },
         "index": group.family.index,
     }
 

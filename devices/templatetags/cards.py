@@ -64,9 +64,11 @@ def summary(plugin: DevicePlugin, state: dict[str, Any]) -> str:
 
 @register.simple_tag
 def group_members(group: Any) -> SafeString:
-    """A group card's member list, by name, main device first."""
+    """A group card's member list, by name, main device first ("" while not known)."""
     from devices.group_members import member_names  # models are ready once templates render
 
     names = member_names(group)
+    if names is None:
+        return mark_safe("")
     text = f"Members: {', '.join(names)}" if names else "No members this account sees"
     return mark_safe(f'<p class="card__meta card__members">{escape(text)}</p>')  # noqa: S308

@@ -19,7 +19,7 @@ from accounts.models import LinkedAccount
 from devices import groups
 from devices.group_members import members_of
 from devices.models import LayoutAction, Thing, ThingKind
-from devices.presentation import CardRenderer, plugin_for
+from devices.presentation import CardRenderer, plugin_for, visible_things
 from devices.structure import structure_version
 from devices.sync import group_members, sync_account
 from devices.thing_actions import ActionFailed
@@ -219,11 +219,12 @@ def test_the_group_card_shows_its_members_and_state_and_follows_changes(
     group = groups.add_group(owner.membership, account, "Lights", str(garage.pk), [str(shed.pk)])
 
     def drawn() -> str:
-        thing = Thing.objects.defer("extra").get(pk=group.pk)  # as the dashboard loads it
+        thing = visible_things().get(pk=group.pk)  # as the dashboard loads it
         return CardRenderer().render(thing, plugin_for(thing))
 
     html = drawn()
     assert "Members: Garage light, Shed light" in html
+    assert "extra" in visible_things().get(pk=group.pk).get_deferred_fields()  # names came along
     expected = "On" if "on" in {garage.params.get("switch"), shed.params.get("switch")} else "Off"
     assert f'data-state-key="group">{expected}</p>' in html
     groups.set_members(owner.membership, Thing.objects.get(pk=group.pk), [])
