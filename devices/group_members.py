@@ -46,3 +46,18 @@ def names_of(account_id: int, members: list[str]) -> list[str]:
         ).values_list("cloud_id", "name")
     )
     return [names[m] for m in members if m in names]
+
+
+def refresh_names(device: Thing) -> list[Thing]:
+    """After `device` was renamed here: the groups of its account that hold it, their stored
+    member names brought up to date (returned, so the caller announces them)."""
+    changed = []
+    groups = Thing.objects.filter(account_id=device.account_id, kind=ThingKind.GROUP)
+    for group in groups.order_by("pk"):
+        members = members_of(group)
+        if device.cloud_id in members:
+            names = names_of(device.account_id, members)
+            group.extra = {**(group.extra or {}), "member_names": names}
+            group.save(update_fields=["extra"])
+            changed.append(group)
+    return changed

@@ -16,7 +16,7 @@ import ewelink
 from accounts import linking
 from accounts.cloud import open_client
 from accounts.models import LinkedAccount
-from devices import groups
+from devices import groups, thing_settings
 from devices.group_members import members_of
 from devices.models import LayoutAction, Thing, ThingKind
 from devices.presentation import CardRenderer, plugin_for, visible_things
@@ -229,6 +229,12 @@ def test_the_group_card_shows_its_members_and_state_and_follows_changes(
     assert f'data-state-key="group">{expected}</p>' in html
     groups.set_members(owner.membership, Thing.objects.get(pk=group.pk), [])
     assert "Members: Garage light<" in drawn()  # the cached card was not served
+
+    version = structure_version(account.household_id)
+    thing_settings.rename(owner.membership, garage, "Carport light", "Garage light")
+    assert "Members: Carport light<" in drawn()  # renamed on its page: its group follows
+    assert structure_version(account.household_id) > version
+    _resync_changes_nothing(account)
 
 
 def test_members_are_refused_and_see_no_forms(owner, member, cloud, unscoped) -> None:
