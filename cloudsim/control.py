@@ -17,7 +17,7 @@ from .keys import CLOUD
 from .load import LoadGenerator
 from .oauth import grant_code
 from .sharing import share_device
-from .state import Device
+from .state import Device, Group
 
 LOOPBACK = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
 ControlHandler = Callable[[web.Request, Cloud, dict[str, Any]], Awaitable[Any]]
@@ -284,6 +284,28 @@ async def device_share(request: web.Request, cloud: Cloud, body: dict[str, Any])
         raise ValueError("to must be a known apikey")
     share_device(cloud.state, device, target, int(body.get("permit", 15)))
     return device_json(device)
+
+
+@route("GET", "/groups")
+async def list_groups(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
+    """Every group (read only), with its members in order; `?owner=apikey` narrows."""
+    owner = request.query.get("owner")
+    groups = cloud.state.groups.values()
+    return [group_json(g) for g in groups if not owner or g.owner == owner]
+
+
+def group_json(group: Group) -> dict[str, Any]:
+    return {
+        "id": group.id,
+        "name": group.name,
+        "owner": group.owner,
+        "mainDeviceId": group.main_deviceid,
+        "uiid": group.uiid,
+        "familyid": group.familyid,
+        "roomid": group.roomid,
+        "params": group.params,
+        "deviceids": list(group.deviceids),
+    }
 
 
 @route("GET", "/clock")

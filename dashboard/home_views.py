@@ -57,10 +57,13 @@ def _back(anchor: str = "") -> HttpResponseRedirect:
 
 
 def layout_action(
-    source: Callable[[], Any], act: Callable[[HttpRequest, Access[Any]], tuple[str, str]]
+    source: Callable[[], Any],
+    act: Callable[[HttpRequest, Access[Any]], tuple[str, str]],
+    back: Callable[..., HttpResponseRedirect] = _back,
 ) -> Callable[..., HttpResponse]:
-    """A POST on an account, home or room: `act` returns (its sentence, the anchor to go
-    back to); a refusal in words becomes an error message and changes nothing."""
+    """A POST on an account, home, room or group: `act` returns (its sentence, the anchor to
+    go back to on the page `back` leads to); a refusal in words becomes an error message and
+    changes nothing."""
 
     @require_POST
     @household_required
@@ -70,9 +73,9 @@ def layout_action(
             done, anchor = act(request, access)
         except ActionFailed as exc:
             messages.error(request, exc.message)
-            return _back()
+            return back()
         messages.success(request, done)
-        return _back(anchor)
+        return back(anchor)
 
     return view
 

@@ -1,9 +1,10 @@
 """Rendered dashboard cards, kept in this process's memory and keyed by what they show.
 
 A card is drawn from its thing's name, room, online flag, last update, params and tags (its
-plugin turns those into state and controls) and the plugin itself, so the key is a digest of
-exactly those: any change gives a new key and the old entry simply ages out of the LRU. There
-is nothing to invalidate and no way to serve a card older than its thing.
+plugin turns those into state and controls), a group's member names, and the plugin itself,
+so the key is a digest of exactly those: any change gives a new key and the old entry simply
+ages out of the LRU. There is nothing to invalidate and no way to serve a card older than
+its thing.
 
 The header's time ("3 minutes ago") also changes with the clock, so it is not kept: an entry
 is the card's HTML before and after that element, and each page draws it anew from the card
@@ -21,6 +22,8 @@ import json
 import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, NamedTuple
+
+from devices.group_members import member_names
 
 if TYPE_CHECKING:
     from devices.models import Thing
@@ -58,6 +61,8 @@ def card_key(thing: Thing, plugin: DevicePlugin, tz: str) -> bytes:
         thing.params,
         thing.tags,
         tz,
+        # A group's card lists its members by name: a member joining or leaving redraws it.
+        member_names(thing),
     )
     raw = json.dumps(shown, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.blake2b(raw.encode(), digest_size=16).digest()

@@ -63,7 +63,9 @@ def account_homes() -> list[AccountHomes]:
 
 
 def recent_actions(limit: int = 20) -> list[LayoutAction]:
-    actions = list(LayoutAction.objects.select_related("user", "account")[:limit])
+    """Home, room and arranging changes (group changes are the groups page's)."""
+    chosen = LayoutAction.objects.filter(action__in=ACTION_WORDS)
+    actions = list(chosen.select_related("user", "account")[:limit])
     for action in actions:
         action.words = ACTION_WORDS.get(action.action, action.action)  # type: ignore[attr-defined]
     return actions

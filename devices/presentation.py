@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet, Subquery
+from django.db.models.fields.json import KeyTransform
 from django.template import Context, Engine, NodeList, Template
 from django.template.loader import render_to_string
 from django.template.loader_tags import BlockNode
@@ -21,6 +22,7 @@ from django.utils.safestring import mark_safe
 from accounts.models import LinkStatus
 from dashboard.when import in_words, today_in, zone_named
 from devices import card_cache
+from devices.group_members import NAMES_ANNOTATION
 from devices.models import Home, Room, Thing
 from devices.plugins.base import Control, DevicePlugin
 from devices.plugins.registry import default_registry
@@ -297,7 +299,9 @@ def visible_things() -> QuerySet[Thing]:
     unlinked accounts (kept for a grace period) left out."""
     things = Thing.objects.filter(hidden=False).exclude(account__status=LinkStatus.UNLINKED)
     # Nothing shown reads the big settings and extra: not loading them saves a JSON decode each.
-    return things.defer("settings", "extra")
+    # A group card's member names come along in the same query (None for a device).
+    names = KeyTransform("member_names", "extra")
+    return things.defer("settings", "extra").annotate(**{NAMES_ANNOTATION: names})
 
 
 def shown_things() -> list[Thing]:

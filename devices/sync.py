@@ -7,7 +7,7 @@ the same cloud state changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -157,8 +157,14 @@ def _sync_rooms(
     )
 
 
-def thing_fields(item: ewelink.Thing, home: Home | None, room: Room | None) -> dict[str, Any]:
-    """Model values of one thing-list entry (device or group)."""
+def thing_fields(
+    item: ewelink.Thing,
+    home: Home | None,
+    room: Room | None,
+    devices: Iterable[ewelink.Thing] = (),
+) -> dict[str, Any]:
+    """Model values of one thing-list entry (device or group); `devices` are the account's
+    devices, where a group's members are found when its own entry does not list them."""
     common = {
         "item_type": item.item_type,
         "name": item.name,
@@ -185,12 +191,18 @@ def thing_fields(item: ewelink.Thing, home: Home | None, room: Room | None) -> d
     group = item.group
     assert group is not None  # a thing is a device or a group
     uiid = group.raw.get("uiid")
-    members = [m for m in group.raw.get("deviceidList") or [] if isinstance(m, str)]
+    devices = list(devices)
+    members = group_members(group, devices)
+    names = {d.id: d.name for d in devices if d.device is not None}
     return common | {
         "uiid": uiid if isinstance(uiid, int) else None,
         "online": True,
         "params": group.params,
-        "extra": {"members": members},
+        "extra": {
+            "members": members,
+            "main": group.main_device_id or "",
+            "member_names": [names[m] for m in members if m in names],  # the card's
+        },
         "index": group.family.index,
     }
 
@@ -212,6 +224,32 @@ def store_thing(account: LinkedAccount, item: ewelink.Thing, change: StructureCh
     )
     change.thing(thing, was=(before.home_id, before.room_id) if before else None)
     return thing
+
+
+def group_members(group: ewelink.Group, devices: Iterable[ewelink.Thing]) -> list[str]:
+    """A group's member deviceids, its main device first.
+
+    cloudsim's group entry lists them (`deviceidList`); the API document gives them only on
+    each device (`devGroups`), so without the list they are read from the devices. The page
+    that edits groups (devices.groups) stores them the same way, so a resync agrees.
+    """
+    listed = group.raw.get("deviceidList")
+    if isinstance(listed, list):
+        members = [m for m in listed if isinstance(m, str)]
+    else:
+        members = [d.id for d in devices if d.device is not None and in_group(d.device, group.id)]
+    main = group.main_device_id
+    if main and main in members:
+        members = [main, *[m for m in members if m != main]]
+    return members
+
+
+def in_group(device: ewelink.Device, group_id: str) -> bool:
+    """Whether the device's `devGroups` names the group."""
+    entries = device.raw.get("devGroups")
+    return isinstance(entries, list) and any(
+        isinstance(e, dict) and e.get("groupId") == group_id for e in entries
+    )
 
 
 def follow_members(desired: dict[tuple[str, str], dict[str, Any]]) -> None:
@@ -282,7 +320,7 @@ def _desired_things(
         home = homes.get(placement.familyid or "")
         room = rooms.get((placement.familyid or "", placement.roomid or ""))
         kind = ThingKind.GROUP if item.is_group else ThingKind.DEVICE
-        desired[(kind, item.id)] = thing_fields(item, home, room)
+        desired[(kind, item.id)] = thing_fields(item, home, room, items)
     return desired
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import Membership, Role
+from devices.group_members import refresh_names
 from devices.models import HistoryEntry, Room, Thing, ThingKind
 from devices.plugins.base import InvalidControl
 from devices.presentation import plugin_for
@@ -71,6 +72,9 @@ def rename(actor: Membership, thing: Thing, raw_name: str, seen_name: str) -> Th
         thing.name = name
         change = StructureChange()
         change.thing(thing)
+        if thing.kind == ThingKind.DEVICE:  # its groups' cards list it by name
+            for group in refresh_names(thing):
+                change.thing(group)
         return change
 
     perform(actor, thing, "rename", call, apply, detail={"from": seen_name, "to": name})

@@ -40,6 +40,15 @@ def victim_room(victim: Any) -> Room:
     )
 
 
+def victim_group(victim: Any) -> Thing:
+    """A device group of the victim household's linked account."""
+    account = LinkedAccountFactory(household=victim.household)
+    return Thing.objects.with_scopes_disabled().create(
+        household=victim.household, account=account, kind="group", cloud_id="victimgroup",
+        item_type=3, name="Victim's lights", params={"switch": "off"}, extra={"members": []},
+    )  # fmt: skip
+
+
 # URL name → how to make an object of the victim household for its `pk`.
 # A new URL with an object in its path must be added here, or test_every_object_url_is_covered
 # fails: forgetting the scope check of a new page cannot go unnoticed.
@@ -72,6 +81,11 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
     **dict.fromkeys(
         ["dashboard:homes_add", "dashboard:device_add", "dashboard:account_overview"],
         lambda victim: LinkedAccountFactory(household=victim.household),
+    ),
+    "dashboard:groups_add": lambda victim: LinkedAccountFactory(household=victim.household),
+    **dict.fromkeys(
+        ["dashboard:groups_rename", "dashboard:groups_members", "dashboard:groups_delete"],
+        victim_group,
     ),
     "accounts:notification_read": lambda victim: notify(
         victim.household.pk, NotificationKind.FIRMWARE, "Firmware for the victim"

@@ -54,3 +54,21 @@ def _row(key: str, label: str, text: str, unit: str) -> str:
         f'<dd class="reading__value"><span data-state-key="{key}">{escape(text)}</span>'
         f"{unit_html}</dd>\n</div>"
     )
+
+
+@register.simple_tag
+def summary(plugin: DevicePlugin, state: dict[str, Any]) -> str:
+    """The plugin's one-line summary of the state ("On", "2 of 4 on"), escaped by the engine."""
+    return plugin.summary(state or {})
+
+
+@register.simple_tag
+def group_members(group: Any) -> SafeString:
+    """A group card's member list, by name, main device first ("" while not known)."""
+    from devices.group_members import member_names  # models are ready once templates render
+
+    names = member_names(group)
+    if names is None:
+        return mark_safe("")
+    text = f"Members: {', '.join(names)}" if names else "No members this account sees"
+    return mark_safe(f'<p class="card__meta card__members">{escape(text)}</p>')  # noqa: S308

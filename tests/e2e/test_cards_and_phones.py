@@ -189,6 +189,10 @@ NOT_PAGES = {
         [f"dashboard:selection_{name}" for name in ("switch", "refresh", "move")],
         "a POST action on the chosen things (the dashboard's selection bar holds the form)",
     ),
+    **dict.fromkeys(
+        [f"dashboard:groups_{name}" for name in ("add", "rename", "members")],
+        "a POST action on a group (the groups page holds the form)",
+    ),
     "healthz": "JSON for the launcher",
     "dashboard:room_cards": "a room's cards that htmx puts into the dashboard (test_lazy_rooms)",
     "favicon": "the icon (test_every_page_loads_without_errors fetches it)",
@@ -202,6 +206,7 @@ OBJECT_PAGES = {
     # Asking before deleting: a home with another home to move its devices to, and a room.
     "dashboard:homes_delete": "print(Home.objects.get(name='Holiday cottage').pk)",
     "dashboard:rooms_delete": "print(Room.objects.get(name='Garden').pk)",
+    "dashboard:groups_delete": "print(Thing.objects.get(name='Kitchen lights', kind='group').pk)",
     "accounts:account_unlink": "print(LinkedAccount.objects.filter(household=owner.household)"
     ".order_by('pk').first().pk)",
     # The add-device page and the overview of a linked account (the overview asks the cloud).

@@ -235,6 +235,32 @@ ROUTES.update(
         "dashboard:selection_move": Route("post", Role.ADMIN, data={"room": "1"}, cloud=True),
     }
 )
+
+
+def _group_of(household: Any) -> dict[str, Any]:
+    from devices.models import Thing, ThingKind
+
+    account = LinkedAccountFactory(household=household)
+    group = Thing.objects.create(
+        household=household, account=account, kind=ThingKind.GROUP, cloud_id="g1matrix",
+        item_type=3, name="Lights", params={"switch": "on"}, extra={"members": []},
+    )  # fmt: skip
+    return {"pk": group.pk}
+
+
+ROUTES.update(
+    {
+        "dashboard:groups": Route("get", Role.GUEST),
+        "dashboard:groups_add": Route(
+            "post", Role.ADMIN, _account_of, {"name": "Lights", "main": ""}, cloud=True
+        ),
+        "dashboard:groups_rename": Route(
+            "post", Role.ADMIN, _group_of, {"name": "Lamps"}, cloud=True
+        ),
+        "dashboard:groups_members": Route("post", Role.ADMIN, _group_of, {}, cloud=True),
+        "dashboard:groups_delete": Route("get", Role.ADMIN, _group_of),
+    }
+)
 # Routes every signed-in person may use whatever their role, or that are not a household's.
 NOT_BY_ROLE = {
     "accounts:signup": "signed-out visitors",
