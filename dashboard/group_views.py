@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import Access, household_object
@@ -23,6 +24,7 @@ from devices import groups
 from devices.group_members import members_of
 from devices.models import Thing, ThingKind
 from devices.thing_actions import ActionFailed
+from realtime.events import PROTOCOL_VERSION
 
 
 @dataclass
@@ -41,13 +43,14 @@ def groups_page(request: HttpRequest) -> HttpResponse:
 
 
 def _page(request: HttpRequest, draft: Draft) -> HttpResponse:
+    # Read before drawing: a change made meanwhile is newer, so the page's socket brings it.
+    version = request.household.structure_version  # type: ignore[attr-defined]
     context = {
-        "accounts": groups.groups_page(),
-        "can_manage": request.membership.has_role(Role.ADMIN),  # type: ignore[attr-defined]
-        "actions": groups.recent_actions(),
-        "action_words": groups.ACTION_WORDS,
+        **groups.page_context(request.membership.role),  # type: ignore[attr-defined]
         "draft": draft,
-        "max_members": groups.MAX_MEMBERS,
+        "structure_version": version,
+        "drawn_at": timezone.now().isoformat(),
+        "protocol": PROTOCOL_VERSION,
     }
     return render(request, "groups/page.html", context)
 

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django_scopes import scope
 
 from accounts.models import ROLE_RANK, LinkStatus, Role
+from devices.groups import groups_fragments
 from devices.homes_page import homes_fragments
 from devices.models import Room
 from devices.presentation import HomeSection, RoomSection, dashboard_sections, room_cards
@@ -152,6 +153,7 @@ VIEWS: dict[str, View] = {
     "dashboard": dashboard_fragments,
     "thing": thing_fragments,
     "homes": homes_fragments,
+    "groups": groups_fragments,
 }
 
 

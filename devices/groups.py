@@ -13,12 +13,13 @@ other, so we refuse them in words before asking it. Admins and owners only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import ewelink
-from accounts.models import LinkedAccount, LinkStatus, Membership, Role
+from accounts.models import ROLE_RANK, LinkedAccount, LinkStatus, Membership, Role
+from devices.account_pages import account_fragments, part_key, part_order
 from devices.group_members import main_of, members_of, names_of
 from devices.homes import clean_name
 from devices.layout_actions import perform_layout
@@ -67,6 +68,11 @@ class AccountGroups:
     account: LinkedAccount
     groups: list[GroupEntry] = field(default_factory=list)
     devices: list[Thing] = field(default_factory=list)  # every device that can be grouped
+    order: str = ""  # its place on the page
+
+    @property
+    def key(self) -> str:
+        return part_key("groups", self.account.pk)
 
     @property
     def mains(self) -> list[Thing]:
@@ -93,7 +99,7 @@ def compatible(main: Thing, device: Thing) -> bool:
 def groups_page() -> list[AccountGroups]:
     """Every live account of the household with its groups and the devices that can join."""
     accounts = LinkedAccount.objects.exclude(status=LinkStatus.UNLINKED).order_by("label", "pk")
-    listed = {account.pk: AccountGroups(account) for account in accounts}
+    listed = {a.pk: AccountGroups(a, order=part_order(n)) for n, a in enumerate(accounts)}
     things = Thing.objects.filter(account__in=listed).order_by("index", "name", "pk")
     devices: dict[int, dict[str, Thing]] = {pk: {} for pk in listed}
     groups: list[Thing] = []
@@ -120,8 +126,26 @@ def _entry(group: Thing, devices: dict[str, Thing]) -> GroupEntry:
 
 
 def recent_actions(limit: int = 20) -> list[LayoutAction]:
-    actions = LayoutAction.objects.filter(action__in=ACTION_WORDS)
-    return list(actions.select_related("user", "account")[:limit])
+    chosen = LayoutAction.objects.filter(action__in=ACTION_WORDS)
+    actions = list(chosen.select_related("user", "account")[:limit])
+    for action in actions:
+        action.words = ACTION_WORDS[action.action]  # type: ignore[attr-defined]
+    return actions
+
+
+def page_context(role: str) -> dict[str, Any]:
+    return {
+        "accounts": groups_page(),
+        "can_manage": ROLE_RANK[Role(role)] >= ROLE_RANK[Role.ADMIN],
+        "actions": recent_actions(),
+        "max_members": MAX_MEMBERS,
+    }
+
+
+def groups_fragments(change: Any, params: Mapping[str, str]) -> list[Any]:
+    """Every part of the groups page after any structure change (view "groups")."""
+    context = page_context(params.get("role") or Role.GUEST)
+    return account_fragments("groups", context["accounts"], context)
 
 
 # ---- choosing devices -------------------------------------------------------------------

@@ -1,9 +1,6 @@
 """The homes page drawn: every live account's homes and rooms, and the recent layout changes.
 
-The page is live: after any structure change each open homes page gets every account's part
-and the list of recent changes again as fragments (devices.fragments, view "homes"), drawn
-for the role of the person looking (only admins and owners get forms). A part is put in place
-by its `data-fragment` in `data-order`; one the person is typing in waits until they leave it.
+The page is live (view "homes", devices.account_pages).
 """
 
 from __future__ import annotations
@@ -13,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count
-from django.template.loader import render_to_string
 
 from accounts.models import ROLE_RANK, LinkedAccount, LinkStatus, Role
+from devices.account_pages import account_fragments, part_key, part_order
 from devices.models import Home, LayoutAction
 
 if TYPE_CHECKING:
@@ -47,13 +44,13 @@ class AccountHomes:
 
     @property
     def key(self) -> str:
-        return f"homes-account-{self.account.pk}"
+        return part_key("homes", self.account.pk)
 
 
 def account_homes() -> list[AccountHomes]:
     """Every live account of the household with its homes and rooms in order."""
     accounts = LinkedAccount.objects.exclude(status=LinkStatus.UNLINKED).order_by("label", "pk")
-    listed = [AccountHomes(a, order=f"1{n:04d}") for n, a in enumerate(accounts)]
+    listed = [AccountHomes(a, order=part_order(n)) for n, a in enumerate(accounts)]
     by_account = {entry.account.pk: entry for entry in listed}
     homes = Home.objects.filter(account__in=by_account).prefetch_related("rooms")
     homes = homes.annotate(thing_count=Count("things"))
@@ -83,20 +80,5 @@ def page_context(role: str) -> dict[str, Any]:
 def homes_fragments(change: Change, params: Mapping[str, str]) -> list[Fragment]:
     """Every part of the homes page, after any structure change (they are few, and a moved
     device changes a home's count as much as a renamed room does)."""
-    from devices.fragments import Fragment
-
     context = page_context(params.get("role") or Role.GUEST)
-    shown = {entry.account.pk for entry in context["accounts"]}
-    gone = LinkedAccount.objects.filter(status=LinkStatus.UNLINKED).exclude(pk__in=shown)
-    fragments = [
-        Fragment(f"homes-account-{pk}", "sections", "", None)
-        for pk in gone.values_list("pk", flat=True)
-    ]
-    for entry in context["accounts"]:
-        html = render_to_string("homes/_account.html", {**context, "entry": entry})
-        fragments.append(Fragment(entry.key, "sections", entry.order, html))
-    empty = render_to_string("homes/_empty.html", context) if not shown else None
-    fragments.append(Fragment("homes-empty", "sections", "0", empty))
-    activity = render_to_string("homes/_activity.html", context)
-    fragments.append(Fragment("homes-activity", "sections", "9", activity))
-    return fragments
+    return account_fragments("homes", context["accounts"], context)

@@ -94,7 +94,21 @@
     const active = document.activeElement;
     return Boolean(
       el.querySelector("[data-dragging], [data-moving]") ||
-      (active && el.contains(active) && isEditable(active)));
+      (active && el.contains(active) && isEditable(active)) ||
+      unsaved(el));
+  }
+
+  // A form someone has typed into or ticked and not sent yet: redrawing it would lose that.
+  function unsaved(el) {
+    return [...el.querySelectorAll("form input, form textarea, form select")].some((field) => {
+      if (field.type === "checkbox" || field.type === "radio") return field.checked !== field.defaultChecked;
+      if (field.tagName === "SELECT") {
+        const options = [...field.options];
+        if (field.multiple) return options.some((o) => o.selected !== o.defaultSelected);
+        return field.selectedIndex !== Math.max(0, options.findIndex((o) => o.defaultSelected));
+      }
+      return field.type !== "hidden" && field.value !== field.defaultValue;
+    });
   }
 
   function onFragment(frame) {

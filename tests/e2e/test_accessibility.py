@@ -304,7 +304,6 @@ NAV_LINKS = {  # link name → where it leads
     "eWeLink accounts": "/accounts/cloud/",
     "Household": "/accounts/household/",
     "Notifications": "/accounts/notifications/",
-    "Groups": "/groups/",
     "Messages": "/messages/",
     "Admin": "/admin/",
 }

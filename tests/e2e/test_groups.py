@@ -94,6 +94,10 @@ def test_an_admin_builds_renames_regroups_and_deletes_a_group_and_the_dashboard_
 ) -> None:
     a, b, c = (lamps[name] for name in LAMPS)
     other = open_dashboard(new_tab, owner_cookies)
+    watcher = new_tab(storage_state=owner_cookies)  # a second groups page, live
+    watcher.goto("/groups/")
+    wait_live(watcher)
+    watcher.evaluate("window.notReloaded = true")
     page = new_tab(storage_state=role_cookies("admin"))
     page.goto("/groups/")
 
@@ -111,6 +115,7 @@ def test_an_admin_builds_renames_regroups_and_deletes_a_group_and_the_dashboard_
     sim = sim_groups(live_stack)[GROUP]
     assert (sim["mainDeviceId"], sim["deviceids"]) == (a, [a, b])
     expect(card(other, GROUP)).to_contain_text("Members: E2E lamp A, E2E lamp B")
+    expect(group_admin(watcher, GROUP).locator("[data-group-members] li")).to_have_count(2)
     expect(card(other, GROUP).get_by_role("button", name="All on/off")).to_have_count(1)
     # Its state follows its members, live (the worker took the new group up).
     for deviceid in (a, b):
@@ -135,6 +140,9 @@ def test_an_admin_builds_renames_regroups_and_deletes_a_group_and_the_dashboard_
     expect(page.locator(".messages")).to_contain_text(f"{RENAMED} now has 2 devices")
     assert sim_groups(live_stack)[RENAMED]["deviceids"] == [a, c]
     expect(card(other, RENAMED)).to_contain_text("Members: E2E lamp A, E2E lamp C")
+    expect(group_admin(watcher, RENAMED).locator("[data-group-members] li")).to_have_text(
+        [re.compile(r"^E2E lamp A\b.*main device"), re.compile(r"^E2E lamp C\b")]
+    )
     expect(group_admin(page, RENAMED).locator("[data-group-members] li")).to_have_text(
         [re.compile(r"^E2E lamp A\b.*main device"), re.compile(r"^E2E lamp C\b")]
     )
@@ -162,7 +170,11 @@ def test_an_admin_builds_renames_regroups_and_deletes_a_group_and_the_dashboard_
     expect(card(other, RENAMED)).to_have_count(0)
     expect(card(other, LAMPS[0])).to_have_count(1)  # its devices stay
     expect(page.locator("[data-layout-action='group_delete']").first).to_contain_text(RENAMED)
-    assert other.evaluate("window.notReloaded === true")
+    expect(group_admin(watcher, RENAMED)).to_have_count(0)
+    done = watcher.locator("[data-layout-action='group_delete']").first
+    expect(done).to_contain_text(RENAMED)
+    for seen in (other, watcher):
+        assert seen.evaluate("window.notReloaded === true")
 
 
 def test_a_member_sees_no_forms_and_a_forged_change_is_refused(
