@@ -1,14 +1,16 @@
 """All on / all off for a room, a home or the things chosen in Select mode; Refresh and
 Move of the chosen things (thin: devices.batch_control and devices.homes do the work).
 
-Each is a POST that comes back to the page it came from with messages: what was done, and
-one line per thing that failed, saying why. Guests get the 403 page.
+Each is a POST that comes back to the page it came from with messages. All on / All off runs
+in the background: the page says it started, and its result (one line per thing that failed,
+saying why) arrives on the person's open pages. Guests get the 403 page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import kombu.exceptions
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -21,8 +23,8 @@ from accounts.access import household_object
 from accounts.models import LinkStatus, Membership, Role
 from accounts.views import household_required
 from devices import arranging, batch_control
-from devices.batch_control import BatchOutcome
 from devices.models import Home, Room, Thing
+from devices.tasks import switch_batch
 from devices.thing_actions import ActionFailed
 
 NOTHING_CHOSEN = "Choose one or more things first (Select, then tick their boxes)."
@@ -106,6 +108,8 @@ def selection_move(request: HttpRequest) -> HttpResponse:
 def _switch(
     request: HttpRequest, membership: Membership, things: Sequence[Thing], where: str
 ) -> HttpResponse:
+    """Queue the batch (the cloud waits for the devices' answers: seconds, not a request's
+    work); the person's open pages show its result when it is in."""
     on = request.POST.get("state") == "on"
     if request.POST.get("state") not in ("on", "off"):
         messages.error(request, "Say whether to switch them on or off.")
@@ -114,23 +118,16 @@ def _switch(
         messages.error(request, NOTHING_CHOSEN if where == "the chosen things" else
                        f"There is nothing in {where} to switch.")  # fmt: skip
         return _back(request)
-    _report(request, batch_control.switch_things(membership, things, on, where), on, where)
-    return _back(request)
-
-
-def _report(request: HttpRequest, outcome: BatchOutcome, on: bool, where: str) -> None:
+    ids = [thing.pk for thing in things]
+    try:
+        switch_batch.delay(membership.pk, ids, on, where)
+    except kombu.exceptions.OperationalError:
+        messages.error(request, "The background worker cannot be reached; nothing was switched.")
+        return _back(request)
     word = "on" if on else "off"
-    done, total = len(outcome.done), len(outcome.results)
-    if total and done == total:
-        messages.success(request, f"Switched {word} all {total} with a switch in {where}.")
-    elif total:
-        messages.warning(request, f"Switched {word} {done} of {total} in {where}.")
-    for failed in outcome.failed:
-        messages.error(request, f"{failed.name} did not switch {word}: {failed.reason}")
-    if outcome.left_alone:
-        messages.info(
-            request, f"Left alone, having no on/off switch: {_names(outcome.left_alone)}."
-        )
+    count = f"{len(ids)} thing{'s' if len(ids) != 1 else ''}"
+    messages.info(request, f"Switching {word} {count} in {where}; the answers show here.")
+    return _back(request)
 
 
 def _member(request: HttpRequest, minimum: str) -> Membership:

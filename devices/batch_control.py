@@ -10,6 +10,10 @@ The cloud takes at most 10 things per `batch-status` call, and each linked accou
 go through that account's client. A timeout makes the cloud wait for the devices' answers,
 so the result says, thing by thing, whether it took the command and, if not, why.
 
+A switch runs in the background (Celery, `run_batch`): the cloud waits up to 5 s for the
+devices, and a home of many things takes several calls; the person's open pages get the
+result, thing by thing, as a `batch_result` event.
+
 Nothing is written locally: the devices report their new state over the account's live
 socket and the realtime worker brings it to every open page. Each thing's attempt is recorded
 as a ThingAction rather than one LayoutAction: the result differs thing by thing, a batch may
@@ -22,13 +26,15 @@ import asyncio
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from asgiref.sync import async_to_sync
+from django_scopes import scope, scopes_disabled
 
 import ewelink
 from accounts.cloud import open_client
 from accounts.models import LinkedAccount, Membership, Role
+from accounts.signals import household_event
 from devices import sync
 from devices.models import Thing, ThingAction, ThingKind
 from devices.plugins.base import InvalidControl, Params
@@ -37,6 +43,9 @@ from devices.thing_actions import cloud_message
 from devices.thing_settings import require
 from ewelink.limits import MAX_BATCH_THINGS, MAX_SPECIFIED_THINGS
 from ewelink.models import StatusUpdate, ThingRef
+
+if TYPE_CHECKING:  # devices never imports realtime at run time; the signal carries the event
+    from realtime.events import BatchResultEvent
 
 T = TypeVar("T")
 SWITCH_CONTROL = re.compile(r"^switch(_\d+)?$")
@@ -193,6 +202,40 @@ def _record(
         )
         for result in outcome.results
     )
+
+
+def run_batch(membership_id: int, thing_ids: Sequence[int], on: bool, where: str) -> BatchOutcome:
+    """The background half of All on / All off (a Celery task): switch the household's
+    things of `thing_ids` and tell the person's open pages how each fared."""
+    with scopes_disabled():
+        actor = Membership.objects.select_related("household").get(pk=membership_id)
+    with scope(household=actor.household_id):
+        things = chosen_things(actor.household_id, [str(pk) for pk in thing_ids])
+        outcome = switch_things(actor, things, on, where)
+    summary, lines = outcome_words(outcome, on, where)
+    payload: BatchResultEvent = {
+        "type": "batch_result", "user": actor.user_id, "ok": not outcome.failed,
+        "summary": summary, "lines": lines,
+    }  # fmt: skip
+    household_event.send(sender=ThingAction, household_id=actor.household_id, payload=payload)
+    return outcome
+
+
+def outcome_words(outcome: BatchOutcome, on: bool, where: str) -> tuple[str, list[str]]:
+    """A batch's result in words: a summary, then one line per thing that failed (and why)
+    and one for those left alone."""
+    word = "on" if on else "off"
+    done, total = len(outcome.done), len(outcome.results)
+    if total and done == total:
+        summary = f"Switched {word} all {total} with a switch in {where}."
+    elif total:
+        summary = f"Switched {word} {done} of {total} in {where}."
+    else:
+        summary = f"Nothing in {where} has an on/off switch."
+    lines = [f"{failed.name} did not switch {word}: {failed.reason}" for failed in outcome.failed]
+    if outcome.left_alone:
+        lines.append(f"Left alone, having no on/off switch: {', '.join(outcome.left_alone)}.")
+    return summary, lines
 
 
 def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:

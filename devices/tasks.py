@@ -13,6 +13,7 @@ from celery import Task, shared_task
 from accounts import syncing
 from accounts.models import JobKind
 from accounts.tasks import ACCOUNT_TASK, FAN_OUT_TASK, fan_out, run_account_job
+from devices.batch_control import run_batch
 from devices.firmware import check_account_firmware
 from devices.firmware_upgrade import end_if_stalled
 from devices.history import sync_account_history
@@ -83,3 +84,9 @@ def reconcile_accounts() -> int:
 def end_stalled_upgrade(upgrade_id: int) -> bool:
     """An upgrade's timeout: still in progress means it failed (a finished one is left)."""
     return end_if_stalled(upgrade_id) is not None
+
+
+@shared_task(ignore_result=True)
+def switch_batch(membership_id: int, thing_ids: list[int], on: bool, where: str) -> int:
+    """All on / All off, off the request (devices.batch_control.run_batch); how many took it."""
+    return len(run_batch(membership_id, thing_ids, on, where).done)

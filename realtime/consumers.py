@@ -53,6 +53,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
 
     group: str | None = None
     user_group: str | None = None
+    user_id: int = 0
     role: str = Role.GUEST
 
     async def connect(self) -> None:
@@ -74,6 +75,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         # Join the user's group first: a change of access from here on reaches this socket.
+        self.user_id = user.pk
         self.user_group = user_group(user.pk)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         access = await self._resolve(user, self.scope.get("session"))
@@ -185,6 +187,8 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         """A group event to the page: as it is, or, for a structure change, as the fragments
         of this page it touches (drawn here, for the page this socket serves)."""
         kind = payload.get("type")
+        if kind == "batch_result" and payload.get("user") != self.user_id:
+            return  # someone else's batch: its answers are theirs
         if kind == "details":
             # Only the page of that thing shows details; it redraws its live panels.
             if self.page_thing and payload.get("thing") == self.page_thing:

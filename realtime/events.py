@@ -162,6 +162,18 @@ class DetailsEvent(TypedDict):
     seq: NotRequired[int]
 
 
+class BatchResultEvent(TypedDict):
+    """The answers to an All on / All off someone started (it ran in the background): shown
+    on that person's open pages only (the consumer drops it for everyone else)."""
+
+    type: Literal["batch_result"]
+    user: int  # who started it
+    ok: bool  # every thing with a switch took the command
+    summary: str
+    lines: list[str]  # each thing that failed and why, then the ones left alone
+    seq: NotRequired[int]
+
+
 class FragmentFrame(TypedDict):
     """A server-drawn piece of one page: put `html` at `key` (inside `parent`, by `order`)."""
 
@@ -177,11 +189,12 @@ class FragmentFrame(TypedDict):
 # What may travel on a household's group.
 PageEvent = (
     ThingEvent | AccountEvent | ControlResultEvent | NotificationEvent | StructureEvent
-    | DetailsEvent | MessagesEvent
+    | DetailsEvent | MessagesEvent | BatchResultEvent
 )  # fmt: skip
 EVENT_TYPES = frozenset(
-    {"thing", "account", "control_result", "notification", "structure", "details", "messages"}
-)
+    {"thing", "account", "control_result", "notification", "structure", "details", "messages",
+     "batch_result"}
+)  # fmt: skip
 
 
 def checked(payload: PageEvent | dict[str, Any]) -> dict[str, Any]:

@@ -346,9 +346,28 @@
     fragment: onFragment,
     control_result: onControlResult,
     notification: onNotification,
+    batch_result: onBatchResult,
     // The message sync stored new messages: the messages page draws its list afresh.
     messages: () => { if (view === "messages") redrawSections(); },
   };
+
+  // The answers of an All on / All off this person started (the server sends them only to
+  // their own pages): a summary and a line per thing that failed.
+  function onBatchResult(frame) {
+    const box = document.querySelector("[data-batch-result]");
+    if (!box || typeof frame.summary !== "string") return;
+    const summary = document.createElement("p");
+    summary.textContent = frame.summary;
+    const list = document.createElement("ul");
+    for (const line of Array.isArray(frame.lines) ? frame.lines : []) {
+      const item = document.createElement("li");
+      item.textContent = String(line);
+      list.append(item);
+    }
+    box.replaceChildren(summary, ...(list.children.length ? [list] : []));
+    box.classList.toggle("batch-result--failed", !frame.ok);
+    box.hidden = false;
+  }
 
   // The unread badge in the top bar (base.html) follows new notifications.
   function onNotification(frame) {

@@ -166,3 +166,26 @@ async def test_a_page_that_stops_acking_is_cut_off(owner, cloud, clean_redis, mo
             break
         frames.append(output)
     assert len(frames) == 5  # seq 2..6 were sent, then the page was too far behind
+
+
+async def test_a_batch_result_reaches_only_the_pages_of_who_started_it(
+    owner, member, cloud, clean_redis
+):
+    mine, theirs = await _page(owner), await _page(member)
+    for page in (mine, theirs):
+        assert (await page.receive_json_from(timeout=5))["type"] == "snapshot"
+    group = household_group(owner.household.pk)
+    summary = "Switched off 1 of 2 in the room Garage."
+    result = {"type": "batch_result", "user": owner.user.pk, "ok": False,
+              "summary": summary, "lines": ["Lamp: offline"]}  # fmt: skip
+    layer = get_channel_layer()
+    await layer.group_send(group, group_message(result))
+    await layer.group_send(group, group_message({"type": "thing", "id": -7}))
+    got = await _until(mine, "batch_result")
+    assert got["summary"] == result["summary"]
+    assert got["lines"] == ["Lamp: offline"]
+    # The member's page gets the next event of the household, and never the batch's answers.
+    frame = await theirs.receive_json_from(timeout=5)
+    assert (frame["type"], frame["id"]) == ("thing", -7)
+    for page in (mine, theirs):
+        await page.disconnect()
