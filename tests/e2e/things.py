@@ -95,6 +95,25 @@ def thing_pk(stack: LiveStack, deviceid: str) -> int:
     return int(out.strip().splitlines()[-1])
 
 
+def synced_pk(stack: LiveStack, apikey: str, deviceid: str) -> int:
+    """Sync the account `apikey`, then the pk of its device `deviceid`: one process (each
+    `manage.py` start costs a second or more)."""
+    out = stack.manage(
+        "shell",
+        "-c",
+        "from django_scopes import scopes_disabled\n"
+        "from accounts.models import LinkedAccount\n"
+        "from devices.models import Thing\n"
+        "from devices.sync import sync_account\n"
+        "with scopes_disabled():\n"
+        f"    account = LinkedAccount.objects.get(apikey={apikey!r})\n"
+        "sync_account(account.pk)\n"
+        "with scopes_disabled():\n"
+        f"    print(Thing.objects.get(cloud_id={deviceid!r}, item_type=1).pk)\n",
+    )
+    return int(out.strip().splitlines()[-1])
+
+
 @contextlib.contextmanager
 def own_device(
     stack: LiveStack, name: str, uiid: int = 1, **extra: Any
@@ -106,8 +125,7 @@ def own_device(
     body = {"owner": apikey, "uiid": uiid, "name": name, "roomid": roomid, **extra}
     deviceid = str(stack.sim.control("POST", "/devices", body)["deviceid"])
     try:
-        sync_owner(stack, apikey)
-        yield deviceid, thing_pk(stack, deviceid)
+        yield deviceid, synced_pk(stack, apikey, deviceid)
     finally:
         delete_device(stack, apikey, deviceid)
 
