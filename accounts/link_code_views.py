@@ -73,7 +73,8 @@ FLOWS = {
         "accounts:link_reset",
         "Forgot your eWeLink password?",
         "eWeLink sends a code to your email or phone; with it you choose a new password, then "
-        "link the account with it.",
+        "link the account with it (an account linked here already must be linked again: the "
+        "new password ends its session).",
         AddressForm,
         ResetForm,
         "Set new password",
@@ -120,8 +121,11 @@ def _code_page(request: HttpRequest, flow: Flow) -> HttpResponse:
         context["expired"] = action in ("resend", "finish")
         if action == "send" and form.is_valid():
             address = form.cleaned_data
-            if _send(request, flow, form, address["identifier"], address["country_code"]):
+            error = _send(request, flow, form, address["identifier"], address["country_code"])
+            if error is None:
                 return redirect(flow.url_name)
+            if isinstance(error, cloud_signup.AccountExists):  # offer sign-in or reset
+                context["exists"] = _address_query(address)
         return render(request, "accounts/link_code.html", context | {"address_form": form})
     if action == "resend":
         wait = _resend_wait(pending)
@@ -152,7 +156,7 @@ def _code_page(request: HttpRequest, flow: Flow) -> HttpResponse:
 
 def _send(
     request: HttpRequest, flow: Flow, form: forms.Form | None, identifier: str, country_code: str
-) -> bool:
+) -> LinkError | None:
     """Ask the cloud for a code; on success the session holds the step (never the code)."""
     try:
         cloud_signup.send_code(
@@ -166,7 +170,7 @@ def _send(
             messages.error(request, str(exc))
         else:
             form.add_error(None, str(exc))
-        return False
+        return exc
     request.session[STEP_SESSION_KEY] = {
         "purpose": int(flow.purpose),
         "identifier": identifier,
@@ -175,7 +179,7 @@ def _send(
         "sent_at": time.time(),
     }
     messages.success(request, f"A code was sent to {identifier}.")
-    return True
+    return None
 
 
 def _finish(

@@ -4,6 +4,8 @@ against a running cloudsim: the services and the two-step pages."""
 from __future__ import annotations
 
 import logging
+import re
+import time
 from urllib.parse import quote
 
 import pytest
@@ -175,3 +177,19 @@ def test_things_of_an_sms_linked_account_sync(owner, cloud, cn_account, unscoped
     assert list(Thing.objects.filter(account=account).values_list("name", flat=True)) == [
         "Tea plug"
     ]
+
+
+def test_resend_waits_then_sends_a_new_code(owner, cloud, cn_account, unscoped):
+    url = reverse("accounts:link_sms")
+    owner.client.post(url, {"step": "send", "identifier": CN_PHONE, "country_code": "+86"})
+    first = _code(cloud, CN_PHONE, Purpose.SMS)
+    early = owner.client.post(url, {"step": "resend"}, follow=True)
+    assert re.search(r"Wait \d+ seconds before asking for another code", early.content.decode())
+    assert _code(cloud, CN_PHONE, Purpose.SMS) == first
+    session = owner.client.session
+    session["ewelink_code_step"] = session["ewelink_code_step"] | {"sent_at": time.time() - 61}
+    session.save()
+    again = owner.client.post(url, {"step": "resend"}, follow=True)
+    assert f"A code was sent to {CN_PHONE}." in again.content.decode()
+    restart = owner.client.post(url, {"step": "restart"}, follow=True)
+    assert b"Step 1 of 2" in restart.content
