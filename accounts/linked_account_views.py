@@ -67,7 +67,7 @@ def link_password(request: HttpRequest) -> HttpResponse:
         except linking.LinkError as exc:
             form.add_error(None, str(exc))
         else:
-            _sync_after_link(request, account)
+            sync_after_link(request, account)
             return redirect("accounts:linked_accounts")
     return render(request, "accounts/link_password.html", {"form": form})
 
@@ -106,7 +106,7 @@ def link_oauth_callback(request: HttpRequest) -> HttpResponse:
     except linking.LinkError as exc:
         messages.error(request, str(exc))
     else:
-        _sync_after_link(request, account)
+        sync_after_link(request, account)
     return redirect("accounts:linked_accounts")
 
 
@@ -155,7 +155,7 @@ def _linked() -> QuerySet[LinkedAccount]:
     return LinkedAccount.objects.exclude(status=LinkStatus.UNLINKED)
 
 
-def _sync_after_link(request: HttpRequest, account: LinkedAccount) -> None:
+def sync_after_link(request: HttpRequest, account: LinkedAccount) -> None:
     messages.success(request, f"{account.label} is linked.")
     _sync(request, account)
 
@@ -185,8 +185,9 @@ def _relink_initial(request: HttpRequest) -> dict[str, str]:
     """Prefill the form when relinking an account whose session was lost."""
     pk = request.GET.get("relink", "")
     account = LinkedAccount.objects.filter(pk=pk).first() if pk.isdigit() else None
-    if account is None:
-        return {}
+    if account is None:  # or after a password reset: the address it was reset for
+        given = {key: request.GET.get(key, "") for key in ("identifier", "country_code")}
+        return {key: value for key, value in given.items() if value}
     return {
         "identifier": account.identifier,
         "country_code": account.country_code or "+44",

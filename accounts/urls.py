@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts import link_code_views as code
 from accounts import linked_account_views as cloud
 from accounts import notification_views, views
 
@@ -29,6 +30,9 @@ urlpatterns = [
     path("invite/<str:token>/signup/", views.invitation_signup, name="invitation_signup"),
     path("cloud/", cloud.account_list, name="linked_accounts"),
     path("cloud/link/", cloud.link_password, name="link_password"),
+    path("cloud/link/sms/", code.link_sms, name="link_sms"),
+    path("cloud/link/new/", code.link_register, name="link_register"),
+    path("cloud/link/reset/", code.link_reset, name="link_reset"),
     path("cloud/oauth/", cloud.link_oauth_start, name="link_oauth_start"),
     path("cloud/oauth/callback/", cloud.link_oauth_callback, name="link_oauth_callback"),
     path("cloud/<int:pk>/sync/", cloud.account_sync, name="account_sync"),

@@ -345,8 +345,15 @@ async def oauth_code(request: web.Request, cloud: Cloud, body: dict[str, Any]) -
 
 @route("GET", "/verification-codes")
 async def verification_codes(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
-    """The codes the cloud 'sent', keyed "<type>:<email or phone>" (the simulated inbox)."""
-    return dict(cloud.state.verification_codes)
+    """The codes the cloud 'sent', keyed "<type>:<email or phone>" (the simulated inbox).
+
+    `?target=` (an email, any case, or a full phone number) keeps one address's codes."""
+    target = request.query.get("target", "").strip()
+    codes = cloud.state.verification_codes
+    if not target:
+        return dict(codes)
+    wanted = target if target.startswith("+") else target.lower()
+    return {key: code for key, code in codes.items() if key.split(":", 1)[1] == wanted}
 
 
 @route("POST", "/faults")

@@ -254,7 +254,8 @@ def test_the_page_list_covers_the_urlconf() -> None:
     # The pages a family meets first are all among them.
     assert {"dashboard:home", "accounts:household", "accounts:linked_accounts",
             "accounts:link_password", "accounts:notifications", "accounts:password_change",
-            "accounts:login", "accounts:signup", "accounts:household_create"} <= names  # fmt: skip
+            "accounts:login", "accounts:signup", "accounts:household_create", "accounts:link_sms",
+            "accounts:link_register", "accounts:link_reset"} <= names  # fmt: skip
     assert set(NOT_PAGES) <= {name for name, _path in routes()}, "NOT_PAGES lists a gone route"
 
 
