@@ -14,7 +14,7 @@ import kombu.exceptions
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -110,24 +110,32 @@ def _switch(
 ) -> HttpResponse:
     """Queue the batch (the cloud waits for the devices' answers: seconds, not a request's
     work); the person's open pages show its result when it is in."""
+    # The page script posts it and stays (its socket must be open when the answers come);
+    # without a script the page comes back with the same words as messages.
+    wants_json = request.headers.get("Accept") == "application/json"
+
+    def answer(words: str, ok: bool) -> HttpResponse:
+        if wants_json:
+            return JsonResponse(
+                {"message": words} if ok else {"error": words}, status=200 if ok else 400
+            )
+        (messages.info if ok else messages.error)(request, words)
+        return _back(request)
+
     on = request.POST.get("state") == "on"
     if request.POST.get("state") not in ("on", "off"):
-        messages.error(request, "Say whether to switch them on or off.")
-        return _back(request)
+        return answer("Say whether to switch them on or off.", False)
     if not things:
-        messages.error(request, NOTHING_CHOSEN if where == "the chosen things" else
-                       f"There is nothing in {where} to switch.")  # fmt: skip
-        return _back(request)
+        return answer(NOTHING_CHOSEN if where == "the chosen things" else
+                      f"There is nothing in {where} to switch.", False)  # fmt: skip
     ids = [thing.pk for thing in things]
     try:
         switch_batch.delay(membership.pk, ids, on, where)
     except kombu.exceptions.OperationalError:
-        messages.error(request, "The background worker cannot be reached; nothing was switched.")
-        return _back(request)
+        return answer("The background worker cannot be reached; nothing was switched.", False)
     word = "on" if on else "off"
     count = f"{len(ids)} thing{'s' if len(ids) != 1 else ''}"
-    messages.info(request, f"Switching {word} {count} in {where}; the answers show here.")
-    return _back(request)
+    return answer(f"Switching {word} {count} in {where}; the answers show here.", True)
 
 
 def _member(request: HttpRequest, minimum: str) -> Membership:

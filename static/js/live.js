@@ -369,6 +369,37 @@
     box.hidden = false;
   }
 
+  function showBatch(words, failed) {
+    const box = document.querySelector("[data-batch-result]");
+    if (!box) return;
+    const line = document.createElement("p");
+    line.textContent = words;
+    box.replaceChildren(line);
+    box.classList.toggle("batch-result--failed", failed);
+    box.hidden = false;
+  }
+
+  // All on / All off is posted from here, the page staying put: its socket is open when the
+  // answers arrive (a reload could miss them). Without this script the form posts as usual.
+  document.addEventListener("submit", async (event) => {
+    const button = event.submitter;
+    if (!button?.hasAttribute("data-batch")) return;
+    event.preventDefault();
+    const token = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+    const headers = { "X-CSRFToken": token, Accept: "application/json" };
+    try {
+      const url = button.getAttribute("formaction") || event.target.action; // not .formAction:
+      const r = await fetch(url, { // without the attribute it is the page's own address
+        method: "POST", body: new FormData(event.target, button), headers,
+      });
+      const answer = await r.json().catch(() => ({}));
+      if (r.ok) showBatch(answer.message || "Switching…", false);
+      else showBatch(answer.error || (r.status === 403 ? "Guests cannot switch things." : "That did not work; try again."), true);
+    } catch {
+      showBatch("The dashboard could not be reached; nothing was switched.", true);
+    }
+  });
+
   // The unread badge in the top bar (base.html) follows new notifications.
   function onNotification(frame) {
     const link = document.querySelector("[data-notifications-link]");
