@@ -38,7 +38,8 @@ $(VENV)/.browser: $(STAMP)
 # The page protocol is typed end to end: its TypedDicts and every module that builds them.
 PROTOCOL_MODULES := realtime/events.py realtime/snapshot.py realtime/reload.py realtime/apps.py \
 	realtime/worker/ingest.py realtime/worker/connection.py devices/structure.py \
-	devices/fragments.py accounts/layout.py accounts/notifications.py accounts/syncing.py
+	devices/fragments.py devices/batch_control.py accounts/layout.py accounts/notifications.py \
+	accounts/syncing.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
