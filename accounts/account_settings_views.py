@@ -15,9 +15,8 @@ from django.views.decorators.http import require_http_methods
 from accounts import cloud_account_settings as settings_service
 from accounts.access import household_object
 from accounts.code_forms import NoEchoInput
-from accounts.linked_account_views import _linked
 from accounts.linking import LinkError
-from accounts.models import LinkedAccount, Role
+from accounts.models import LinkedAccount, LinkStatus, Role
 from accounts.views import household_required
 
 CLOSE_SESSION_KEY = "ewelink_close_code_sent"
@@ -75,7 +74,7 @@ class CloseForm(forms.Form):
         self.account = account
 
     def clean_identifier(self) -> str:
-        typed = self.cleaned_data["identifier"].strip()
+        typed = str(self.cleaned_data["identifier"]).strip()
         if typed.lower() != self.account.identifier.lower():
             raise forms.ValidationError(
                 f"That is not {self.account.identifier}. Type it exactly to confirm."
@@ -84,7 +83,8 @@ class CloseForm(forms.Form):
 
 
 def _owned(request: HttpRequest, pk: int) -> LinkedAccount:
-    return household_object(request, _linked(), pk).require(Role.OWNER)
+    live = LinkedAccount.objects.exclude(status=LinkStatus.UNLINKED)  # as the unlink page
+    return household_object(request, live, pk).require(Role.OWNER)
 
 
 def _page(request: HttpRequest, account: LinkedAccount, **forms_: Any) -> HttpResponse:
@@ -131,16 +131,16 @@ def account_settings(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "The eWeLink password was changed; the link goes on.")
                 return redirect("accounts:account_settings", pk=account.pk)
         return _page(request, account, password_form=form)
-    form = ProfileForm(request.POST)
-    if form.is_valid():
+    profile_form = ProfileForm(request.POST)
+    if profile_form.is_valid():
         try:
-            settings_service.update_profile(actor, account, **form.cleaned_data)
+            settings_service.update_profile(actor, account, **profile_form.cleaned_data)
         except LinkError as exc:
-            form.add_error(None, str(exc))
+            profile_form.add_error(None, str(exc))
         else:
             messages.success(request, "The eWeLink profile was saved.")
             return redirect("accounts:account_settings", pk=account.pk)
-    return _page(request, account, profile_form=form)
+    return _page(request, account, profile_form=profile_form)
 
 
 @sensitive_post_parameters()
