@@ -31,6 +31,7 @@ class Purpose(enum.IntEnum):
 
     REGISTER = 0
     RESET = 1
+    CLOSE = 3  # closing the account for good
     SMS = 4
 
 

@@ -42,6 +42,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
         "drawn_at": timezone.now().isoformat(),
         "unlinked": accounts.filter(status=LinkStatus.UNLINKED).order_by("purge_after"),
         "can_manage": request.membership.has_role(Role.ADMIN),  # type: ignore[attr-defined]
+        "is_owner": request.membership.has_role(Role.OWNER),  # type: ignore[attr-defined]
         "can_sync": request.membership.has_role(Role.MEMBER),  # type: ignore[attr-defined]
         "password_form": PasswordLinkForm(),
         "oauth_form": OAuthLinkForm(),

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts import account_settings_views as own
 from accounts import link_code_views as code
 from accounts import linked_account_views as cloud
 from accounts import notification_views, views
@@ -37,6 +38,8 @@ urlpatterns = [
     path("cloud/oauth/callback/", cloud.link_oauth_callback, name="link_oauth_callback"),
     path("cloud/<int:pk>/sync/", cloud.account_sync, name="account_sync"),
     path("cloud/<int:pk>/unlink/", cloud.account_unlink, name="account_unlink"),
+    path("cloud/<int:pk>/settings/", own.account_settings, name="account_settings"),
+    path("cloud/<int:pk>/close/", own.account_close, name="account_close"),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path(
         "notifications/read/",

@@ -58,6 +58,8 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
     "accounts:member_remove": lambda victim: victim.membership,
     "accounts:account_sync": lambda victim: LinkedAccountFactory(household=victim.household),
     "accounts:account_unlink": lambda victim: LinkedAccountFactory(household=victim.household),
+    "accounts:account_settings": lambda victim: LinkedAccountFactory(household=victim.household),
+    "accounts:account_close": lambda victim: LinkedAccountFactory(household=victim.household),
     **dict.fromkeys(
         [
             "dashboard:homes_rename",

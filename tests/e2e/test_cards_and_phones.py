@@ -211,7 +211,12 @@ OBJECT_PAGES = {
     ".order_by('pk').first().pk)",
     # The add-device page and the overview of a linked account (the overview asks the cloud).
     **dict.fromkeys(
-        ["dashboard:device_add", "dashboard:account_overview"],
+        [
+            "dashboard:device_add",
+            "dashboard:account_overview",
+            "accounts:account_settings",  # viewed only: the profile is read, nothing sent
+            "accounts:account_close",  # step 1 only: no code is asked for
+        ],
         "print(LinkedAccount.objects.filter(household=owner.household).order_by('pk').first().pk)",
     ),
     "accounts:member_remove": "print(Membership.objects.get(user__username=SECOND_MEMBER).pk)",

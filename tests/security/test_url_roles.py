@@ -72,6 +72,8 @@ ROUTES: dict[str, Route] = {
     "accounts:member_remove": Route("post", Role.ADMIN, _guest_of, CONFIRMED),
     "accounts:account_unlink": Route("get", Role.ADMIN, _account_of),
     "accounts:account_sync": Route("post", Role.MEMBER, _account_of, cloud=True),
+    "accounts:account_settings": Route("get", Role.OWNER, _account_of, cloud=True),
+    "accounts:account_close": Route("get", Role.OWNER, _account_of),
     "accounts:notifications_read_all": Route("post", Role.MEMBER),
     "accounts:notification_read": Route(
         "post",
