@@ -143,7 +143,7 @@ def close_account(actor: Membership, account: LinkedAccount, *, code: str) -> No
     linking.unlink(actor, account)  # leaves open pages now; the sign-out fails quietly
     rows = LinkedAccount.objects.with_scopes_disabled().filter(pk=account.pk)
     rows.update(purge_after=timezone.now())  # nothing to restore: the cloud account is gone
-    linking.purge_unlinked()
+    linking.purge_unlinked(account_id=account.pk)  # this one only, not all that are due
 
 
 async def _close(account: LinkedAccount, code: str) -> None:

@@ -260,12 +260,15 @@ def unlink(actor: Membership, account: LinkedAccount) -> str | None:
     return warning
 
 
-def purge_unlinked(now: datetime | None = None) -> int:
-    """Delete unlinked accounts whose grace period is over, with all their data."""
+def purge_unlinked(now: datetime | None = None, *, account_id: int | None = None) -> int:
+    """Delete unlinked accounts whose grace period is over (or only `account_id`), with all
+    their data."""
     now = now or timezone.now()
     purged = 0
     with scopes_disabled():
         due = LinkedAccount.objects.filter(status=LinkStatus.UNLINKED, purge_after__lte=now)
+        if account_id is not None:
+            due = due.filter(pk=account_id)
         for account_id in due.values_list("pk", flat=True):
             with transaction.atomic():
                 # Re-checked under the row lock: a relink in the meantime keeps it.
