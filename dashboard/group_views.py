@@ -13,18 +13,17 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import Access, household_object
 from accounts.models import LinkedAccount, LinkStatus, Role
 from accounts.views import confirm_page, confirmed, household_required
 from dashboard.home_views import layout_action
+from dashboard.live_page import live_context
 from devices import groups
 from devices.group_members import members_of
 from devices.models import Thing, ThingKind
 from devices.thing_actions import ActionFailed
-from realtime.events import PROTOCOL_VERSION
 
 
 @dataclass
@@ -43,14 +42,10 @@ def groups_page(request: HttpRequest) -> HttpResponse:
 
 
 def _page(request: HttpRequest, draft: Draft) -> HttpResponse:
-    # Read before drawing: a change made meanwhile is newer, so the page's socket brings it.
-    version = request.household.structure_version  # type: ignore[attr-defined]
     context = {
+        **live_context(request),
         **groups.page_context(request.membership.role),  # type: ignore[attr-defined]
         "draft": draft,
-        "structure_version": version,
-        "drawn_at": timezone.now().isoformat(),
-        "protocol": PROTOCOL_VERSION,
     }
     return render(request, "groups/page.html", context)
 

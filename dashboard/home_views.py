@@ -12,28 +12,23 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import Access, household_object
 from accounts.models import LinkedAccount, LinkStatus, Role
 from accounts.views import confirmed, household_required
+from dashboard.live_page import live_context
 from devices import homes
 from devices.homes_page import page_context
 from devices.models import Home, Room
 from devices.thing_actions import ActionFailed
-from realtime.events import PROTOCOL_VERSION
 
 
 @household_required
 def homes_page(request: HttpRequest) -> HttpResponse:
-    # Read before drawing: a change made meanwhile is newer, so the page's socket brings it.
-    version = request.household.structure_version  # type: ignore[attr-defined]
     context = {
+        **live_context(request),
         **page_context(request.membership.role),  # type: ignore[attr-defined]
-        "structure_version": version,
-        "drawn_at": timezone.now().isoformat(),
-        "protocol": PROTOCOL_VERSION,
     }
     return render(request, "homes/page.html", context)
 

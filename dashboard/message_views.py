@@ -6,16 +6,15 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import household_object
 from accounts.models import Role
 from accounts.views import household_required
+from dashboard.live_page import live_context
 from devices import message_centre
 from devices.message_centre import KIND_WORDS, PAGE_SIZE, READ_STATES, MessageFilters
 from devices.models import Message
-from realtime.events import PROTOCOL_VERSION
 
 
 @household_required
@@ -32,9 +31,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
         "homes": message_centre.home_choices(),
         "unread": message_centre.unread_count(),
         "can_mark": request.membership.has_role(Role.MEMBER),  # type: ignore[attr-defined]
-        "structure_version": request.household.structure_version,  # type: ignore[attr-defined]
-        "drawn_at": timezone.now().isoformat(),
-        "protocol": PROTOCOL_VERSION,
+        **live_context(request),
     }
     return render(request, "dashboard/messages.html", context)
 

@@ -13,15 +13,13 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 import ewelink
-from accounts import linking
-from accounts.models import LinkedAccount
 from accounts.signals import household_event
 from devices import adding
 from devices.account_overview import account_overview
 from devices.models import Home, LayoutAction, Room, Thing
 from devices.sync import sync_account
 from devices.thing_actions import ActionFailed
-from tests.fixtures.cloud import DEMO
+from tests.fixtures.cloud import link_demo_us
 
 pytestmark = pytest.mark.integration
 
@@ -29,14 +27,7 @@ US = "demo-us@example.com"
 QR = "https://api.coolkit.cc:8080/api/user/device/addGsm?id={}"
 
 
-def _link(persona: Any) -> LinkedAccount:
-    demo = DEMO[US]
-    account = linking.link_with_password(
-        persona.membership, identifier=US, password=demo["password"],
-        country_code=demo["country_code"], label="US",
-    )  # fmt: skip
-    sync_account(account.pk)
-    return account
+_link = link_demo_us  # the demo's US account, linked and synced
 
 
 def _factory(cloud: Any, name: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from accounts.signals import household_event
 from devices import arranging, batch_control
 from devices.models import Home, LayoutAction, Room, Thing, ThingAction
 from devices.sync import sync_account
-from tests.fixtures.cloud import DEMO
+from tests.fixtures.cloud import DEMO, link_demo_us
 
 pytestmark = pytest.mark.integration
 
@@ -26,14 +26,7 @@ BATCH = "POST /v2/device/thing/batch-status"
 SPECIFIED = "POST /v2/device/thing"
 
 
-def _link(persona: Any) -> LinkedAccount:
-    demo = DEMO[US]
-    account = linking.link_with_password(
-        persona.membership, identifier=US, password=demo["password"],
-        country_code=demo["country_code"], label="US",
-    )  # fmt: skip
-    sync_account(account.pk)
-    return account
+_link = link_demo_us  # the demo's US account, linked and synced
 
 
 def _new_home(cloud: Any, account: LinkedAccount, name: str, rooms: list[str]) -> dict[str, Any]:

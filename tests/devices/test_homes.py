@@ -10,28 +10,19 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 import ewelink
-from accounts import linking
 from accounts.models import LinkedAccount
 from devices import homes
 from devices.layout_actions import explain
 from devices.models import Home, LayoutAction, Room, Thing
-from devices.sync import sync_account
 from devices.thing_actions import ActionFailed
-from tests.fixtures.cloud import DEMO
+from tests.fixtures.cloud import link_demo_us
 
 pytestmark = pytest.mark.integration
 
 US = "demo-us@example.com"
 
 
-def _link(persona: Any) -> LinkedAccount:
-    demo = DEMO[US]
-    account = linking.link_with_password(
-        persona.membership, identifier=US, password=demo["password"],
-        country_code=demo["country_code"], label="US",
-    )  # fmt: skip
-    sync_account(account.pk)
-    return account
+_link = link_demo_us  # the demo's US account, linked and synced
 
 
 def _sim_homes(cloud: Any, account: LinkedAccount) -> dict[str, Any]:
