@@ -26,6 +26,9 @@ from realtime.worker.ingest import Ingestor, Publish, load_devices
 log = logging.getLogger(__name__)
 # On the first connect, a sync this recent is good enough (avoids 1,000 syncs at start-up).
 FRESH_SYNC = timedelta(minutes=10)
+# A device the cloud reports that we do not hold is looked up at most this often: a sync
+# elsewhere may just have added it, but a device no sync stores must not cost a query a frame.
+UNKNOWN_RECHECK_S = 30.0
 
 
 class TokensReplaced(Exception):
@@ -64,6 +67,7 @@ class AccountConnection:
         self._tasks: set[asyncio.Task[Any]] = set()
         # Channel changes sent but not yet confirmed, per device and outlet (see _with_intent).
         self._intent: dict[str, dict[Any, dict[str, Any]]] = {}
+        self._looked_up: dict[str, float] = {}  # unknown deviceid → monotonic time of lookup
 
     @property
     def connected(self) -> bool:
@@ -172,8 +176,10 @@ class AccountConnection:
 
     async def _handle(self, event: ewelink.Event) -> None:
         if isinstance(event, ewelink.DeviceParams):
+            await self._take_up(event.deviceid)
             await self.ingestor.on_params(self.account_id, event.deviceid, event.params)
         elif isinstance(event, ewelink.DeviceOnline):
+            await self._take_up(event.deviceid)
             await self.ingestor.on_online(self.account_id, event.deviceid, event.online)
         elif isinstance(event, ewelink.Connected):
             self.connects += 1
@@ -182,6 +188,18 @@ class AccountConnection:
                 self._spawn(self._resync())
         elif isinstance(event, ewelink.Disconnected):
             await self._set_connection(ConnectionState.OFFLINE)
+
+    async def _take_up(self, deviceid: str) -> None:
+        """A frame of a device we do not hold: a sync elsewhere may have added it before its
+        reload notice reached us, so look again (rarely) rather than drop its news."""
+        if self.ingestor.get(self.account_id, deviceid) is not None:
+            return
+        now = time.monotonic()
+        if now - self._looked_up.get(deviceid, -UNKNOWN_RECHECK_S) < UNKNOWN_RECHECK_S:
+            return
+        self._looked_up[deviceid] = now
+        await self.ingestor.writer.flush()  # what we hold goes to the database first
+        await self.reload_things()
 
     def _synced_recently(self) -> bool:
         last = self.last_sync_at
