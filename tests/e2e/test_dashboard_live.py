@@ -85,12 +85,30 @@ def test_a_toggle_switches_the_cloud_device(owner_page: Page, live_stack: LiveSt
     assert page.evaluate("window.sawBusy === true"), "the card never showed it was pending"
 
 
+def _warm_up(page: Page, stack: LiveStack, device: str, toggle: Locator) -> None:
+    """One change through the whole path before timing it: the figure is the live path's,
+    not the time an earlier test's dropped socket takes to come back (reconnect and resync)."""
+    deadline = time.monotonic() + 30
+    while True:
+        target = "off" if toggle.get_attribute("aria-pressed") == "true" else "on"
+        stack.sim.control("POST", f"/devices/{device}/params", {"params": {"switch": target}})
+        try:
+            expect(toggle).to_have_attribute(
+                "aria-pressed", str(target == "on").lower(), timeout=3000
+            )
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+
+
 def test_a_cloud_change_reaches_the_card_within_a_second(
     owner_page: Page, live_stack: LiveStack, record_property: Callable[[str, object], None]
 ) -> None:
     page = owner_page
     toggle = power(page, "Kitchen light")
     device = live_stack.device_id("Kitchen light")
+    _warm_up(page, live_stack, device, toggle)
     page.evaluate("window.notReloaded = true")
     toggle.evaluate(
         """el => new MutationObserver(() => { window.changedAt = Date.now(); })
