@@ -64,8 +64,11 @@ class WsSession:
         sleep: Sleep = asyncio.sleep,
         rand: RandomSource = random.random,
         dispatch_cache: DispatchCache | None = None,
+        label: str = "",
     ) -> None:
         self.client = client
+        # Names the session in log lines ("account 12"): a worker holds many at once.
+        self._tag = f"[{label}] " if label else ""
         self._dispatch_cache = dispatch_cache or shared_dispatch_cache
         self._dispatched: tuple[str, DispatchInfo] | None = None
         self.reply_timeout = reply_timeout
@@ -249,7 +252,7 @@ class WsSession:
                     raise
                 except Exception as exc:  # a bug must not end the session: log, back off
                     self.last_error = exc
-                    _LOG.exception("eWeLink websocket loop error")
+                    _LOG.exception("%seWeLink websocket loop error", self._tag)
                 await self._wait_before_retry(connected_for)
         except AuthError as exc:
             self._stop(exc)
@@ -265,7 +268,7 @@ class WsSession:
             raise
         except EWeLinkError as exc:
             self.last_error = exc
-            _LOG.info("eWeLink token refresh failed, will retry: %s", exc)
+            _LOG.info("%seWeLink token refresh failed, will retry: %s", self._tag, exc)
             return False
         return True
 
@@ -273,7 +276,7 @@ class WsSession:
         self.state = SessionState.CLOSED
         self.last_error = fatal
         if fatal is not None:
-            _LOG.warning("eWeLink session stopped: credentials rejected (%s)", fatal)
+            _LOG.warning("%seWeLink session stopped: credentials rejected (%s)", self._tag, fatal)
             self._hub.publish(Disconnected(f"auth: {fatal.message}", will_retry=False))
         self._hub.end(fatal)
 
@@ -285,7 +288,7 @@ class WsSession:
             self.stats.failures += 1
         delay = self.backoff.next_delay()
         self.state = SessionState.WAITING
-        _LOG.info("eWeLink websocket reconnect in %.1fs", delay)
+        _LOG.info("%seWeLink websocket reconnect in %.1fs", self._tag, delay)
         await self._sleep(delay)
 
     async def _connect_and_serve(self) -> float | None:
@@ -296,13 +299,13 @@ class WsSession:
             if exc.code == 406:
                 raise
             self.last_error = exc
-            _LOG.info("eWeLink websocket handshake failed: %s", exc)
+            _LOG.info("%seWeLink websocket handshake failed: %s", self._tag, exc)
             return None
         except AuthError:
             raise
         except (EWeLinkError, aiohttp.ClientError, OSError, TimeoutError) as exc:
             self.last_error = exc
-            _LOG.info("eWeLink websocket connect failed: %s", exc)
+            _LOG.info("%seWeLink websocket connect failed: %s", self._tag, exc)
             return None
         connected_at = self._clock()
         reason = "closed"

@@ -60,7 +60,8 @@ class AccountConnection:
         self.tokens_refreshed_at = account.tokens_refreshed_at
         self.last_sync_at = account.last_sync_at
         self.client = make_client(http, account)
-        self.session = self.client.websocket(**(session_options or {}))
+        options = {"label": f"account {account.pk}", **(session_options or {})}
+        self.session = self.client.websocket(**options)
         self.ingestor = ingestor
         self.publish = publish
         self.connects = 0
