@@ -10,10 +10,11 @@ from django_scopes import scopes_disabled
 
 import accounts.cloud
 import ewelink
-from accounts.jobs import account_lock
 from accounts.models import JobKind, LinkStatus, TaskRun
 from devices.models import HistoryEntry, Thing
-from devices.tasks import reconcile_accounts, sync_history_for_account
+from devices.tasks import sync_history_for_account
+from jobs.locks import account_lock
+from jobs.tasks import fan_out
 
 from .conftest import US, calls, task_run
 
@@ -133,11 +134,12 @@ def test_one_accounts_failure_does_not_hold_up_the_others(link, cloud, eager, un
     broken, fine = link(), link(US)
     cloud.control("POST", f"/accounts/{broken.apikey}/expire-tokens", {"at": True, "rt": True})
 
-    assert reconcile_accounts.apply().get() == 2
+    assert fan_out.apply(args=[JobKind.RECONCILE]).get() == 2
 
     with scopes_disabled():
         assert task_run(fine, JobKind.RECONCILE).ok
         assert not task_run(broken, JobKind.RECONCILE).ok
         broken.refresh_from_db()
         assert broken.status == LinkStatus.NEEDS_RELINK
-        assert reconcile_accounts.apply().get() == 1  # only active accounts are worked on
+        # Only active accounts are worked on.
+        assert fan_out.apply(args=[JobKind.RECONCILE]).get() == 1

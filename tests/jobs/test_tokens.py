@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from accounts.models import JobKind, LinkedAccount, LinkStatus, Notification, NotificationKind
 from accounts.signals import household_event
-from accounts.tasks import refresh_expiring_tokens, refresh_tokens_for_account
 from devices.tasks import sync_history_for_account
+from jobs.tasks import fan_out, refresh_tokens_for_account
 
 from .conftest import calls, task_run
 
@@ -75,7 +75,7 @@ def test_a_rejected_refresh_token_means_relink_and_the_household_is_told(
     cloud.control("POST", f"/accounts/{account.apikey}/expire-tokens", {"at": True, "rt": True})
     _expiring_in(account, timedelta(hours=1))
 
-    refresh_expiring_tokens.apply().get()
+    fan_out.apply(args=[JobKind.REFRESH_TOKENS]).get()
 
     account.refresh_from_db()
     assert account.status == LinkStatus.NEEDS_RELINK
@@ -93,7 +93,7 @@ def test_a_rejected_refresh_token_means_relink_and_the_household_is_told(
 
     # The account is left alone from now on: no second notification, no cloud call.
     cloud.control("POST", "/counters/reset")
-    refresh_expiring_tokens.apply().get()
+    fan_out.apply(args=[JobKind.REFRESH_TOKENS]).get()
     assert Notification.objects.count() == 1
     assert calls(cloud, REFRESH) == 0
 
