@@ -74,7 +74,7 @@ class AccountTask(Task):  # type: ignore[misc]  # celery ships no type hints
         if account is None:
             return {"skipped": "account is gone"}
         if account.status != LinkStatus.ACTIVE:
-            why = f"account is {account.get_status_display().lower()}"
+            why = f"account {account.get_status_display().lower()}"
             record_skip(account, self.job, why)
             self._over(account_id)
             return {"skipped": why}
