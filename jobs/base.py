@@ -71,7 +71,8 @@ class AccountTask(Task):  # type: ignore[misc]  # celery ships no type hints
     def __call__(self, account_id: int, *args: Any, **kwargs: Any) -> dict[str, Any]:
         with scopes_disabled():
             account = LinkedAccount.objects.filter(pk=account_id).first()
-        if account is None:
+        if account is None:  # deleted since it was queued: no row left to record on
+            log.info("job %s skipped: account %s is gone", self.job, account_id)
             return {"skipped": "account is gone"}
         if account.status != LinkStatus.ACTIVE:
             why = f"account {account.get_status_display().lower()}"

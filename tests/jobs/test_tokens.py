@@ -205,3 +205,24 @@ def test_an_oauth_link_takes_the_expiry_from_the_cloud_reply(owner, cloud, unsco
     account = LinkedAccount.objects.get()
     assert abs(account.access_expires_at - (asked + timedelta(hours=2))) < timedelta(seconds=30)
     assert abs(account.refresh_expires_at - (asked + timedelta(days=1))) < timedelta(seconds=30)
+
+
+def test_a_transient_failure_of_the_refresh_on_the_way_keeps_the_account_active(
+    link, cloud, quick_client, monkeypatch, unscoped
+):
+    account = link()
+    monkeypatch.setattr(sync_history_for_account, "max_retries", 1)
+    cloud.control("POST", f"/accounts/{account.apikey}/expire-tokens", {"at": True})  # 402 next
+    cloud.control("POST", "/faults", {"kind": "http_status", "path": "/v2/user/refresh"})
+
+    outcome = sync_history_for_account.apply(args=[account.pk])
+
+    assert type(outcome.result).__name__ == "ServerError"
+    assert calls(cloud, REFRESH) == 2
+    account.refresh_from_db()
+    assert account.status == LinkStatus.ACTIVE
+    assert not Notification.objects.exists()
+
+    cloud.control("DELETE", "/faults")
+    assert sync_history_for_account.apply(args=[account.pk]).get()["created"] > 0
+    assert calls(cloud, REFRESH) == 3
