@@ -12,4 +12,9 @@ Dependency direction (tests/test_import_rules.py checks it):
   `jobs.registry`) from their own `tasks` module; the token refresh lives in `jobs.tasks`
   because accounts cannot import jobs.
 - `devices` registers its jobs (firmware, history, messages, full sync) in `devices/tasks.py`.
+
+`TaskRun` (the last run of each job per account) and `JobKind` (the job names, its `task`
+choices) stay in accounts: a run belongs to its account (deleted and moved with it, shown on
+its page), and accounts' own pages read runs without importing jobs (`accounts.job_runs`).
+This app writes them (`jobs.runs`) and validates every registered job against `JobKind`.
 """
