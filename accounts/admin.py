@@ -1,4 +1,5 @@
-import kombu.exceptions
+"""Staff admin of households and linked accounts (the jobs app adds the accounts' job runs)."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
@@ -10,15 +11,13 @@ from accounts.linking import explain
 from accounts.models import (
     Household,
     Invitation,
-    JobKind,
     LinkedAccount,
     LinkStatus,
     Membership,
     Notification,
-    TaskRun,
 )
 from accounts.moving import MoveError, move_account
-from accounts.tasks import account_task, run_now
+from accounts.syncing import SyncRequest, request_sync
 from accounts.tokens import refresh_account_tokens
 
 
@@ -144,9 +143,19 @@ class LinkedAccountAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resync homes and things")
     def resync(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
-        from devices.sync import sync_account
-
-        self._each(request, queryset, "resynced", lambda a: sync_account(a.pk))
+        # Queued like a household's Resync: the worker syncs, the account's pages fill in.
+        outcomes = [request_sync(account) for account in queryset]
+        queued = outcomes.count(SyncRequest.QUEUED) + outcomes.count(SyncRequest.ALREADY)
+        self.message_user(request, f"{queued} account(s) syncing in the background.")
+        if SyncRequest.NOT_ACTIVE in outcomes:
+            skipped = outcomes.count(SyncRequest.NOT_ACTIVE)
+            self.message_user(
+                request, f"{skipped} account(s) not active: relink first.", messages.WARNING
+            )
+        if SyncRequest.UNAVAILABLE in outcomes:
+            self.message_user(
+                request, "The background worker cannot be reached: not synced.", messages.ERROR
+            )
 
     @admin.action(description="Disable (stop using the account)")
     def disable(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
@@ -173,73 +182,6 @@ class LinkedAccountAdmin(admin.ModelAdmin):
 
 class MoveAccountsForm(forms.Form):
     household = forms.ModelChoiceField(Household.objects.all(), label="Move to")
-
-
-# --- Background jobs and notifications ---------------------------------------------------------
-# "Run … now" queues the job for the Celery worker (the inline shows the outcome once it ran);
-# if the broker cannot be reached, it runs right here in the admin's request instead.
-
-
-class TaskRunInline(admin.TabularInline):
-    model = TaskRun
-    extra = 0
-    can_delete = False
-    fields = ["task", "ok", "last_run_at", "last_ok_at", "result", "last_error", "last_error_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-
-def _run_job_action(job: JobKind):  # type: ignore[no-untyped-def]
-    def action(modeladmin, request, queryset) -> None:  # type: ignore[no-untyped-def]
-        queued, inline = 0, 0
-        for account in queryset:
-            try:
-                run_now(job, account.pk)
-                queued += 1
-            except kombu.exceptions.OperationalError:
-                account_task(job).apply(args=[account.pk])
-                inline += 1
-        note = f" ({inline} run here: no broker)" if inline else ""
-        modeladmin.message_user(request, f"{job.label}: {queued + inline} account(s){note}.")
-
-    action.__name__ = f"run_{job.value}"
-    return admin.action(description=f"Run {job.label.lower()} now")(action)
-
-
-admin.site.unregister(LinkedAccount)
-
-
-@admin.register(LinkedAccount)
-class LinkedAccountJobsAdmin(LinkedAccountAdmin):
-    """Linked accounts with their background jobs: last runs inline, "run now" actions."""
-
-    list_display = [*LinkedAccountAdmin.list_display, "job_health"]
-    inlines = [TaskRunInline]
-    actions = [*LinkedAccountAdmin.actions, *(_run_job_action(job) for job in JobKind)]
-
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        return super().get_queryset(request).prefetch_related("task_runs")
-
-    @admin.display(description="Jobs")
-    def job_health(self, account: LinkedAccount) -> str:
-        runs = list(account.task_runs.all())
-        failing = sorted(run.get_task_display() for run in runs if not run.ok)
-        if failing:
-            return "failing: " + ", ".join(failing)
-        return f"{len(runs)} ok" if runs else "not run yet"
-
-
-@admin.register(TaskRun)
-class TaskRunAdmin(admin.ModelAdmin):
-    list_display = ["account", "task", "ok", "last_run_at", "last_ok_at", "last_error_at"]
-    list_filter = ["task", "ok"]
-    search_fields = ["account__label", "account__household__name", "last_error"]
-    readonly_fields = [field.name for field in TaskRun._meta.fields]
-
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(Notification)

@@ -15,25 +15,33 @@ from django_scopes import scopes_disabled
 from accounts.models import LinkedAccount
 from ewelink import EWeLinkClient, Tokens
 from ewelink.regions import as_region
+from ewelink.tokens import AT_LIFETIME_MS, RT_LIFETIME_MS
 
 CLIENT_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
 
 
 def tokens_of(account: LinkedAccount) -> Tokens:
-    """The account's decrypted tokens in the client's shape."""
+    """The account's decrypted tokens in the client's shape.
+
+    A row stored without an expiry counts the documented lifetimes from its last refresh, so
+    the token job still refreshes it ahead of time.
+    """
+    issued = _ms(account.tokens_refreshed_at)
     return Tokens(
         at=account.access_token,
         rt=account.refresh_token,
         region=as_region(account.region),
         apikey=account.apikey,
-        at_expires_ms=_ms(account.access_expires_at),
-        rt_expires_ms=_ms(account.refresh_expires_at),
+        at_expires_ms=_ms(account.access_expires_at) or _plus(issued, AT_LIFETIME_MS),
+        rt_expires_ms=_ms(account.refresh_expires_at) or _plus(issued, RT_LIFETIME_MS),
     )
 
 
 def token_fields(tokens: Tokens) -> dict[str, object]:
-    """Model field values for a token pair (expiry defaults to the documented lifetimes)."""
-    fresh = tokens if tokens.at_expires_ms else tokens.with_pair(tokens.at, tokens.rt)
+    """Model field values for a token pair (an expiry not given: the documented lifetime)."""
+    fresh = tokens.with_pair(
+        tokens.at, tokens.rt, at_expires_ms=tokens.at_expires_ms, rt_expires_ms=tokens.rt_expires_ms
+    )
     return {
         "access_token": fresh.at,
         "refresh_token": fresh.rt,
@@ -83,6 +91,10 @@ def make_client(
 
 def _ms(value: datetime | None) -> int | None:
     return int(value.timestamp() * 1000) if value else None
+
+
+def _plus(ms: int | None, lifetime_ms: int) -> int | None:
+    return ms + lifetime_ms if ms else None
 
 
 def _dt(ms: int | None) -> datetime | None:

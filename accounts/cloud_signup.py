@@ -114,7 +114,7 @@ async def _sms_login(phone: str, code: str, country_code: str) -> CloudLogin:
             )
         except ewelink.EWeLinkError as exc:
             raise _raise(exc) from None
-    return CloudLogin(result.tokens, result.user, LinkMethod.PASSWORD)
+    return CloudLogin(result.tokens, result.user, LinkMethod.SMS_CODE)
 
 
 def register_and_link(
@@ -137,7 +137,7 @@ async def _register(identifier: str, country_code: str, code: str, password: str
             )
         except ewelink.EWeLinkError as exc:
             raise _raise(exc) from None
-    return CloudLogin(result.tokens, result.user, LinkMethod.PASSWORD)
+    return CloudLogin(result.tokens, result.user, LinkMethod.REGISTERED)
 
 
 def reset_password(

@@ -158,6 +158,8 @@ class LinkStatus(models.TextChoices):
 class LinkMethod(models.TextChoices):
     PASSWORD = "password", "Password"
     OAUTH = "oauth", "eWeLink authorization (OAuth)"
+    SMS_CODE = "sms_code", "SMS code"
+    REGISTERED = "registered", "New eWeLink account"
 
 
 class ConnectionState(models.TextChoices):
@@ -271,6 +273,9 @@ class TaskRun(models.Model):
     # Kept after later successes, so a flapping job stays visible.
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
+    # The last run did nothing (the account busy with another job, or not active): `result`
+    # says why; `ok` and the error are still those of the last real run.
+    skipped = models.BooleanField(default=False)
 
     objects = household_scoped()
 
@@ -281,7 +286,24 @@ class TaskRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_task_display()} of {self.account_id}: {'ok' if self.ok else 'failed'}"
+        return f"{self.get_task_display()} of {self.account_id}: {self.outcome}"
+
+    @property
+    def failing(self) -> bool:
+        """The last real run failed (a skip since then changes nothing)."""
+        return not self.ok and bool(self.last_error)
+
+    @property
+    def outcome(self) -> str:
+        """ "ok", "failed" or "skipped": how the last run went."""
+        if self.skipped:
+            return "skipped"
+        return "ok" if self.ok else "failed"
+
+    @property
+    def skip_reason(self) -> str:
+        """Why the last run did nothing ("busy with reconcile"), "" if it did something."""
+        return str((self.result or {}).get("skipped", "")) if self.skipped else ""
 
     @property
     def summary(self) -> str:

@@ -2,11 +2,12 @@
 background.
 
 `request_sync` marks the account `syncing`, tells the household's open pages (they show
-"Syncing …") and queues the reconcile task; the pages fill in as the sync lands (structure
-events). The task calls `sync_ended` when its last attempt is over, however it went, which
-clears the flag and tells the pages. A flag whose sync never ended (a worker killed, the queued
-task expired unread) counts as stale after `STALE_AFTER`: it no longer blocks a new request,
-and a page that draws the account clears it.
+"Syncing …") and asks the jobs app, by the `job_requested` signal, to queue the reconcile job;
+the pages fill in as the sync lands (structure events). The job calls `sync_ended` when its
+last attempt is over, however it went (its `when_over`), which clears the flag and tells the
+pages. A flag whose sync never ended (a worker killed, the queued task expired unread) counts
+as stale after `STALE_AFTER`: it no longer blocks a new request, and a page that draws the
+account clears it.
 
 Stale is judged by `sync_requested_at`, the time of the request: a queued task is dropped after
 `QUEUE_EXPIRES` (its retries too), so a sync still running well after that has been lost.
@@ -21,16 +22,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
 import kombu.exceptions
-from celery import Task
-from celery.exceptions import Retry
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from accounts.models import JobKind, LinkedAccount, LinkStatus
-from accounts.signals import household_event
-from accounts.tasks import RETRYABLE, account_task
+from accounts.signals import household_event, job_requested
 
 if TYPE_CHECKING:  # the page protocol's types only: accounts never imports realtime
     from realtime.events import AccountEvent, AccountStatus, ConnectionName
@@ -71,8 +69,14 @@ def request_sync(account: LinkedAccount) -> SyncRequest:
     def enqueue() -> None:
         # After commit: the worker must find the account (and the flag) as this request left it.
         try:
-            task = account_task(JobKind.RECONCILE)
-            task.apply_async(args=[account.pk], expires=QUEUE_EXPIRES.total_seconds())
+            queued = job_requested.send(
+                sender=LinkedAccount,
+                account_id=account.pk,
+                job=JobKind.RECONCILE.value,
+                expires=QUEUE_EXPIRES.total_seconds(),
+            )
+            if not queued:  # the jobs app is not installed: nothing would ever run it
+                raise kombu.exceptions.OperationalError("no receiver queues jobs")
         except kombu.exceptions.OperationalError as exc:
             log.warning("could not queue the sync of account %s: %s", account.pk, exc)
             outcome[0] = SyncRequest.UNAVAILABLE
@@ -91,18 +95,6 @@ def sync_ended(account_id: int) -> None:
         cleared = LinkedAccount.objects.filter(pk=account_id, syncing=True).update(syncing=False)
     if cleared:
         _announce(account_id)
-
-
-def will_retry(task: Task, exc: BaseException) -> bool:
-    """Whether Celery runs `task` again after it raised `exc` (the sync is not over yet).
-
-    `run_account_job` raises `Retry` itself when another job holds the account; the task
-    options (accounts.tasks.ACCOUNT_TASK) retry RETRYABLE errors up to `max_retries`.
-    """
-    if isinstance(exc, Retry):
-        return True
-    retries, limit = task.request.retries or 0, task.max_retries
-    return isinstance(exc, RETRYABLE) and limit is not None and retries < limit
 
 
 def clear_stale(accounts: Iterable[LinkedAccount]) -> None:

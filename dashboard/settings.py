@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "axes",
     "dashboard",
     "accounts",
+    "jobs",
     "devices",
     "realtime",
 ]
@@ -172,7 +173,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
-# Background jobs (accounts/tasks.py, devices/tasks.py): each runs for every active linked
+# Background jobs (the jobs app; each app registers its own): each runs for every active linked
 # account, this often. A queued run older than 90 % of its interval is dropped (`expires`):
 # the next one is due soon anyway, and a backlog must not pile up behind a stopped worker.
 JOB_INTERVALS = {
@@ -185,26 +186,22 @@ JOB_INTERVALS = {
 if min(JOB_INTERVALS.values()) < timedelta(minutes=1):
     raise ImproperlyConfigured("JOBS_*_MINUTES must be 1 or more")
 JOB_EXPIRES = {job: interval.total_seconds() * 0.9 for job, interval in JOB_INTERVALS.items()}
-_FAN_OUT_TASKS = {
-    "refresh_tokens": "accounts.tasks.refresh_expiring_tokens",
-    "check_firmware": "devices.tasks.check_firmware",
-    "sync_history": "devices.tasks.sync_history",
-    "sync_messages": "devices.tasks.sync_messages",
-    "reconcile": "devices.tasks.reconcile_accounts",
-}
+# Beat runs one fan-out per job (jobs.tasks.fan_out), which queues the job's registered task
+# once per active account.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     job: {
-        "task": task,
-        "schedule": JOB_INTERVALS[job],
+        "task": "jobs.tasks.fan_out",
+        "args": (job,),
+        "schedule": interval,
         "options": {"expires": JOB_EXPIRES[job]},
     }
-    for job, task in _FAN_OUT_TASKS.items()
+    for job, interval in JOB_INTERVALS.items()
 }
 # Jobs an account has never run (it was just linked) are started on the next minute.
 FIRST_RUN_EVERY = timedelta(minutes=1)
 FIRST_RUN_EXPIRES = 50.0
 CELERY_BEAT_SCHEDULE["first_runs"] = {
-    "task": "accounts.tasks.start_new_accounts",
+    "task": "jobs.tasks.start_new_accounts",
     "schedule": FIRST_RUN_EVERY,
     "options": {"expires": FIRST_RUN_EXPIRES},
 }

@@ -27,7 +27,7 @@ from ewelink.governor import Governor, Sleep, default_governor
 from ewelink.models import JsonDict
 from ewelink.regions import Endpoints, Region
 from ewelink.signing import encode_body, make_nonce, sign_body, sign_query
-from ewelink.tokens import Tokens, TokensCallback
+from ewelink.tokens import Tokens, TokensCallback, expiry_ms
 
 _LOG = logging.getLogger(__name__)
 
@@ -126,7 +126,13 @@ class HttpCore:
             at, rt = data.get("at"), data.get("rt")
             if not isinstance(at, str) or not isinstance(rt, str):
                 raise ProtocolError("refresh answer lacks at/rt", data=data)
-            new = tokens.with_pair(at, rt)
+            # The document's reply has no expiry: the lifetimes estimate it, unless it says.
+            new = tokens.with_pair(
+                at,
+                rt,
+                at_expires_ms=expiry_ms(data.get("atExpiredTime")),
+                rt_expires_ms=expiry_ms(data.get("rtExpiredTime")),
+            )
             await self.set_tokens(new)
             return new
 

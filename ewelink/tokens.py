@@ -1,4 +1,9 @@
-"""Access/refresh token pair and the callback through which hosts persist new ones."""
+"""Access/refresh token pair and the callback through which hosts persist new ones.
+
+Expiry times: the OAuth token reply carries them (`atExpiredTime`, `rtExpiredTime`, ms); the
+login and refresh replies of the document carry only `at` and `rt`, so their expiry is
+estimated from the documented lifetimes below, counted from the reply (`with_pair`).
+"""
 
 from __future__ import annotations
 
@@ -47,15 +52,38 @@ class Tokens:
         now = int(time.time() * 1000) if now_ms is None else now_ms
         return self.at_expires_ms - now <= seconds * 1000
 
-    def with_pair(self, at: str, rt: str, now_ms: int | None = None) -> Tokens:
-        """A copy with a freshly issued pair and expiry times estimated from the lifetimes."""
+    def with_pair(
+        self,
+        at: str,
+        rt: str,
+        now_ms: int | None = None,
+        *,
+        at_expires_ms: int | None = None,
+        rt_expires_ms: int | None = None,
+    ) -> Tokens:
+        """A copy with a freshly issued pair: the expiry times the reply gave, or else the
+        documented lifetimes counted from now."""
         now = int(time.time() * 1000) if now_ms is None else now_ms
-        at_expiry, rt_expiry = now + AT_LIFETIME_MS, now + RT_LIFETIME_MS
-        return replace(self, at=at, rt=rt, at_expires_ms=at_expiry, rt_expires_ms=rt_expiry)
+        return replace(
+            self,
+            at=at,
+            rt=rt,
+            at_expires_ms=at_expires_ms or now + AT_LIFETIME_MS,
+            rt_expires_ms=rt_expires_ms or now + RT_LIFETIME_MS,
+        )
 
 
 def _opt_int(value: object) -> int | None:
     return None if value is None else int(str(value))
+
+
+def expiry_ms(value: object) -> int | None:
+    """An expiry time in ms from a reply field (`atExpiredTime`), None if absent or not one."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
 
 
 TokensCallback = Callable[[Tokens], Awaitable[None] | None]

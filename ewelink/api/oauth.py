@@ -9,7 +9,7 @@ from ewelink.api.base import ApiBase
 from ewelink.errors import ProtocolError
 from ewelink.regions import Endpoints, Region, as_region
 from ewelink.signing import make_nonce, oauth_authorization
-from ewelink.tokens import Tokens
+from ewelink.tokens import Tokens, expiry_ms
 
 GRANT_AUTHORIZATION_CODE = "authorization_code"
 
@@ -82,8 +82,8 @@ class OAuthApi(ApiBase):
             at=at,
             rt=rt,
             region=target,
-            at_expires_ms=_opt_int(data.get("atExpiredTime")),
-            rt_expires_ms=_opt_int(data.get("rtExpiredTime")),
+            at_expires_ms=expiry_ms(data.get("atExpiredTime")),
+            rt_expires_ms=expiry_ms(data.get("rtExpiredTime")),
         )
         self.http.tokens = tokens
         self.http.region = target
@@ -105,11 +105,3 @@ class OAuthApi(ApiBase):
     async def unlink(self) -> None:
         """Revoke the OAuth tokens (``DELETE /v2/user/oauth/token``)."""
         await self.http.call("DELETE", "/v2/user/oauth/token")
-
-
-def _opt_int(value: object) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None

@@ -10,7 +10,7 @@ from ewelink.errors import ProtocolError, RegionRedirectError
 from ewelink.limits import check_not_empty
 from ewelink.models import Homepage, JsonDict, User, as_dict
 from ewelink.regions import Region, as_region, is_region, region_for_country
-from ewelink.tokens import Tokens
+from ewelink.tokens import Tokens, expiry_ms
 
 
 @dataclass(frozen=True)
@@ -210,6 +210,11 @@ class UserApi(ApiBase):
             raise ProtocolError("login answer lacks at/rt", data=data)
         answered = data.get("region")
         final = as_region(str(answered)) if is_region(answered) else region
-        tokens = Tokens(at=at, rt=rt, region=final, apikey=user.apikey).with_pair(at, rt)
+        tokens = Tokens(at=at, rt=rt, region=final, apikey=user.apikey).with_pair(
+            at,
+            rt,
+            at_expires_ms=expiry_ms(data.get("atExpiredTime")),
+            rt_expires_ms=expiry_ms(data.get("rtExpiredTime")),
+        )
         await self.http.set_tokens(tokens)
         return LoginResult(user, tokens, data)

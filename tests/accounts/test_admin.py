@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.models import LinkedAccount, LinkStatus
 from devices.models import Thing
+from tests.background import queued_work_runs
 from tests.factories import LinkedAccountFactory, UserFactory
 from tests.fixtures.cloud import DEMO
 
@@ -67,7 +68,10 @@ def test_refresh_and_resync_actions_talk_to_the_cloud(staff, owner, cloud, unsco
     page = _act(staff, "refresh_tokens", account).content.decode()
     assert "1 account(s) refreshed" in page
     assert LinkedAccount.objects.get().access_token != old_token
-    _act(staff, "resync", account)
+    with queued_work_runs():  # queued like a household's Resync, run by the worker
+        page = _act(staff, "resync", account).content.decode()
+        assert Thing.objects.filter(account=account).count() == 0  # not in the request
+    assert "1 account(s) syncing in the background" in page
     assert Thing.objects.filter(account=account).count() > 0
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts import cloud_signup
 from accounts.cloud_signup import Purpose
 from accounts.linking import LinkError
-from accounts.models import LinkedAccount
+from accounts.models import LinkedAccount, LinkMethod
 from devices.models import Thing
 from tests.background import queued_work_runs
 from tests.fixtures.cloud import DEMO
@@ -53,6 +53,10 @@ def test_sms_code_links_the_account_and_loads_its_things(owner, cloud, cn_accoun
     assert (account.apikey, account.region, account.status) == (
         cn_account["apikey"], "cn", "active")  # fmt: skip
     assert account.household == owner.household
+    # Stored as linked by SMS code (not "password"), and the account list says so.
+    assert account.method == LinkMethod.SMS_CODE
+    listing = owner.client.get(reverse("accounts:linked_accounts")).content.decode()
+    assert f"{account.identifier} · SMS code" in listing
 
 
 def test_sms_code_is_refused_in_words_outside_china(owner, cloud, unscoped):
@@ -92,6 +96,10 @@ def test_register_creates_the_account_and_links_it(owner, cloud, unscoped):
     made = [a for a in cloud.control("GET", "/accounts") if a.get("email") == "fresh@example.com"]
     assert len(made) == 1
     assert (account.apikey, account.label, account.region) == (made[0]["apikey"], "Fresh", "eu")
+    account.refresh_from_db()
+    assert account.method == LinkMethod.REGISTERED
+    listing = owner.client.get(reverse("accounts:linked_accounts")).content.decode()
+    assert "fresh@example.com · New eWeLink account" in listing
 
 
 def test_register_an_existing_account_is_10009_with_the_way_out(owner, cloud, unscoped):

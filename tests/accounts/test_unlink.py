@@ -11,9 +11,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import jobs, linking, tasks
+from accounts import linking, tasks
 from accounts.models import LinkedAccount, LinkStatus
 from devices.models import HistoryEntry, Home, Room, Thing
+from jobs.runs import active_account_ids
 from realtime.worker.supervisor import Shard, wanted_accounts
 from tests.accounts.test_linking import EU, US, _authorize, _callback, _link, _oauth_redirect
 
@@ -83,7 +84,7 @@ def test_confirmed_unlink_hides_the_account_and_keeps_its_data(owner, cloud, uns
     assert _dashboard_thing_ids(owner) == set()
     assert not dashboard.context["has_accounts"]
     assert account.pk not in wanted_accounts(Shard())
-    assert account.pk not in jobs.active_account_ids()
+    assert account.pk not in active_account_ids()
     assert Thing.objects.filter(account=account).count() == things
     # A rejected session noticed afterwards (the worker's socket) does not revive it.
     linking.mark_needs_relink(account.pk, "kicked")

@@ -37,7 +37,7 @@ import asyncio, json
 from django.conf import settings
 from django.core.cache import cache
 from channels.layers import get_channel_layer
-from accounts import jobs
+from jobs import locks
 from accounts.governor import shared_governor
 from dashboard.beat import BeatLease
 from dashboard.celery import app
@@ -62,7 +62,7 @@ async def async_pools():
 
 out = asyncio.run(async_pools())
 out["cache"] = pool_info(cache._cache._get_connection_pool(True))
-out["jobs"] = pool_info(jobs._redis(settings.REDIS_URL).connection_pool)
+out["jobs"] = pool_info(locks._redis(settings.REDIS_URL).connection_pool)
 out["beat"] = pool_info(BeatLease(settings.REDIS_URL, "k").redis.connection_pool)
 governor_url = shared_governor(settings.REDIS_URL).url
 out["governor"] = pool_info(redis.Redis.from_url(governor_url).connection_pool)

@@ -16,6 +16,7 @@ from accounts.signals import household_event
 from accounts.syncing import SyncRequest, request_sync
 from devices.models import Thing
 from devices.tasks import reconcile_account
+from jobs.locks import account_lock
 from tests.background import queued_work_runs
 from tests.factories import LinkedAccountFactory
 
@@ -174,8 +175,6 @@ def test_a_session_the_cloud_rejects_ends_the_sync_and_asks_for_a_relink(
 def test_a_run_that_finds_the_account_busy_ends_the_sync_when_it_gives_up(
     link, cloud, published, unscoped, monkeypatch
 ):
-    from accounts.jobs import account_lock
-
     account = link()
     published.clear()  # the first load's own events
     monkeypatch.setattr(reconcile_account, "max_retries", 1)

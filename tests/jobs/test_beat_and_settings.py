@@ -11,9 +11,10 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 import ewelink
-from accounts.tasks import ACCOUNT_TASKS, account_task
+from accounts.models import JobKind
 from dashboard import beat
 from dashboard.celery import app as celery_app
+from jobs import registry
 
 pytestmark = pytest.mark.integration
 
@@ -80,22 +81,26 @@ def test_the_schedule_comes_from_settings_with_expiry_below_each_interval():
     assert settings.CELERY_BEAT_SCHEDULER == "dashboard.beat:SingleBeatScheduler"
     schedule = dict(settings.CELERY_BEAT_SCHEDULE)
     first_runs = schedule.pop("first_runs")
-    assert first_runs["task"] == "accounts.tasks.start_new_accounts"
+    assert import_string(first_runs["task"]).name == first_runs["task"]
     assert 0 < first_runs["options"]["expires"] < first_runs["schedule"].total_seconds()
     purge = schedule.pop("purge_unlinked")  # not per account: one sweep of expired unlinks
     assert import_string(purge["task"]).name == "accounts.tasks.purge_unlinked_accounts"
     assert 0 < purge["options"]["expires"] < purge["schedule"].total_seconds()
-    assert set(schedule) == set(settings.JOB_INTERVALS) == set(ACCOUNT_TASKS)
+    # Every job has an interval and a registered task: none is left out of the schedule.
+    assert set(schedule) == set(settings.JOB_INTERVALS) == set(registry.registered())
+    assert set(schedule) == set(JobKind.values)
     for job, entry in schedule.items():
         interval = settings.JOB_INTERVALS[job].total_seconds()
         assert entry["schedule"].total_seconds() == interval
         assert 0 < entry["options"]["expires"] < interval
         assert import_string(entry["task"]).name == entry["task"]
+        assert tuple(entry["args"]) == (job,)
 
 
-@pytest.mark.parametrize("job", sorted(ACCOUNT_TASKS))
+@pytest.mark.parametrize("job", sorted(JobKind.values))
 def test_account_tasks_are_json_acks_late_and_retry_with_jittered_backoff(job):
-    task = account_task(job)
+    task = registry.task_for(job)
+    assert task.job == job
     assert task.acks_late
     assert task.retry_jitter
     assert task.retry_backoff == settings.JOBS_RETRY_BACKOFF_SECONDS

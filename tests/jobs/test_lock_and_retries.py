@@ -10,10 +10,13 @@ from django_scopes import scopes_disabled
 
 import accounts.cloud
 import ewelink
-from accounts.jobs import account_lock
+import jobs.base
 from accounts.models import JobKind, LinkStatus, TaskRun
 from devices.models import HistoryEntry, Thing
-from devices.tasks import reconcile_accounts, sync_history_for_account
+from devices.tasks import sync_history_for_account
+from jobs.locks import account_lock
+from jobs.tasks import fan_out, start_new_accounts
+from tests.factories import LinkedAccountFactory
 
 from .conftest import US, calls, task_run
 
@@ -60,9 +63,76 @@ def test_another_job_holding_the_account_makes_a_run_wait_its_turn(link, cloud, 
     finally:
         reconcile.release()
     assert calls(cloud, HISTORY) == 0
+    # On record as skipped, not as an error: the last attempt says no retry is coming.
+    run = task_run(account, JobKind.SYNC_HISTORY)
+    assert (run.skipped, run.outcome, run.failing) == (True, "skipped", False)
+    assert run.result == {"skipped": "busy with reconcile", "retrying": False}
+    assert run.skip_reason == "busy with reconcile"
+    assert run.last_run_at is not None
+    assert (run.last_error, run.last_error_at) == ("", None)
 
     sync_history_for_account.apply(args=[account.pk]).get()  # the lock is free again
     assert calls(cloud, HISTORY) > 0
+    run.refresh_from_db()
+    assert (run.skipped, run.ok, run.outcome) == (False, True, "ok")
+
+
+def test_every_busy_attempt_is_recorded_and_retried_a_bounded_number_of_times(
+    link, cloud, monkeypatch, unscoped
+):
+    account = link()
+    monkeypatch.setattr(sync_history_for_account, "max_retries", 2)
+    seen: list[dict] = []
+    record = jobs.base.record_skip
+
+    def spy(account, job, why, *, retrying=False):
+        seen.append({"why": why, "retrying": retrying})
+        return record(account, job, why, retrying=retrying)
+
+    monkeypatch.setattr(jobs.base, "record_skip", spy)
+    firmware = account_lock(account.pk, JobKind.CHECK_FIRMWARE)
+    assert firmware.acquire()
+    try:
+        sync_history_for_account.apply(args=[account.pk])
+    finally:
+        firmware.release()
+
+    # The first try and two retries, the last one giving up.
+    assert seen == [
+        {"why": "busy with check_firmware", "retrying": True},
+        {"why": "busy with check_firmware", "retrying": True},
+        {"why": "busy with check_firmware", "retrying": False},
+    ]
+    assert calls(cloud, HISTORY) == 0
+
+
+def test_a_skipped_run_counts_for_the_start_up_runs(link, cloud, eager, unscoped):
+    account = link()
+    syncing_now = account_lock(account.pk, JobKind.RECONCILE)  # a long sync elsewhere
+    assert syncing_now.acquire()
+    try:
+        assert start_new_accounts.apply().get() == len(JobKind.values)
+        # Every other job found the account busy and said so; none is queued again a minute
+        # later. The reconcile run found its own job running: that run records itself.
+        assert start_new_accounts.apply().get() == 1
+    finally:
+        syncing_now.release()
+    runs = {run.task: run.result for run in TaskRun.objects.filter(account=account)}
+    busy = {"skipped": "busy with reconcile", "retrying": False}
+    assert runs == {job: busy for job in JobKind.values if job != JobKind.RECONCILE}
+    assert calls(cloud, HISTORY) == 0
+
+
+def test_an_account_that_is_not_active_is_skipped_on_record(owner, cloud, unscoped):
+    account = LinkedAccountFactory(household=owner.household, status=LinkStatus.NEEDS_RELINK)
+
+    result = sync_history_for_account.apply(args=[account.pk]).get()
+
+    assert result == {"skipped": "account needs relink"}
+    assert task_run(account, JobKind.SYNC_HISTORY).skipped
+    assert calls(cloud, HISTORY) == 0
+    gone = sync_history_for_account.apply(args=[account.pk + 1000]).get()
+    assert gone == {"skipped": "account is gone"}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -133,11 +203,12 @@ def test_one_accounts_failure_does_not_hold_up_the_others(link, cloud, eager, un
     broken, fine = link(), link(US)
     cloud.control("POST", f"/accounts/{broken.apikey}/expire-tokens", {"at": True, "rt": True})
 
-    assert reconcile_accounts.apply().get() == 2
+    assert fan_out.apply(args=[JobKind.RECONCILE]).get() == 2
 
     with scopes_disabled():
         assert task_run(fine, JobKind.RECONCILE).ok
         assert not task_run(broken, JobKind.RECONCILE).ok
         broken.refresh_from_db()
         assert broken.status == LinkStatus.NEEDS_RELINK
-        assert reconcile_accounts.apply().get() == 1  # only active accounts are worked on
+        # Only active accounts are worked on.
+        assert fan_out.apply(args=[JobKind.RECONCILE]).get() == 1

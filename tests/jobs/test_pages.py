@@ -9,8 +9,9 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 import ewelink
-from accounts import jobs, notifications
+from accounts import notifications
 from accounts.models import JobKind, Notification, NotificationKind, TaskRun
+from jobs import runs
 from tests.factories import LinkedAccountFactory, UserFactory
 
 LIST = reverse("accounts:notifications")
@@ -70,9 +71,9 @@ def test_an_outsider_cannot_mark_ours(outsider, notes, unscoped):
 
 
 def _job_history(account) -> None:
-    jobs.record_success(account, JobKind.CHECK_FIRMWARE, {"new": 1})
+    runs.record_success(account, JobKind.CHECK_FIRMWARE, {"new": 1})
     error = ewelink.ServerError("injected fault", 500)
-    jobs.record_failure(account, JobKind.SYNC_HISTORY, error, attempt=5, final=True)
+    runs.record_failure(account, JobKind.SYNC_HISTORY, error, attempt=5, final=True)
 
 
 def test_the_account_page_shows_each_jobs_last_run_and_error(owner, outsider, unscoped):
@@ -121,7 +122,7 @@ def test_without_a_broker_the_admin_runs_the_job_in_its_request(staff, link, mon
     def no_broker(job, account_id):
         raise kombu.exceptions.OperationalError("connection refused")
 
-    monkeypatch.setattr("accounts.admin.run_now", no_broker)
+    monkeypatch.setattr("jobs.admin.run_now", no_broker)
     changelist = reverse("admin:accounts_linkedaccount_changelist")
 
     response = staff.post(
