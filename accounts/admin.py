@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.utils.timesince import timesince
 
 import ewelink
+from accounts.health_admin import HealthAdminMixin
 from accounts.linking import explain
 from accounts.models import (
     Household,
@@ -212,10 +213,12 @@ admin.site.unregister(LinkedAccount)
 
 
 @admin.register(LinkedAccount)
-class LinkedAccountJobsAdmin(LinkedAccountAdmin):
-    """Linked accounts with their background jobs: last runs inline, "run now" actions."""
+class LinkedAccountJobsAdmin(HealthAdminMixin, LinkedAccountAdmin):
+    """Linked accounts with their background jobs (last runs inline, "run now" actions) and
+    their health (accounts/health.py) as a column and a panel."""
 
-    list_display = [*LinkedAccountAdmin.list_display, "job_health"]
+    list_display = [*LinkedAccountAdmin.list_display, "job_health", "health"]
+    readonly_fields = ["health_panel", *LinkedAccountAdmin.readonly_fields]
     inlines = [TaskRunInline]
     actions = [*LinkedAccountAdmin.actions, *(_run_job_action(job) for job in JobKind)]
 
