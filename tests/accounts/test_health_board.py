@@ -103,9 +103,12 @@ def test_admins_and_owners_see_each_account_with_its_level_in_words(
     )
     for persona in (owner, admin):
         page = persona.client.get(reverse("accounts:account_health")).content.decode()
-        assert "Cottage" in page and "Garage" in page
-        assert 'data-level="green"' in page and "Healthy" in page
-        assert 'data-level="red"' in page and "Broken" in page
+        assert "Cottage" in page
+        assert "Garage" in page
+        assert 'data-level="green"' in page
+        assert "Healthy" in page
+        assert 'data-level="red"' in page
+        assert "Broken" in page
         assert "The live connection has been down since" in page
         assert "0 made, 0 refused" in page
 

@@ -104,4 +104,5 @@ def test_a_rejected_refresh_token_is_red_and_asks_for_a_relink(link, cloud, owne
     assert problem.text.endswith("link the account again (eWeLink accounts → Relink).")
     assert calls_last_day([account.pk])[account.pk].refused == 1  # type: ignore[index]
     page = owner.client.get(reverse("accounts:account_health")).content.decode()
-    assert 'data-level="red"' in page and "Broken" in page
+    assert 'data-level="red"' in page
+    assert "Broken" in page
