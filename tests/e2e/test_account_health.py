@@ -2,7 +2,8 @@
 dropped socket, a rejected refresh token and a failing sync each show with their reason; a
 member is refused. Each test links its own fresh cloud account in its own household.
 
-The board is a plain page (not live): the tests reload it until the account's level changes.
+The board is live (an account event redraws it): one test watches it change without a reload;
+the others reload it until the account's level changes, which does not depend on that.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.conftest import LiveStack
+from tests.e2e.conftest import LiveStack, wait_live
 from tests.e2e.test_account_settings import Linked, link_fresh
 from tests.e2e.test_household_flows import make_family, shell, signed_in
 
@@ -100,13 +101,21 @@ def test_a_dropped_socket_that_cannot_reconnect_shows_why(
     new_tab, live_stack: LiveStack, faults_cleared: None
 ) -> None:
     linked, _ = healthy(new_tab, live_stack)
+    page = linked.page  # on the board, showing the account green
+    wait_live(page)
+    page.evaluate("window.__marker = 1")
     sim = live_stack.sim
     # Its socket dropped, and every reconnect of this account (only) closed at the handshake.
     fault = {"kind": "refuse_handshake", "error": "close", "apikey": linked.apikey}
     sim.control("POST", "/faults", fault)
     assert sim.control("POST", f"/accounts/{linked.apikey}/drop-sockets")["dropped"] >= 1
 
-    section = wait_level(linked.page, "amber")
+    # The open board turns amber by itself, without a reload.
+    section = page.locator("section[data-account-health]").filter(
+        has=page.get_by_role("heading", name=LABEL, exact=True)
+    )
+    expect(section).to_have_attribute("data-level", "amber", timeout=20_000)
+    assert page.evaluate("window.__marker") == 1
     expect(section.locator("[data-health-summary]")).to_have_text("! Needs attention")
     problem = section.locator("[data-health-problems] li")
     expect(problem).to_have_count(1)
