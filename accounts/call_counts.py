@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 import redis.asyncio as aioredis
@@ -39,7 +40,8 @@ class CallCounts:
 
 def _prefix() -> str:
     # Apart per deployment, like the Channels groups and the job locks.
-    return f"{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}:calls"
+    layer: dict[str, Any] = settings.CHANNEL_LAYERS["default"]
+    return f"{layer['CONFIG']['prefix']}:calls"
 
 
 def _hour(now: float | None = None) -> int:

@@ -15,7 +15,7 @@ from accounts.services import require_role
 from accounts.views import household_required
 
 
-@household_required
+@household_required  # type: ignore[untyped-decorator]
 def account_health(request: HttpRequest) -> HttpResponse:
     """Per account: summary colour in words, the facts, each job's last run, what to do."""
     require_role(request.membership, Role.ADMIN)  # type: ignore[attr-defined]
