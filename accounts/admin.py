@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils.timesince import timesince
 
 import ewelink
+from accounts.health_admin import HealthAdminMixin
 from accounts.linking import explain
 from accounts.models import (
     Household,
@@ -55,8 +56,9 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(LinkedAccount)
-class LinkedAccountAdmin(admin.ModelAdmin):
-    """Every linked account of the deployment; tokens are never shown or editable."""
+class LinkedAccountAdmin(HealthAdminMixin, admin.ModelAdmin):
+    """Every linked account of the deployment, with its health (accounts/health.py) as a column
+    and a panel; tokens are never shown or editable."""
 
     list_display = [
         "label",
@@ -69,11 +71,13 @@ class LinkedAccountAdmin(admin.ModelAdmin):
         "refresh_expires_at",
         "last_sync_at",
         "thing_count",
+        "health",
     ]
     list_filter = ["status", "region", "method", "connection_state"]
     search_fields = ["label", "identifier", "apikey", "household__name"]
     exclude = ["access_token", "refresh_token"]
     readonly_fields = [
+        "health_panel",
         "apikey",
         "method",
         "region",

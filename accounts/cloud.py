@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from accounts.call_counts import record_call
 from accounts.models import LinkedAccount
 from ewelink import EWeLinkClient, Tokens
 from ewelink.regions import as_region
@@ -71,12 +72,15 @@ def make_client(
     session: aiohttp.ClientSession, account: LinkedAccount | None, *, region: str = "eu"
 ) -> EWeLinkClient:
     """A client on a shared HTTP session (the realtime worker holds one for all accounts)."""
-    on_tokens = None
+    on_tokens = on_call = None
     if account is not None:
         account_id = account.pk
 
         async def on_tokens(tokens: Tokens) -> None:
             await sync_to_async(store_tokens)(account_id, tokens)
+
+        async def on_call(path: str, refused: bool) -> None:
+            await record_call(account_id, refused)  # the health board's calls of the day
 
     return EWeLinkClient(
         session,
@@ -86,6 +90,7 @@ def make_client(
         tokens=tokens_of(account) if account else None,
         on_tokens=on_tokens,
         base_url_template=settings.EWELINK_BASE_URL or None,
+        on_call=on_call,
     )
 
 

@@ -2,9 +2,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import account_settings_views as own
+from accounts import health_views, notification_views, views
 from accounts import link_code_views as code
 from accounts import linked_account_views as cloud
-from accounts import notification_views, views
 
 app_name = "accounts"
 
@@ -30,6 +30,7 @@ urlpatterns = [
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("invite/<str:token>/signup/", views.invitation_signup, name="invitation_signup"),
     path("cloud/", cloud.account_list, name="linked_accounts"),
+    path("health/", health_views.account_health, name="account_health"),
     path("cloud/link/", cloud.link_password, name="link_password"),
     path("cloud/link/sms/", code.link_sms, name="link_sms"),
     path("cloud/link/new/", code.link_register, name="link_register"),

@@ -28,9 +28,12 @@ class Fault:
     seconds: float = 0.0
     error: int | str = 406
     count: int | None = None  # None = until cleared
+    apikey: str | None = None  # refuse_handshake: only this account's sockets
 
-    def matches(self, path: str | None, method: str | None) -> bool:
+    def matches(self, path: str | None, method: str | None, apikey: str | None = None) -> bool:
         if self.path and (path is None or not path.startswith(self.path)):
+            return False
+        if self.apikey and apikey != self.apikey:
             return False
         return not (self.method and method and self.method.upper() != method.upper())
 
@@ -47,7 +50,7 @@ class FaultBook:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}")
         fault = Fault(id=f"f{next(self._ids)}", kind=kind)
-        for key in ("path", "method"):
+        for key in ("path", "method", "apikey"):
             if spec.get(key) is not None:
                 setattr(fault, key, _typed(spec[key], str, key))
         for key, kind_of in (("status", int), ("ms", int), ("count", int)):
@@ -64,9 +67,15 @@ class FaultBook:
         self.faults.append(fault)
         return fault
 
-    def take(self, kind: str, path: str | None = None, method: str | None = None) -> Fault | None:
+    def take(
+        self,
+        kind: str,
+        path: str | None = None,
+        method: str | None = None,
+        apikey: str | None = None,
+    ) -> Fault | None:
         for fault in self.faults:
-            if fault.kind == kind and fault.matches(path, method):
+            if fault.kind == kind and fault.matches(path, method, apikey):
                 if fault.count is not None:
                     fault.count -= 1
                     if fault.count <= 0:

@@ -53,7 +53,8 @@ async def handshake(cloud: Cloud, ws: web.WebSocketResponse, ip: str) -> Session
         return None
     cloud.counters.handshakes += 1
     frame = parse(msg.data)
-    refusal = cloud.faults.take("refuse_handshake")
+    apikey = str(frame.get("apikey")) if frame is not None else None
+    refusal = cloud.faults.take("refuse_handshake", apikey=apikey)
     if refusal is not None and refusal.error == "close":
         return None
     token_ok = frame is not None and refusal is None and valid_handshake(cloud, frame)

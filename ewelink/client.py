@@ -10,7 +10,7 @@ import aiohttp
 
 from ewelink.backoff import Backoff
 from ewelink.governor import Governor, Sleep
-from ewelink.http import DEFAULT_TIMEOUT, HttpCore
+from ewelink.http import DEFAULT_TIMEOUT, CallObserver, HttpCore
 from ewelink.models import HistoryEntry, Message, Thing
 from ewelink.paging import iter_history, iter_messages, iter_things
 from ewelink.regions import Region
@@ -47,6 +47,7 @@ class EWeLinkClient(UserApi, HomeApi, DeviceApi, GroupApi, ShareApi, HistoryApi,
         retry_backoff: Backoff | None = None,
         sleep: Sleep = asyncio.sleep,
         timeout: float = DEFAULT_TIMEOUT,
+        on_call: CallObserver | None = None,
     ) -> None:
         self.http = HttpCore(
             session,
@@ -61,6 +62,7 @@ class EWeLinkClient(UserApi, HomeApi, DeviceApi, GroupApi, ShareApi, HistoryApi,
             retry_backoff=retry_backoff,
             sleep=sleep,
             timeout=timeout,
+            on_call=on_call,
         )
 
     @property

@@ -34,6 +34,9 @@ _LOG = logging.getLogger(__name__)
 Auth = Literal["bearer", "sign", "none"]
 Method = Literal["GET", "POST", "PUT", "DELETE"]
 DEFAULT_TIMEOUT = 15.0
+# Told of every request sent: its path and whether the cloud refused it (an error code or an
+# HTTP 4xx/5xx). For the host's call counts; its own failures never fail the call.
+CallObserver = Callable[[str, bool], Awaitable[None] | None]
 
 
 class HttpCore:
@@ -54,6 +57,7 @@ class HttpCore:
         retry_backoff: Backoff | None = None,
         sleep: Sleep = asyncio.sleep,
         timeout: float = DEFAULT_TIMEOUT,
+        on_call: CallObserver | None = None,
     ) -> None:
         self.session = session
         self.app_id = app_id
@@ -68,6 +72,7 @@ class HttpCore:
         self._sleep = sleep
         self.timeout = timeout
         self._refresh_lock = asyncio.Lock()
+        self.on_call = on_call
 
     # -- public plumbing ---------------------------------------------------------------------
 
@@ -201,8 +206,28 @@ class HttpCore:
                 text = await response.text()
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            await self._observe(request.path, refused=False)  # sent, but no answer to count
             raise NetworkError(f"{method} {target}: {exc.__class__.__name__}: {exc}") from exc
-        return _decode(status, text, flat=request.flat)
+        try:
+            data = _decode(status, text, flat=request.flat)
+        except ProtocolError:
+            await self._observe(request.path, refused=status >= 400)
+            raise
+        except EWeLinkError:
+            await self._observe(request.path, refused=True)
+            raise
+        await self._observe(request.path, refused=False)
+        return data
+
+    async def _observe(self, path: str, *, refused: bool) -> None:
+        if self.on_call is None:
+            return
+        try:
+            result = self.on_call(path, refused)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:  # counting is a nicety: the call's own outcome matters more
+            _LOG.debug("call observer failed for %s", path, exc_info=True)
 
 
 @dataclass(frozen=True)

@@ -305,7 +305,7 @@
   function onSnapshot(frame) {
     if (protocol && frame.protocol !== protocol) return location.reload(); // a new deploy
     // Messages that arrived while the socket was down were announced to no one.
-    if (pageDown && view === "messages") redrawSections();
+    if (pageDown && (view === "messages" || view === "health")) redrawSections();
     attempt = 0;
     pageDown = false;
     if (typeof frame.server_time === "string") since = frame.server_time;
@@ -342,6 +342,8 @@
       markAllStale();
       // The accounts page draws what a sync changes (counts, last sync, job line): fetch it anew.
       if (view === "accounts" && known.syncing && !syncing) redrawSections();
+      // The health board judges what an account event changes (socket, sign-in, sync).
+      if (view === "health") redrawSections();
     },
     fragment: onFragment,
     control_result: onControlResult,

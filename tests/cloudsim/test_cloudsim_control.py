@@ -97,6 +97,23 @@ async def test_latency_and_rate_limit_faults(cloud: Cloud) -> None:
     assert (await user.get("/v2/family"))["error"] == 0
 
 
+async def test_a_refused_handshake_can_be_for_one_account_only(cloud: Cloud) -> None:
+    user, other = await cloud.user("eu"), await cloud.user("eu")
+    fault = {"kind": "refuse_handshake", "error": 406, "apikey": user.apikey}
+    await cloud.sim.acontrol("POST", "/faults", fault)
+    ws, reply = await cloud.ws_raw(other)
+    assert reply["error"] == 0  # another account's socket opens as usual
+    await ws.close()
+    for _ in range(2):  # without a count, until cleared
+        ws, reply = await cloud.ws_raw(user)
+        assert reply["error"] == 406
+        await ws.close()
+    await cloud.sim.acontrol("DELETE", "/faults")
+    ws, reply = await cloud.ws_raw(user)
+    assert reply["error"] == 0
+    await ws.close()
+
+
 async def test_websocket_faults(cloud: Cloud) -> None:
     user = await cloud.user("eu")
     await cloud.sim.acontrol(

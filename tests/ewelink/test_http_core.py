@@ -289,3 +289,41 @@ async def test_paging_keeps_identical_entries_of_one_millisecond(
     client, _ = logged_in(cloud, http_session)
     got = [entry.ops_time async for entry in client.iter_history("d", page_size=2)]
     assert got == [51, 50, 50, 49, 48, 47]
+
+
+async def test_the_call_observer_hears_every_attempt_and_what_the_cloud_refused(
+    cloud: FakeCloud, http_session: aiohttp.ClientSession
+) -> None:
+    heard: list[tuple[str, bool]] = []
+
+    async def observe(path: str, refused: bool) -> None:
+        heard.append((path, refused))
+
+    client, _ = make_client(
+        cloud, http_session, tokens=Tokens(at="AT1", rt="RT1", region="eu"), on_call=observe
+    )
+    # An HTTP 500, an error code in a 200, then an answer: three calls, two refused.
+    cloud.script("GET", "/eu/v2/family", (500, "oops"), err(500), ok({"familyList": []}))
+    await client.get_homes()
+    cloud.script("POST", "/eu/v2/device/thing/status", err(405, "not allowed"))
+    with pytest.raises(Exception, match="405"):
+        await client.set_status("10000000aa", {"switch": "on"})
+    assert heard == [
+        ("/v2/family", True),
+        ("/v2/family", True),
+        ("/v2/family", False),
+        ("/v2/device/thing/status", True),
+    ]
+
+
+async def test_a_failing_call_observer_never_fails_the_call(
+    cloud: FakeCloud, http_session: aiohttp.ClientSession
+) -> None:
+    def broken(path: str, refused: bool) -> None:
+        raise RuntimeError("the counter store is down")
+
+    client, _ = make_client(
+        cloud, http_session, tokens=Tokens(at="AT1", rt="RT1", region="eu"), on_call=broken
+    )
+    cloud.script("GET", "/eu/v2/family", ok({"familyList": []}))
+    assert (await client.get_homes()).homes == []

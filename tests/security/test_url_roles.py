@@ -53,6 +53,7 @@ ROUTES: dict[str, Route] = {
     "accounts:household": Route("get", Role.GUEST),
     "accounts:household_create": Route("get", Role.GUEST),
     "accounts:linked_accounts": Route("get", Role.GUEST),
+    "accounts:account_health": Route("get", Role.ADMIN),
     "accounts:notifications": Route("get", Role.GUEST),
     "accounts:password_change": Route("get", Role.GUEST),
     "accounts:link_password": Route("get", Role.ADMIN),
