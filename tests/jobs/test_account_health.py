@@ -18,8 +18,8 @@ from accounts.call_counts import calls_last_day
 from accounts.health import Level, household_health
 from accounts.models import ConnectionState, LinkedAccount
 from accounts.syncing import request_sync
-from accounts.tasks import refresh_tokens_for_account
 from devices.tasks import reconcile_account
+from jobs.tasks import refresh_tokens_for_account
 from tests.background import queued_work_runs
 
 pytestmark = pytest.mark.integration
