@@ -10,6 +10,10 @@ import redis.asyncio as aioredis
 from django.conf import settings
 
 PREFIX = "dash:realtime"
+# Every worker renews this key each round (every poll interval, 2 s by default): when it has
+# lapsed, no worker is running and open pages say live updates are unavailable.
+HEARTBEAT_KEY = f"{PREFIX}:heartbeat"
+HEARTBEAT_TTL = 10  # seconds
 # Keyed by the loop object itself: a client must never outlive or cross its event loop.
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
     weakref.WeakKeyDictionary()

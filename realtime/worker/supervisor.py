@@ -22,6 +22,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db.models.functions import Mod
 from django_scopes import scopes_disabled
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from accounts.models import LinkedAccount, LinkStatus
 from realtime import redis as keys
@@ -123,7 +124,12 @@ class Worker:
             ]
             try:
                 while not self._stop.is_set():
-                    await self._reconcile(http, leases)
+                    try:
+                        await self._reconcile(http, leases)
+                    except RedisConnectionError as exc:
+                        # Redis is restarting (the supervisor brings it back): carry on; the
+                        # leases it forgot are taken again once it answers.
+                        log.warning("Redis unreachable (%s); trying again", exc)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._stop.wait(), self.poll_interval)
             finally:
@@ -151,7 +157,10 @@ class Worker:
         # A household that changed its time zone gets it in the next card bodies.
         zones = {a.household_id: a.household.time_zone for a in wanted.values()}
         self.ingestor.set_time_zones(zones)
-        await keys.client().set(keys.alive_key(self.name), json.dumps(self.health()), ex=30)
+        async with keys.client().pipeline(transaction=False) as pipe:
+            pipe.set(keys.alive_key(self.name), json.dumps(self.health()), ex=30)
+            pipe.set(keys.HEARTBEAT_KEY, self.name, ex=keys.HEARTBEAT_TTL)
+            await pipe.execute()
 
     def health(self) -> dict[str, Any]:
         """What `realtime_health` and the benchmark read: accounts held, sockets up."""
@@ -286,7 +295,12 @@ class Worker:
                 and loop.time() - sent.get(c.account_id, -LIVE_REQUEST_EVERY) >= LIVE_REQUEST_EVERY
             ]
             households = sorted({c.household_id for c in due})
-            watched_flags = await redis.mget([keys.watch_key(h) for h in households]) if due else []
+            try:
+                watched_flags = (
+                    await redis.mget([keys.watch_key(h) for h in households]) if due else []
+                )
+            except RedisConnectionError:
+                continue  # Redis is restarting: the next round asks again
             watched = {h for h, flag in zip(households, watched_flags, strict=True) if flag}
             for connection in due:
                 if connection.household_id in watched:
