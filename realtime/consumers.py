@@ -41,7 +41,9 @@ log = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NO_HOUSEHOLD = 4403
 CLOSE_TOO_SLOW = 4408
-CLOSE_NO_SNAPSHOT = 1011  # a server error: the page retries
+# A server error, or Redis restarted: the page reconnects (with backoff) for a fresh snapshot.
+# Not 1011: Daphne's websocket library lets a server close only with 1000 or 3000-4999.
+CLOSE_NO_SNAPSHOT = 4500
 CLOSE_ACCESS_CHANGED = 4410  # signed out, removed, password changed: the page reloads
 MAX_UNACKED = 1000
 MAX_FRAME_CHARS = 4096  # a control or an ack is ~150; bigger frames are dropped unread

@@ -53,5 +53,10 @@ def watch_key(household_id: int) -> str:
     return f"{PREFIX}:watch:{household_id}"
 
 
+def predecessor_key(host: str, index: int, count: int) -> str:
+    """The last worker of shard index/count started on `host`: its pid and channel."""
+    return f"{PREFIX}:shard:{index}/{count}:{host}"
+
+
 def alive_key(worker: str) -> str:
     return f"{PREFIX}:alive:{worker}"

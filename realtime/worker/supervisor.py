@@ -112,6 +112,7 @@ class Worker:
         layer = get_channel_layer()
         self.channel = await layer.new_channel("realtime.")
         leases = self._leases = LeaseStore(keys.client(), self.channel, self.lease_ttl)
+        await self._succeed_dead_predecessor()
         timeout = aiohttp.ClientTimeout(total=30, connect=10)
         # Each held account keeps a websocket open on this session: aiohttp's default cap of
         # 100 connections would leave every account past the 100th waiting for a slot.
@@ -137,6 +138,30 @@ class Worker:
                     task.cancel()
                 await self._drop_all(leases)
                 await self.writer.flush()
+
+    async def _succeed_dead_predecessor(self) -> None:
+        """Free at once the leases of this shard's previous worker on this host, if it died.
+
+        A worker restarted after a crash (by the launcher or systemd) would otherwise wait out
+        its predecessor's leases (up to their TTL), and controls sent to the dead one's channel
+        meanwhile would time out. Only a predecessor whose process is gone is succeeded: a live
+        one (a second worker of the shard started by hand) keeps its accounts.
+        """
+        redis = keys.client()
+        key = keys.predecessor_key(socket.gethostname(), self.shard.index, self.shard.count)
+        previous = await redis.getset(
+            key, json.dumps({"pid": os.getpid(), "channel": self.channel})
+        )
+        if not previous:
+            return
+        record = json.loads(previous)
+        if record.get("pid") != os.getpid() and _process_alive(int(record.get("pid") or 0)):
+            return
+        accounts = await sync_to_async(wanted_accounts)(self.shard)
+        dead = LeaseStore(redis, str(record.get("channel")), self.lease_ttl)
+        for account_id in accounts:
+            await dead.release(account_id)  # only where the dead worker still holds it
+        log.info("took over from worker process %s, which stopped", record.get("pid"))
 
     async def _reconcile(self, http: aiohttp.ClientSession, leases: LeaseStore) -> None:
         wanted = await sync_to_async(wanted_accounts)(self.shard)
@@ -323,3 +348,16 @@ class Worker:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process of this host has that pid."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True

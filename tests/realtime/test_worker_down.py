@@ -1,10 +1,13 @@
-"""When the realtime worker stops: a clean stop writes what it held, and pages say it is gone."""
+"""When the realtime worker stops: a clean stop writes what it held, pages say it is gone, and
+a worker restarted after a crash takes its dead predecessor's accounts at once."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+import socket
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -15,6 +18,7 @@ from devices.models import Thing
 from realtime import consumers
 from realtime import redis as keys
 from realtime.management.commands.run_realtime import Command
+from realtime.worker.leases import LeaseStore
 from realtime.worker.supervisor import Worker
 from tests.realtime.conftest import link, listen, page_socket, wait_for
 
@@ -85,3 +89,50 @@ async def test_pages_say_when_no_worker_runs_and_when_one_is_back(
     assert gone["available"] is False
     await page.disconnect()
     await fresh.disconnect()
+
+
+def _record(pid: int, channel: str) -> str:
+    return json.dumps({"pid": pid, "channel": channel})
+
+
+async def test_a_restarted_worker_takes_over_from_its_dead_predecessor_at_once(
+    owner, cloud, clean_redis
+):
+    account = await link(owner, US)
+    redis = keys.client()
+    gone = await asyncio.create_subprocess_exec("true")  # a pid that has certainly exited
+    await gone.wait()
+    # What a worker killed with SIGKILL leaves: its lease (15 s to run) and its record.
+    await LeaseStore(redis, "dead.channel", ttl=15).acquire(account.pk)
+    await redis.set(
+        keys.predecessor_key(socket.gethostname(), 0, 1), _record(gone.pid, "dead.channel")
+    )
+    worker = Worker(poll_interval=0.2)
+    running = asyncio.create_task(worker.run())
+    try:
+        await wait_for(lambda: _held(worker, account.pk), timeout=8)  # well within the 15 s
+        assert await redis.get(keys.lease_key(account.pk)) == worker.channel
+    finally:
+        worker.stop()
+        await asyncio.wait_for(running, 20)
+
+
+async def test_a_live_predecessor_keeps_its_accounts(owner, cloud, clean_redis):
+    account = await link(owner, US)
+    redis = keys.client()
+    alive = await asyncio.create_subprocess_exec("sleep", "30")  # another worker, running
+    try:
+        await LeaseStore(redis, "live.channel", ttl=15).acquire(account.pk)
+        await redis.set(
+            keys.predecessor_key(socket.gethostname(), 0, 1), _record(alive.pid, "live.channel")
+        )
+        worker = Worker(poll_interval=0.2)
+        running = asyncio.create_task(worker.run())
+        await asyncio.sleep(2)
+        assert await redis.get(keys.lease_key(account.pk)) == "live.channel"
+        assert account.pk not in worker.connections
+        worker.stop()
+        await asyncio.wait_for(running, 20)
+    finally:
+        alive.kill()
+        await alive.wait()
