@@ -104,7 +104,7 @@ def announce_when_ready(plan: Plan, url: str, lines: list[str], timeout: float =
             "",
             "=" * 64,
             *lines,
-            "Stop everything with Ctrl-C (a process that crashes is restarted).",
+            "Stop everything with Ctrl-C.",
             "=" * 64,
             "",
         ]
