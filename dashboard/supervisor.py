@@ -46,7 +46,7 @@ class RestartPolicy:
 
     def delay(self, recent_crashes: int) -> float:
         """Seconds to wait before the next start, after `recent_crashes` in the window."""
-        return min(self.max_delay, self.first_delay * 2 ** max(0, recent_crashes - 1))
+        return min(self.max_delay, self.first_delay * float(2 ** max(0, recent_crashes - 1)))
 
 
 @dataclass
