@@ -5,13 +5,31 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format check migrate clean
+.PHONY: run test install lint format check migrate clean install-service uninstall-service
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py bootstrap_demo
 	$(PY) -m dashboard.launcher
+
+# The embedded default as a systemd service (dashboard/service.py): started at boot, restarted
+# on failure, logs in the journal. Runs as you (or SERVICE_USER=name); asks sudo for the rest.
+SERVICE := ewelink-dashboard
+UNIT := /etc/systemd/system/$(SERVICE).service
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+install-service: $(STAMP)
+	unit=$$(mktemp) && $(PY) -m dashboard.service unit $(if $(SERVICE_USER),--user $(SERVICE_USER)) >"$$unit" \
+	  && $(SUDO) install -m 644 "$$unit" $(UNIT); status=$$?; rm -f "$$unit"; exit $$status
+	$(SUDO) systemctl daemon-reload
+	$(SUDO) systemctl enable --now $(SERVICE)
+	@echo "Installed $(UNIT). Logs: journalctl -u $(SERVICE) -f"
+
+uninstall-service:
+	-$(SUDO) systemctl disable --now $(SERVICE)
+	$(SUDO) rm -f $(UNIT)
+	$(SUDO) systemctl daemon-reload
 
 test: $(STAMP) $(VENV)/.browser
 	$(PY) -m pytest

@@ -12,7 +12,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from dashboard.daphne_limits import unlimit_sends  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
+
+unlimit_sends()  # Daphne's message size limit is for what pages send (see the module)
 
 application = ProtocolTypeRouter(
     {

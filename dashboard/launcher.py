@@ -1,8 +1,9 @@
-"""`make run`: every process of the system under one supervisor (honcho), on the embedded default.
+"""`make run`: every process of the system under one supervisor, on the embedded default.
 
 Without REDIS_URL a private Redis is started; without EWELINK_BASE_URL the simulated cloud
-(cloudsim, with its demo data) is started and the app is pointed at it. Ctrl-C stops all of
-them: honcho puts each in its own process group and kills the group.
+(cloudsim, with its demo data) is started and the app is pointed at it. A process that dies
+is started again (dashboard/supervisor.py); Ctrl-C or SIGTERM stops all of them, Redis and
+the cloud last.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from honcho.manager import Manager
+from dashboard.supervisor import Supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = shlex.quote(sys.executable)
+# Services the apps use: stopped after them, so their clean shutdown can still reach them.
+SERVICES = ("redis", "cloudsim")
 
 
 @dataclass
@@ -96,7 +99,16 @@ def announce_when_ready(plan: Plan, url: str, lines: list[str], timeout: float =
         done = subprocess.run(link, env=plan.env, cwd=ROOT, check=False)  # noqa: S603
         if done.returncode:
             lines.append("Linking the demo accounts failed: see the messages above.")
-    banner = "\n".join(["", "=" * 64, *lines, "Stop everything with Ctrl-C.", "=" * 64, ""])
+    banner = "\n".join(
+        [
+            "",
+            "=" * 64,
+            *lines,
+            "Stop everything with Ctrl-C.",
+            "=" * 64,
+            "",
+        ]
+    )
     print(banner, flush=True)
 
 
@@ -108,12 +120,11 @@ def main() -> None:
     demo = var_dir / "demo_credentials"
     if demo.is_file():
         lines.append(f"Sign in as {demo.read_text().strip()}")
-    manager = Manager()
-    for name, cmd in plan.processes.items():
-        manager.add_process(name, cmd, env=plan.env, cwd=str(ROOT))
+    supervisor = Supervisor(
+        plan.processes, env=plan.env, cwd=ROOT, run_dir=var_dir / "run", stop_last=SERVICES
+    )
     threading.Thread(target=announce_when_ready, args=(plan, url, lines), daemon=True).start()
-    manager.loop()
-    sys.exit(manager.returncode)
+    sys.exit(supervisor.run())
 
 
 if __name__ == "__main__":

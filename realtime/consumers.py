@@ -20,22 +20,30 @@ from urllib.parse import parse_qsl
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from redis.exceptions import RedisError
 
 from accounts.models import ROLE_RANK, Role
 from accounts.tenancy import current_membership_for
 from devices.fragments import fragments_for
 from realtime import redis as keys
 from realtime.control import MESSAGES, ControlRequest, run_control
-from realtime.events import ControlResultEvent, FragmentFrame, household_group
+from realtime.events import (
+    ControlResultEvent,
+    FragmentFrame,
+    LiveUpdatesFrame,
+    household_group,
+)
 from realtime.ratelimit import take_control_token
 from realtime.revocation import session_digest, session_user, user_group
-from realtime.snapshot import build_snapshot, flush_workers
+from realtime.snapshot import build_snapshot, flush_workers, workers_running
 
 log = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NO_HOUSEHOLD = 4403
 CLOSE_TOO_SLOW = 4408
-CLOSE_NO_SNAPSHOT = 1011  # a server error: the page retries
+# A server error, or Redis restarted: the page reconnects (with backoff) for a fresh snapshot.
+# Not 1011: Daphne's websocket library lets a server close only with 1000 or 3000-4999.
+CLOSE_NO_SNAPSHOT = 4500
 CLOSE_ACCESS_CHANGED = 4410  # signed out, removed, password changed: the page reloads
 MAX_UNACKED = 1000
 MAX_FRAME_CHARS = 4096  # a control or an ack is ~150; bigger frames are dropped unread
@@ -43,6 +51,7 @@ MAX_CONTROL_NAME = 50  # CommandRecord.control
 MAX_THING_ID = 2**63 - 1
 PARAMS_REDRAW_S = 1.0
 WATCH_TTL = 90  # seconds; refreshed while the page is open (drives uiActive)
+LIVE_CHECK_EVERY = 5.0  # seconds between looks at the workers' heartbeat
 # Messages whose handlers never touch the database themselves (what they do reach goes
 # through database_sync_to_async, which cleans up connections in its own thread).
 NO_DB_MESSAGES = frozenset({"household.event", "control.reply", "flush.reply", "websocket.receive"})
@@ -94,6 +103,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         try:
             await flush_workers(self.household_id, self._ask_worker, self.channel_name)
             snapshot = await database_sync_to_async(build_snapshot)(self.household_id, self.since)
+            live = snapshot["live_updates"] = await workers_running()
         except Exception:
             log.exception("no snapshot for household %s", self.household_id)
             await self.close(code=CLOSE_NO_SNAPSHOT)  # the page reconnects with backoff
@@ -102,7 +112,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         while self.held:  # no await between the last check and `None`: nothing slips past
             await self._deliver(self.held.pop(0))
         self.held = None
-        await self._keep_watching()
+        await self._keep_watching(live)
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "params_redraw", None) is not None:
@@ -306,12 +316,30 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         finally:
             self.pending.pop(message["request"], None)
 
-    async def _keep_watching(self) -> None:
-        """Tell the workers someone is looking at this household (live power readings)."""
-        redis = keys.client()
+    async def _keep_watching(self, live: bool) -> None:
+        """Tell the workers someone is looking at this household (live power readings), and
+        the page whether a realtime worker is running, as that changes."""
+        loop = asyncio.get_running_loop()
+        watched_at = -float(WATCH_TTL)
+        redis_lost = False
         while True:
-            await redis.set(keys.watch_key(self.household_id), 1, ex=WATCH_TTL)
-            await asyncio.sleep(WATCH_TTL / 3)
+            try:
+                if loop.time() - watched_at >= WATCH_TTL / 3:
+                    await keys.client().set(keys.watch_key(self.household_id), 1, ex=WATCH_TTL)
+                    watched_at = loop.time()
+                running = await workers_running()
+            except RedisError:
+                redis_lost, running = True, False  # no worker can reach the page meanwhile
+            else:
+                if redis_lost:
+                    # Redis is back (restarted: it forgot everything): events sent meanwhile
+                    # were lost, so the page reconnects and gets a snapshot.
+                    await self.close(code=CLOSE_NO_SNAPSHOT)
+                    return
+            if running != live:
+                live = running
+                await self._send(dict(LiveUpdatesFrame(type="live_updates", available=live)))
+            await asyncio.sleep(LIVE_CHECK_EVERY)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)

@@ -12,6 +12,9 @@ Server → browser (every frame carries a `seq`, increasing per socket):
 - `control_result`: the outcome of a control the page sent (`pending` first, then the end).
 - `notification`: a household notification was created (with the new unread count).
 - `messages`: the message sync stored new message-centre messages; a messages page redraws.
+- `live_updates`: whether a realtime worker is running (its heartbeat in Redis): when none
+  is, the page says live updates are unavailable instead of pretending to be live. The
+  snapshot carries the same flag as `live_updates`; later frames come only when it changes.
 - `fragment`: a piece of the page drawn afresh by the server (a home or room section, a card,
   a thing page panel), or `html: null` for one that is gone. Sent by the page's consumer when
   a `structure` event reaches the household's group: the consumer knows which page it serves
@@ -77,6 +80,15 @@ class SnapshotEvent(TypedDict):
     things: dict[str, ThingView]
     accounts: dict[str, AccountView]
     server_time: str
+    live_updates: NotRequired[bool]  # a realtime worker is running (absent: assume it is)
+    seq: NotRequired[int]
+
+
+class LiveUpdatesFrame(TypedDict):
+    """A realtime worker started or stopped running: the page says whether it is live."""
+
+    type: Literal["live_updates"]
+    available: bool
     seq: NotRequired[int]
 
 

@@ -10,6 +10,10 @@ import redis.asyncio as aioredis
 from django.conf import settings
 
 PREFIX = "dash:realtime"
+# Every worker renews this key each round (every poll interval, 2 s by default): when it has
+# lapsed, no worker is running and open pages say live updates are unavailable.
+HEARTBEAT_KEY = f"{PREFIX}:heartbeat"
+HEARTBEAT_TTL = 10  # seconds
 # Keyed by the loop object itself: a client must never outlive or cross its event loop.
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
     weakref.WeakKeyDictionary()
@@ -47,6 +51,11 @@ def lease_key(account_id: int) -> str:
 
 def watch_key(household_id: int) -> str:
     return f"{PREFIX}:watch:{household_id}"
+
+
+def predecessor_key(host: str, index: int, count: int) -> str:
+    """The last worker of shard index/count started on `host`: its pid and channel."""
+    return f"{PREFIX}:shard:{index}/{count}:{host}"
 
 
 def alive_key(worker: str) -> str:

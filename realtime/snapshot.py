@@ -60,6 +60,11 @@ async def flush_workers(household_id: int, ask: Ask, reply_to: str) -> None:
     await asyncio.gather(*(flush(channel) for channel in channels))
 
 
+async def workers_running() -> bool:
+    """Whether any realtime worker renewed its heartbeat lately (see realtime/redis.py)."""
+    return bool(await keys.client().exists(keys.HEARTBEAT_KEY))
+
+
 def build_snapshot(household_id: int, since: datetime | None = None) -> SnapshotEvent:
     """Things updated after `since` (all if None), every account, the versions."""
     now = timezone.now()

@@ -22,6 +22,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db.models.functions import Mod
 from django_scopes import scopes_disabled
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from accounts.models import LinkedAccount, LinkStatus
 from realtime import redis as keys
@@ -111,6 +112,7 @@ class Worker:
         layer = get_channel_layer()
         self.channel = await layer.new_channel("realtime.")
         leases = self._leases = LeaseStore(keys.client(), self.channel, self.lease_ttl)
+        await self._succeed_dead_predecessor()
         timeout = aiohttp.ClientTimeout(total=30, connect=10)
         # Each held account keeps a websocket open on this session: aiohttp's default cap of
         # 100 connections would leave every account past the 100th waiting for a slot.
@@ -123,7 +125,12 @@ class Worker:
             ]
             try:
                 while not self._stop.is_set():
-                    await self._reconcile(http, leases)
+                    try:
+                        await self._reconcile(http, leases)
+                    except RedisConnectionError as exc:
+                        # Redis is restarting (the supervisor brings it back): carry on; the
+                        # leases it forgot are taken again once it answers.
+                        log.warning("Redis unreachable (%s); trying again", exc)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._stop.wait(), self.poll_interval)
             finally:
@@ -131,6 +138,30 @@ class Worker:
                     task.cancel()
                 await self._drop_all(leases)
                 await self.writer.flush()
+
+    async def _succeed_dead_predecessor(self) -> None:
+        """Free at once the leases of this shard's previous worker on this host, if it died.
+
+        A worker restarted after a crash (by the launcher or systemd) would otherwise wait out
+        its predecessor's leases (up to their TTL), and controls sent to the dead one's channel
+        meanwhile would time out. Only a predecessor whose process is gone is succeeded: a live
+        one (a second worker of the shard started by hand) keeps its accounts.
+        """
+        redis = keys.client()
+        key = keys.predecessor_key(socket.gethostname(), self.shard.index, self.shard.count)
+        previous = await redis.getset(
+            key, json.dumps({"pid": os.getpid(), "channel": self.channel})
+        )
+        if not previous:
+            return
+        record = json.loads(previous)
+        if record.get("pid") != os.getpid() and _process_alive(int(record.get("pid") or 0)):
+            return
+        accounts = await sync_to_async(wanted_accounts)(self.shard)
+        dead = LeaseStore(redis, str(record.get("channel")), self.lease_ttl)
+        for account_id in accounts:
+            await dead.release(account_id)  # only where the dead worker still holds it
+        log.info("took over from worker process %s, which stopped", record.get("pid"))
 
     async def _reconcile(self, http: aiohttp.ClientSession, leases: LeaseStore) -> None:
         wanted = await sync_to_async(wanted_accounts)(self.shard)
@@ -151,7 +182,10 @@ class Worker:
         # A household that changed its time zone gets it in the next card bodies.
         zones = {a.household_id: a.household.time_zone for a in wanted.values()}
         self.ingestor.set_time_zones(zones)
-        await keys.client().set(keys.alive_key(self.name), json.dumps(self.health()), ex=30)
+        async with keys.client().pipeline(transaction=False) as pipe:
+            pipe.set(keys.alive_key(self.name), json.dumps(self.health()), ex=30)
+            pipe.set(keys.HEARTBEAT_KEY, self.name, ex=keys.HEARTBEAT_TTL)
+            await pipe.execute()
 
     def health(self) -> dict[str, Any]:
         """What `realtime_health` and the benchmark read: accounts held, sockets up."""
@@ -286,7 +320,12 @@ class Worker:
                 and loop.time() - sent.get(c.account_id, -LIVE_REQUEST_EVERY) >= LIVE_REQUEST_EVERY
             ]
             households = sorted({c.household_id for c in due})
-            watched_flags = await redis.mget([keys.watch_key(h) for h in households]) if due else []
+            try:
+                watched_flags = (
+                    await redis.mget([keys.watch_key(h) for h in households]) if due else []
+                )
+            except RedisConnectionError:
+                continue  # Redis is restarting: the next round asks again
             watched = {h for h, flag in zip(households, watched_flags, strict=True) if flag}
             for connection in due:
                 if connection.household_id in watched:
@@ -309,3 +348,16 @@ class Worker:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process of this host has that pid."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True

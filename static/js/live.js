@@ -15,7 +15,10 @@
   const NOTE_MS = 4000; // how long a per-card result line stays
   const CONTROL_TIMEOUT_MS = 15000; // give up waiting for a control_result
   const OFFLINE_AFTER = 5; // failed attempts before the page says "Offline"
-  const STATUS_TEXT = { live: "Live", reconnecting: "Reconnecting…", offline: "Offline" };
+  const STATUS_TEXT = {
+    live: "Live", reconnecting: "Reconnecting…", offline: "Offline",
+    unavailable: "Live updates unavailable", // connected, but no realtime worker is running
+  };
   const RESULT_TEXT = {
     offline: "Device is offline",
     timeout: "The device did not answer",
@@ -35,6 +38,7 @@
   let attempt = 0;
   let retryTimer = null;
   let pageDown = false; // an open socket was lost: every card is stale until the next snapshot
+  let liveUpdates = true; // a realtime worker is running (the server says when not)
   // What the page shows: drawn at `since` (server time), from structure version `structure`.
   let since = sectionsEl?.dataset.since || "";
   let structure = Number(sectionsEl?.dataset.structure || 0);
@@ -187,6 +191,7 @@
 
   function staleReason(card) {
     if (pageDown) return "Stale · not connected";
+    if (!liveUpdates) return "Stale · live updates unavailable";
     const account = accounts.get(card.dataset.account);
     if (!account) return "";
     if (account.status && account.status !== "active") return "Stale · account needs attention";
@@ -309,6 +314,7 @@
     attempt = 0;
     pageDown = false;
     if (typeof frame.server_time === "string") since = frame.server_time;
+    liveUpdates = frame.live_updates !== false;
     accounts.clear();
     for (const [id, account] of Object.entries(frame.accounts || {})) accounts.set(id, account);
     for (const [id, view] of Object.entries(frame.things || {})) {
@@ -318,7 +324,7 @@
     if (Number.isInteger(frame.structure) && frame.structure > structure) redrawSections();
     showSyncing();
     markAllStale();
-    setStatus("live");
+    setStatus(liveUpdates ? "live" : "unavailable");
   }
 
   // Elements drawn for each account's sync in progress ("Syncing Home…") show while it runs.
@@ -344,6 +350,12 @@
       if (view === "accounts" && known.syncing && !syncing) redrawSections();
       // The health board judges what an account event changes (socket, sign-in, sync).
       if (view === "health") redrawSections();
+    },
+    // A realtime worker stopped or started running: say so, and whether the cards are current.
+    live_updates: (frame) => {
+      liveUpdates = frame.available !== false;
+      markAllStale();
+      if (!pageDown) setStatus(liveUpdates ? "live" : "unavailable");
     },
     fragment: onFragment,
     control_result: onControlResult,

@@ -481,3 +481,23 @@ def test_a_page_that_missed_a_structure_change_redraws_its_sections(
     assert page.evaluate("window.notReloaded === true"), "it reloaded instead of redrawing"
     expect(card(page, "Kitchen light")).to_be_visible()
     assert len(fake.sockets) == 1
+
+
+def test_it_says_when_live_updates_are_unavailable_and_when_they_are_back(
+    page: Page, fake: FakeServer
+) -> None:
+    status = page.locator("[data-live-status]")
+    kitchen = card(page, "Kitchen light")
+    # No realtime worker runs: connected, but nothing live to show.
+    fake.send(snapshot(page, datetime.now(UTC), live_updates=False))
+    expect(status).to_have_text("Live updates unavailable")
+    expect(status).to_have_attribute("data-state", "unavailable")
+    expect(kitchen.locator(".card__stale-hint")).to_have_text("Stale · live updates unavailable")
+
+    fake.send({"type": "live_updates", "available": True})  # one started again
+    expect(status).to_have_text("Live")
+    expect(page.locator(".card--stale")).to_have_count(0)
+
+    fake.send({"type": "live_updates", "available": False})  # and stopped
+    expect(status).to_have_text("Live updates unavailable")
+    expect(kitchen).to_have_class(re.compile("card--stale"))
