@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Locator, Page, Playwright, expect
 
 from tests.e2e.conftest import CHROMIUM, LiveStack, wait_live
+from tests.e2e.test_cards_and_phones import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -122,6 +123,8 @@ def test_the_wall_view_follows_the_cloud_and_a_member_controls_it(
     target = other(target)
     power(wall, LAMP).click()
     expect(card(wall, LAMP).locator(".card__note")).to_have_text("Done")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    wall.screenshot(path=SCREENSHOTS / "wall-tablet.png")
     assert live_stack.device_params(LAMP)["switch"] == target
     expect(power(owner_page, LAMP)).to_have_attribute("aria-pressed", pressed(target))
 
