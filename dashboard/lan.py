@@ -64,6 +64,11 @@ def lan_environment(environ: dict[str, str], port: str) -> dict[str, str]:
     return env
 
 
+def local_host(host: str) -> str:
+    """The address this machine opens the site at: a wildcard bind is reached on loopback."""
+    return "127.0.0.1" if not host or host in WILDCARD_HOSTS else host
+
+
 def terminal_qr(url: str) -> str:
     """A QR code of the URL drawn with block characters, for the start-up banner."""
     import segno

@@ -124,7 +124,7 @@ def announce_when_ready(plan: Plan, url: str, lines: list[str], timeout: float =
 def main() -> None:
     var_dir = Path(os.environ.get("VAR_DIR", ROOT / "var")).resolve()
     plan = build_plan(dict(os.environ), var_dir)
-    url = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}/"
+    url = f"http://{lan.local_host(os.environ.get('HOST', ''))}:{os.environ.get('PORT', '8000')}/"
     lines = [f"Dashboard: {url}", *plan.notes, oauth_note(plan.env, url)]
     demo = var_dir / "demo_credentials"
     if demo.is_file():

@@ -117,3 +117,9 @@ def test_the_wall_view_has_the_cards_and_no_top_bar(owner):
     assert 'data-fragment="sections" data-view="dashboard"' in page
     assert "Exit wall view" in page
     assert "js/wall.js" in page
+
+
+def test_a_wildcard_bind_is_opened_on_loopback_by_the_launcher():
+    assert lan.local_host(EVERY_ADDRESS) == "127.0.0.1"
+    assert lan.local_host("") == "127.0.0.1"
+    assert lan.local_host("192.168.1.5") == "192.168.1.5"
