@@ -39,8 +39,12 @@ class Finding:
 
 
 def default_url() -> str:
-    """The URL people open: SITE_URL if set, else what `make run` serves (HOST and PORT)."""
-    site = getattr(settings, "SITE_URL", "") or os.environ.get("SITE_URL", "")
+    """The URL people open: SITE_URL or PHONE_URL if set, else what `make run` serves."""
+    site = (
+        getattr(settings, "SITE_URL", "")
+        or os.environ.get("SITE_URL", "")
+        or getattr(settings, "PHONE_URL", "")
+    )
     if site:
         return site if site.endswith("/") else site + "/"
     host = os.environ.get("HOST", "127.0.0.1")
@@ -54,7 +58,7 @@ def oauth_redirect_url(url: str) -> str:
 
 def run_checks(url: str, region: Region, *, now: Callable[[], float] = time.time) -> list[Finding]:
     """Every check, in the order a newcomer would fix them."""
-    findings = [*check_url(url)]
+    findings = [cloud_finding(), *check_url(url)]
     credentials = check_credentials()
     findings.append(credentials)
     if credentials.ok:
@@ -64,6 +68,18 @@ def run_checks(url: str, region: Region, *, now: Callable[[], float] = time.time
         if result.outcome in ("ok", "bad_signature", "not_allowed"):
             findings.append(clock_finding(result.server_epoch, (started + now()) / 2))
     return findings
+
+
+def cloud_finding() -> Finding:
+    """Which cloud the settings point at (cloudsim and the demo run only without a base URL)."""
+    if settings.EWELINK_BASE_URL:
+        return Finding(
+            "cloud",
+            True,
+            f"EWELINK_BASE_URL={settings.EWELINK_BASE_URL} (a simulator or proxy); "
+            "leave it empty for the real eWeLink cloud",
+        )
+    return Finding("cloud", True, "the real eWeLink cloud (EWELINK_BASE_URL is empty)")
 
 
 def check_credentials() -> Finding:

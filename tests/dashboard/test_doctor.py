@@ -28,6 +28,7 @@ def test_the_right_credentials_pass(cloud, settings):
 
     assert error is None, output
     assert "ok      signing: the cloud at" in output
+    assert f"ok      cloud: EWELINK_BASE_URL={cloud.api_template}" in output
     assert "ok      clock: within" in output
     assert "register http://127.0.0.1:8000/accounts/cloud/oauth/callback/" in output
     assert "All checks passed." in output
@@ -131,3 +132,13 @@ def test_an_unreachable_cloud_is_said_in_words(settings):
 )
 def test_cloud_answers_are_classified(status, body, outcome):
     assert classify(status, body)[0] == outcome
+
+
+def test_the_url_defaults_to_the_phone_url(settings, monkeypatch):
+    monkeypatch.delenv("SITE_URL", raising=False)
+    settings.PHONE_URL = "http://192.168.1.20:8000/"
+    assert doctor.default_url() == "http://192.168.1.20:8000/"
+    settings.PHONE_URL = ""
+    monkeypatch.setenv("HOST", "127.0.0.1")
+    monkeypatch.setenv("PORT", "8123")
+    assert doctor.default_url() == "http://127.0.0.1:8123/"
