@@ -20,6 +20,7 @@ from pathlib import Path
 from honcho.manager import Manager
 
 from dashboard import lan
+from dashboard.cloud_choice import cloud_note, uses_simulator
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = shlex.quote(sys.executable)
@@ -44,8 +45,10 @@ def build_plan(environ: dict[str, str], var_dir: Path) -> Plan:
         sock = var_dir / "run" / "redis.sock"
         plan.processes["redis"] = f"exec {PY} -m dashboard.embedded_redis {shlex.quote(str(sock))}"
         plan.notes.append(f"Redis: embedded, on {sock}")
-    if not environ.get("EWELINK_BASE_URL"):
+    if uses_simulator(environ):
         _add_cloudsim(plan, environ, var_dir)
+    else:
+        plan.notes.append(cloud_note(environ))
     plan.processes["web"] = (
         f"exec {PY} -m daphne -b {shlex.quote(host)} -p {shlex.quote(port)} "
         "--websocket-max-message-size 16384 dashboard.asgi:application"
@@ -122,6 +125,9 @@ def announce_when_ready(plan: Plan, url: str, lines: list[str], timeout: float =
 
 
 def main() -> None:
+    from dashboard.env_parsing import load_env
+
+    load_env(ROOT / ".env")  # .env fills unset variables here too, as in settings: HOST, cloud
     var_dir = Path(os.environ.get("VAR_DIR", ROOT / "var")).resolve()
     plan = build_plan(dict(os.environ), var_dir)
     url = f"http://{lan.local_host(os.environ.get('HOST', ''))}:{os.environ.get('PORT', '8000')}/"

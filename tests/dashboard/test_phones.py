@@ -123,3 +123,15 @@ def test_a_wildcard_bind_is_opened_on_loopback_by_the_launcher():
     assert lan.local_host(EVERY_ADDRESS) == "127.0.0.1"
     assert lan.local_host("") == "127.0.0.1"
     assert lan.local_host("192.168.1.5") == "192.168.1.5"
+
+
+def test_app_credentials_without_a_base_url_mean_the_real_cloud(tmp_path: Path):
+    real = build_plan({"EWELINK_APP_ID": "my-app", "EWELINK_APP_SECRET": "s3cret"}, tmp_path)
+
+    assert "cloudsim" not in real.processes
+    assert "EWELINK_BASE_URL" not in real.env
+    assert any("the real eWeLink cloud" in note for note in real.notes)
+    assert not any("s3cret" in note for note in real.notes)
+    # An id alone (or nothing) is still the simulator, with its development app.
+    assert "cloudsim" in build_plan({"EWELINK_APP_ID": "my-app"}, tmp_path).processes
+    assert "cloudsim" in build_plan({"EWELINK_BASE_URL": ""}, tmp_path).processes
