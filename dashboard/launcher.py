@@ -20,6 +20,9 @@ from pathlib import Path
 
 from dashboard.supervisor import Supervisor
 
+from dashboard import lan
+from dashboard.cloud_choice import cloud_note, uses_simulator
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = shlex.quote(sys.executable)
 # Services the apps use: stopped after them, so their clean shutdown can still reach them.
@@ -40,12 +43,15 @@ def build_plan(environ: dict[str, str], var_dir: Path) -> Plan:
     port = environ.get("PORT", "8000")
     plan = Plan(env=dict(environ))
     plan.env.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    _add_lan(plan, environ, port)
     if not environ.get("REDIS_URL"):
         sock = var_dir / "run" / "redis.sock"
         plan.processes["redis"] = f"exec {PY} -m dashboard.embedded_redis {shlex.quote(str(sock))}"
         plan.notes.append(f"Redis: embedded, on {sock}")
-    if not environ.get("EWELINK_BASE_URL"):
+    if uses_simulator(environ):
         _add_cloudsim(plan, environ, var_dir)
+    else:
+        plan.notes.append(cloud_note(environ))
     plan.processes["web"] = (
         f"exec {PY} -m daphne -b {shlex.quote(host)} -p {shlex.quote(port)} "
         "--websocket-max-message-size 16384 dashboard.asgi:application"
@@ -75,6 +81,24 @@ def _add_cloudsim(plan: Plan, environ: dict[str, str], var_dir: Path) -> None:
         EWELINK_APP_SECRET=secret,
     )
     plan.notes.append(f"Cloud: simulated (cloudsim) at http://127.0.0.1:{sim_port}")
+
+
+# Where the cloud sends people back after OAuth (accounts:link_oauth_callback; a test checks).
+OAUTH_CALLBACK_PATH = "accounts/cloud/oauth/callback/"
+
+
+def _add_lan(plan: Plan, environ: dict[str, str], port: str) -> None:
+    """HOST=0.0.0.0: answer to this machine's LAN addresses, and show phones where to go."""
+    plan.env.update(lan.lan_environment(environ, port))
+    phone_url = plan.env.get("PHONE_URL", "")
+    if phone_url and environ.get("HOST", "") in lan.WILDCARD_HOSTS:
+        plan.notes += [f"On phones (same Wi-Fi): {phone_url}", lan.terminal_qr(phone_url)]
+
+
+def oauth_note(environ: dict[str, str], url: str) -> str:
+    """The redirect URL to register with an eWeLink app, for the address people open."""
+    base = environ.get("PHONE_URL") or url
+    return f"OAuth redirect URL (real cloud): {base.rstrip('/')}/{OAUTH_CALLBACK_PATH}"
 
 
 def _dev_app_secret(var_dir: Path) -> str:
@@ -113,10 +137,13 @@ def announce_when_ready(plan: Plan, url: str, lines: list[str], timeout: float =
 
 
 def main() -> None:
+    from dashboard.env_parsing import load_env
+
+    load_env(ROOT / ".env")  # .env fills unset variables here too, as in settings: HOST, cloud
     var_dir = Path(os.environ.get("VAR_DIR", ROOT / "var")).resolve()
     plan = build_plan(dict(os.environ), var_dir)
-    url = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}/"
-    lines = [f"Dashboard: {url}", *plan.notes]
+    url = f"http://{lan.local_host(os.environ.get('HOST', ''))}:{os.environ.get('PORT', '8000')}/"
+    lines = [f"Dashboard: {url}", *plan.notes, oauth_note(plan.env, url)]
     demo = var_dir / "demo_credentials"
     if demo.is_file():
         lines.append(f"Sign in as {demo.read_text().strip()}")

@@ -7,6 +7,7 @@ from dashboard import (
     group_views,
     home_views,
     message_views,
+    phone_views,
     thing_firmware_views,
     thing_share_views,
     thing_timer_views,
@@ -19,6 +20,8 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
     path("cards/", views.room_cards, name="room_cards"),
+    path("wall/", views.wall, name="wall"),
+    path("phone/", phone_views.phone_page, name="phone"),
     path("messages/", message_views.message_list, name="messages"),
     path("messages/read-all/", message_views.message_read_all, name="messages_read_all"),
     path("messages/<int:pk>/read/", message_views.message_read, name="message_read"),

@@ -49,6 +49,9 @@ FIELD_ENCRYPTION_KEYS: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 check_fernet_keys(FIELD_ENCRYPTION_KEYS)
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The address phones on the home network open (the "Open on your phone" page shows it as a QR
+# code); `HOST=0.0.0.0 make run` sets it from this machine's LAN address (dashboard/lan.py).
+PHONE_URL = env.str("PHONE_URL", default="")
 # How many reverse proxies in front of us append to X-Forwarded-For (0 = trust none).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 if TRUSTED_PROXY_COUNT < 0:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from dashboard import views
+from dashboard import phone_views, views
 
 urlpatterns = [
     path("", include("dashboard.page_urls")),
@@ -9,4 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("manifest.webmanifest", phone_views.manifest, name="manifest"),
 ]

@@ -24,6 +24,16 @@ def home(request: HttpRequest) -> HttpResponse:
     The first rooms come with the page, later ones as they scroll into view (`room_cards`);
     `?all=1` draws every room at once.
     """
+    return render(request, "dashboard/home.html", _dashboard_context(request))
+
+
+@household_required
+def wall(request: HttpRequest) -> HttpResponse:
+    """The dashboard for a tablet on the wall: the same live cards, no chrome, large controls."""
+    return render(request, "dashboard/wall.html", _dashboard_context(request))
+
+
+def _dashboard_context(request: HttpRequest) -> dict[str, object]:
     raw_room = request.GET.get("room", "")
     room_id = int(raw_room) if raw_room.isdigit() else None
     eager = None if request.GET.get("all") == "1" else EAGER_CARDS
@@ -33,7 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
     # the page's socket still brings it.
     version = request.household.structure_version  # type: ignore[attr-defined]
     drawn_at = timezone.now()
-    context = {
+    return {
         "sections": dashboard_sections(room_id, eager),
         "room_choices": room_choices(),
         "structure_version": version,
@@ -47,7 +57,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "may_control": request.membership.has_role(Role.MEMBER),  # type: ignore[attr-defined]
         "may_manage": request.membership.has_role(Role.ADMIN),  # type: ignore[attr-defined]
     }
-    return render(request, "dashboard/home.html", context)
 
 
 def room_cards(request: HttpRequest) -> HttpResponse:

@@ -196,6 +196,7 @@ NOT_PAGES = {
     "healthz": "JSON for the launcher",
     "dashboard:room_cards": "a room's cards that htmx puts into the dashboard (test_lazy_rooms)",
     "favicon": "the icon (test_every_page_loads_without_errors fetches it)",
+    "manifest": "JSON for browsers (test_phones_and_wall asks Chromium about it)",
 }
 # Pages about one object (the confirmation pages, an invitation): the route → Python run in
 # the stack's `manage.py shell` that prints the path's argument. `owner` is the demo owner's

@@ -50,6 +50,8 @@ CONFIRMED = {"confirm": "yes"}
 ROUTES: dict[str, Route] = {
     "dashboard:home": Route("get", Role.GUEST),
     "dashboard:room_cards": Route("get", Role.GUEST, data={"home": "", "room": ""}),
+    "dashboard:wall": Route("get", Role.GUEST),
+    "dashboard:phone": Route("get", Role.GUEST),
     "accounts:household": Route("get", Role.GUEST),
     "accounts:household_create": Route("get", Role.GUEST),
     "accounts:linked_accounts": Route("get", Role.GUEST),
@@ -280,6 +282,7 @@ NOT_BY_ROLE = {
     "accounts:link_oauth_callback": "the cloud's redirect, checked by its state",
     "healthz": "the launcher's liveness probe",
     "favicon": "the icon",
+    "manifest": "the web app manifest (browsers fetch it without cookies)",
 }
 
 
