@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
 
 from accounts.access import Access, household_object
 from accounts.models import Role
@@ -16,11 +15,12 @@ from devices.thing_actions import ActionFailed
 from readings import charts, energy
 
 
-@require_GET
 @household_required
 def chart_data(request: HttpRequest, pk: int) -> HttpResponse:
     """A thing's chart series over `range` (6h … 1y, or custom with `start`/`end`)."""
-    thing = household_object(request, Thing, pk).obj  # guests may look
+    thing = household_object(request, Thing, pk).obj  # guests may look; outsiders get a 404
+    if request.method != "GET":  # after the lookup: another household's thing stays a 404
+        return HttpResponseNotAllowed(["GET"])
     series = plugin_for(thing).charts()
     wanted = [k for k in request.GET.get("series", "").split(",") if k]
     if wanted:

@@ -24,7 +24,7 @@ class DualR3Plugin(OutletEnergy, MeterPlugin):
     uiids = frozenset({126, 165})
     relay_class = TwoOutletRelay
     # The position exists (in the state) only in motor mode: the card shows it only then.
-    readings = (Reading("position", "Position", "%"), *per_channel(2, 0.01))
+    readings = (Reading("position", "Position", "%", chart=False), *per_channel(2, 0.01))
     energy_keys = outlet_energy_keys(2)
     example_params: ClassVar[Params] = {
         "switches": [{"switch": "on", "outlet": 0}, {"switch": "off", "outlet": 1}],
