@@ -89,30 +89,40 @@ def _raw(thing: Thing, keys: list[str], start: datetime, end: datetime) -> list[
 
 
 def points(thing: Thing, keys: list[str], win: Window) -> dict[str, dict[datetime, Point]]:
-    """series → bucket start → (mean, low, high), rolled-up tail included."""
+    """series → bucket start → (mean, low, high), the not yet rolled-up tail included.
+
+    The hourly level lags by up to an hour and the 5-minute one by up to five minutes: what
+    lies after a level's last bucket comes from the next finer one (5-minute, then raw), a
+    few dozen rows, summarized here into the window's buckets.
+    """
     found: dict[str, dict[datetime, Point]] = defaultdict(dict)
     if win.step == 0:
         for key, at, value in _raw(thing, keys, win.start, win.end):
             found[key][at] = (value, value, value)
         return found
-    rows = (
-        Rollup.objects.filter(
-            thing=thing, series__in=keys, step=win.step, at__gte=floor_time(win.start, win.step)
+    covered = floor_time(win.start, win.step)
+    tail: dict[tuple[str, datetime], list[tuple[float, float, float, int]]] = defaultdict(list)
+    for level in (lv for lv in (Rollup.HOUR, Rollup.FIVE_MINUTES) if lv <= win.step):
+        rows = (
+            Rollup.objects.filter(thing=thing, series__in=keys, step=level, at__gte=covered)
+            .filter(at__lte=win.end)
+            .order_by()
+            .values_list("series", "at", "mean", "low", "high", "count")
         )
-        .filter(at__lte=win.end)
-        .order_by()
-        .values_list("series", "at", "mean", "low", "high")
-    )
-    last = win.start
-    for key, at, mean, low, high in rows:
-        found[key][at] = (mean, low, high)
-        last = max(last, at + timedelta(seconds=win.step))
-    # The buckets the job has not summarized yet, from raw samples.
-    tail: dict[tuple[str, datetime], list[float]] = defaultdict(list)
-    for key, at, value in _raw(thing, keys, last, win.end):
-        tail[key, floor_time(at, win.step)].append(value)
-    for (key, bucket), values in tail.items():
-        found[key].setdefault(bucket, (sum(values) / len(values), min(values), max(values)))
+        reached = covered
+        for key, at, mean, low, high, count in rows:
+            if level == win.step:
+                found[key][at] = (mean, low, high)
+            else:
+                tail[key, floor_time(at, win.step)].append((mean, low, high, count))
+            reached = max(reached, at + timedelta(seconds=level))
+        covered = reached
+    for key, at, value in _raw(thing, keys, covered, win.end):
+        tail[key, floor_time(at, win.step)].append((value, value, value, 1))
+    for (key, bucket), parts in tail.items():
+        count = sum(p[3] for p in parts) or 1
+        mean = sum(p[0] * p[3] for p in parts) / count
+        found[key].setdefault(bucket, (mean, min(p[1] for p in parts), max(p[2] for p in parts)))
     return found
 
 
