@@ -1,7 +1,8 @@
 """Benchmark (issue 13, readings): 200 meters at one reading every 10 s for 30 days.
 
-The rows are generated in bulk inside PostgreSQL (generate_series), straight into the tables
-at the resolutions retention leaves them: raw samples for the last READINGS_RAW_HOURS,
+The rows are generated in bulk inside PostgreSQL (generate_series), in time order as the
+live path writes them (all things interleaved), straight into the tables at the resolutions
+retention leaves them: raw samples for the last READINGS_RAW_HOURS,
 5-minute roll-ups for READINGS_FIVE_MINUTE_DAYS, hourly for the 30 days. On top of that the
 work one roll-up run finds in steady state: the last five minutes not yet summarized, and
 one job interval of rows just past retention at each resolution. It prints:
@@ -147,29 +148,32 @@ def fill(ids: list[int], every: int, job_minutes: int) -> dict[str, float]:
         "raw": f"""
             INSERT INTO readings_sample (thing_id, series, at, value)
             SELECT t, 'power', ts, {value}
-            FROM generate_series({lo}, {hi}) t,
-                 generate_series(date_trunc('second', now()) - interval '{raw_h} hours'
+            FROM generate_series(date_trunc('second', now()) - interval '{raw_h} hours'
                                    - interval '{job_minutes} minutes',
-                                 now(), interval '{every} seconds') ts""",  # noqa: S608
+                                 now(), interval '{every} seconds') ts,
+                 generate_series({lo}, {hi}) t
+            ORDER BY ts, t""",  # noqa: S608
         # 5-minute: 30 days (+ one interval past), up to the last finished bucket but one
         # (the job's work: the bucket that finished since its last run).
         "five_minute": f"""
             INSERT INTO readings_rollup (thing_id, series, step, at, low, mean, high, count)
             SELECT t, 'power', 300, ts, v - 15, v, v + 15, {300 // every}
-            FROM generate_series({lo}, {hi}) t,
-                 generate_series(to_timestamp(floor(extract(epoch from now()) / 300) * 300)
+            FROM generate_series(to_timestamp(floor(extract(epoch from now()) / 300) * 300)
                                    - interval '{five_d} days' - interval '{job_minutes} minutes',
                                  to_timestamp(floor(extract(epoch from now()) / 300) * 300)
                                    - interval '10 minutes', interval '5 minutes') ts,
-                 LATERAL (SELECT {value} AS v) x""",  # noqa: S608
+                 generate_series({lo}, {hi}) t,
+                 LATERAL (SELECT {value} AS v) x
+            ORDER BY ts, t""",  # noqa: S608
         "hourly": f"""
             INSERT INTO readings_rollup (thing_id, series, step, at, low, mean, high, count)
             SELECT t, 'power', 3600, ts, v - 40, v, v + 40, {3600 // every}
-            FROM generate_series({lo}, {hi}) t,
-                 generate_series(date_trunc('hour', now()) - interval '30 days',
+            FROM generate_series(date_trunc('hour', now()) - interval '30 days',
                                  date_trunc('hour', now()) - interval '2 hours',
                                  interval '1 hour') ts,
-                 LATERAL (SELECT {value} AS v) x""",  # noqa: S608
+                 generate_series({lo}, {hi}) t,
+                 LATERAL (SELECT {value} AS v) x
+            ORDER BY ts, t""",  # noqa: S608
     }
     with connection.cursor() as cursor:
         for name, sql in statements.items():

@@ -330,9 +330,10 @@ READINGS_HOURLY_DAYS = env.int("READINGS_HOURLY_DAYS", default=730)
 READINGS_ROLLUP_MINUTES = env.int("READINGS_ROLLUP_MINUTES", default=5)
 # Meters are asked for their energy history (daily kWh) this often.
 ENERGY_FETCH_MINUTES = env.int("ENERGY_FETCH_MINUTES", default=60)
-if min(READINGS_SAMPLE_SECONDS, READINGS_RAW_HOURS, READINGS_FIVE_MINUTE_DAYS) < 1 or min(
-    READINGS_HOURLY_DAYS, READINGS_ROLLUP_MINUTES, ENERGY_FETCH_MINUTES
-) < 1:
+if (
+    min(READINGS_SAMPLE_SECONDS, READINGS_RAW_HOURS, READINGS_FIVE_MINUTE_DAYS) < 1
+    or min(READINGS_HOURLY_DAYS, READINGS_ROLLUP_MINUTES, ENERGY_FETCH_MINUTES) < 1
+):
     raise ImproperlyConfigured("READINGS_* and ENERGY_FETCH_MINUTES must be 1 or more")
 CELERY_BEAT_SCHEDULE["readings_rollup"] = {
     "task": "readings.tasks.roll_up_readings",

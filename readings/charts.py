@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.db.models import BigIntegerField, Func
+
 from devices.models import Thing
 from devices.plugins.base import ChartSeries
 from readings.models import Rollup, Sample
@@ -80,54 +82,67 @@ def resolution(start: datetime, span: timedelta, now: datetime) -> int:
 Point = tuple[float, float, float]  # mean, low, high
 
 
-def _raw(thing: Thing, keys: list[str], start: datetime, end: datetime) -> list[tuple]:
+class Epoch(Func):
+    """A datetime column as whole seconds since 1970 (no datetime objects for thousands of
+    rows: the chart wants numbers)."""
+
+    output_field = BigIntegerField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "CAST(EXTRACT(EPOCH FROM %(expressions)s) AS bigint)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # %%%% → %% here, → % in the cursor: strftime's own "%s" (seconds).
+        template = "CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def _raw(thing: Thing, keys: list[str], start: datetime, end: datetime) -> list[Any]:
     return list(
         Sample.objects.filter(thing=thing, series__in=keys, at__gte=start, at__lte=end)
         .order_by()
-        .values_list("series", "at", "value")
+        .values_list("series", Epoch("at"), "value")
     )
 
 
-def points(thing: Thing, keys: list[str], win: Window) -> dict[str, dict[datetime, Point]]:
-    """series → bucket start → (mean, low, high), the not yet rolled-up tail included.
+def points(thing: Thing, keys: list[str], win: Window) -> dict[str, dict[int, Point]]:
+    """series → bucket start (epoch s) → (mean, low, high), the not yet rolled-up tail in.
 
     The hourly level lags by up to an hour and the 5-minute one by up to five minutes: what
     lies after a level's last bucket comes from the next finer one (5-minute, then raw), a
     few dozen rows, summarized here into the window's buckets.
     """
-    found: dict[str, dict[datetime, Point]] = defaultdict(dict)
+    found: dict[str, dict[int, Point]] = defaultdict(dict)
     if win.step == 0:
         for key, at, value in _raw(thing, keys, win.start, win.end):
             found[key][at] = (value, value, value)
         return found
-    covered = floor_time(win.start, win.step)
-    tail: dict[tuple[str, datetime], list[tuple[float, float, float, int]]] = defaultdict(list)
-    for level in (lv for lv in (Rollup.HOUR, Rollup.FIVE_MINUTES) if lv <= win.step):
+    step = win.step
+    covered = floor_time(win.start, step)
+    tail: dict[tuple[str, int], list[tuple[float, float, float, int]]] = defaultdict(list)
+    for level in (lv for lv in (Rollup.HOUR, Rollup.FIVE_MINUTES) if lv <= step):
         rows = (
             Rollup.objects.filter(thing=thing, series__in=keys, step=level, at__gte=covered)
             .filter(at__lte=win.end)
             .order_by()
-            .values_list("series", "at", "mean", "low", "high", "count")
+            .values_list("series", Epoch("at"), "mean", "low", "high", "count")
         )
-        reached = covered
+        reached = int(covered.timestamp())
         for key, at, mean, low, high, count in rows:
-            if level == win.step:
+            if level == step:
                 found[key][at] = (mean, low, high)
             else:
-                tail[key, floor_time(at, win.step)].append((mean, low, high, count))
-            reached = max(reached, at + timedelta(seconds=level))
-        covered = reached
+                tail[key, at // step * step].append((mean, low, high, count))
+            reached = max(reached, at + level)
+        covered = datetime.fromtimestamp(reached, tz=UTC)
     for key, at, value in _raw(thing, keys, covered, win.end):
-        tail[key, floor_time(at, win.step)].append((value, value, value, 1))
+        tail[key, at // step * step].append((value, value, value, 1))
     for (key, bucket), parts in tail.items():
         count = sum(p[3] for p in parts) or 1
         mean = sum(p[0] * p[3] for p in parts) / count
         found[key].setdefault(bucket, (mean, min(p[1] for p in parts), max(p[2] for p in parts)))
     return found
-
-
-def _num(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
 
 
 def chart_json(thing: Thing, series: list[ChartSeries], win: Window) -> dict[str, Any]:
@@ -139,16 +154,16 @@ def chart_json(thing: Thing, series: list[ChartSeries], win: Window) -> dict[str
     for key in keys:
         per = found.get(key, {})
         values = [per.get(at) for at in times]
-        data[key] = {"avg": [_num(v[0]) if v else None for v in values]}
+        data[key] = {"avg": [round(v[0], 3) if v else None for v in values]}
         if win.step:
-            data[key]["min"] = [_num(v[1]) if v else None for v in values]
-            data[key]["max"] = [_num(v[2]) if v else None for v in values]
+            data[key]["min"] = [v[1] if v else None for v in values]
+            data[key]["max"] = [v[2] if v else None for v in values]
     return {
         "start": int(win.start.timestamp()),
         "end": int(win.end.timestamp()),
         "step": win.step,
         "series": [{"key": s.key, "label": s.label, "unit": s.unit} for s in series],
-        "t": [int(at.timestamp()) for at in times],
+        "t": times,
         "data": data,
     }
 

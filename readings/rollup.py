@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -57,7 +58,7 @@ class RollupResult:
     seconds: float = 0.0
 
 
-def _db(moment: datetime) -> object:
+def _db(moment: datetime) -> Any:
     return Sample._meta.get_field("at").get_db_prep_save(moment, connection)
 
 
@@ -84,7 +85,7 @@ def _summarize(step: int, since: datetime, until: datetime) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [_db(since), _db(until)])
-        return max(cursor.rowcount, 0)
+        return max(int(cursor.rowcount), 0)
 
 
 def _roll_step(step: int, now: datetime, oldest: datetime) -> int:

@@ -154,10 +154,6 @@ class DevicePlugin:
 
         return charted(self.readings)
 
-    def sparkline(self) -> str | None:
-        """The key of the series a card draws as a small line, or None for no line."""
-        return None
-
     def energy_requests(self, params: Params) -> list[Params]:
         """Params that ask the device for its energy history, one message each (none if it
         keeps none)."""

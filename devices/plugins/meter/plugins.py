@@ -95,10 +95,6 @@ class MeterPlugin(DevicePlugin):
         """``uiActive`` so the device reports live power while someone watches."""
         return dict(self.live_params) if self.live_params else None
 
-    def sparkline(self) -> str | None:
-        """Cards of meters draw their (first outlet's) power."""
-        return next((s.key for s in self.charts() if s.key.startswith("power")), None)
-
     def summary(self, state: dict[str, Any]) -> str:
         """ "On · 68.8 W"."""
         relay = self.relay.summary(state)
