@@ -21,7 +21,7 @@ def meter(uiid: int = 32, params: dict[str, Any] | None = None, **extra: Any) ->
             item_type=1,
             name=extra.pop("name", "Fridge plug"),
             uiid=uiid,
-            online=True,
+            online=extra.pop("online", True),
             params=params if params is not None else {"switch": "on", "power": "12.50"},
             **extra,
         )

@@ -71,3 +71,14 @@ def test_the_panel_sums_outlets_by_day_and_month(unscoped):
     assert view.months[-1] == (date(2026, 12, 1), 3.5)
     assert view.months[-2] == (date(2026, 11, 1), 4.0)
     assert view.outlets == [(1, 1.0, 3.0), (2, 0.5, 0.5)]
+
+
+@pytest.mark.django_db
+def test_the_beat_job_asks_online_meters_that_keep_a_history(unscoped):
+    from readings.energy import meters_to_fetch
+
+    asked = meter(uiid=32)
+    meter(uiid=32, online=False, cloud_id="offline")  # an offline meter cannot answer
+    meter(uiid=1, params={"switch": "on"}, cloud_id="switch")  # a plain switch keeps none
+    meter(uiid=165, params={"switches": []}, cloud_id="lite")  # DualR3 Lite: no metering
+    assert meters_to_fetch() == [asked.pk]
