@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.contrib import messages
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from accounts.access import Access, household_object
+from accounts.access import household_object
 from accounts.models import Role
 from accounts.views import household_required
-from dashboard.thing_views import thing_action
 from devices.models import Thing
 from devices.presentation import plugin_for
-from devices.thing_actions import ActionFailed
 from readings import charts, energy
 
 
@@ -37,13 +44,24 @@ def chart_data(request: HttpRequest, pk: int) -> HttpResponse:
     return JsonResponse(charts.chart_json(thing, series, win))
 
 
-def _fetch(request: HttpRequest, access: Access[Thing]) -> str:
-    thing = access.require(Role.MEMBER)
+@require_POST
+@household_required
+def fetch_energy(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask a meter for its energy history now (members and up).
+
+    The page's script posts it and stays (its socket then brings the redrawn panel, which a
+    reload could miss); without the script it is a form post back to the page."""
+    thing = household_object(request, Thing, pk).require(Role.MEMBER)
     try:
         energy.request_history(thing)
     except energy.EnergyFetchFailed as exc:
-        raise ActionFailed(str(exc)) from None
-    return "Asked the meter for its energy history: the bars fill in when it answers."
-
-
-fetch_energy = thing_action(_fetch, "energy")
+        ok, words = False, str(exc)
+    else:
+        ok, words = (
+            True,
+            "Asked the meter for its energy history: the bars fill in when it answers.",
+        )
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"message": words}, status=200 if ok else 502)
+    (messages.success if ok else messages.error)(request, words)
+    return HttpResponseRedirect(reverse("dashboard:thing", args=[pk]) + "#energy")

@@ -213,6 +213,25 @@
     section.querySelectorAll("[data-charts]").forEach((panel) => load(panel, "custom", extra));
   });
 
+  // "Fetch now" is posted from here, the page staying put: the meter's answer comes as a
+  // redrawn panel over this page's socket, which a reload could miss.
+  document.addEventListener("submit", async (event) => {
+    const form = event.target.closest("[data-energy-fetch]");
+    if (!form) return;
+    event.preventDefault();
+    const status = form.parentElement.querySelector("[data-energy-status]");
+    const token = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+    try {
+      const r = await fetch(form.action, {
+        method: "POST", body: new FormData(form), headers: { "X-CSRFToken": token, Accept: "application/json" },
+      });
+      const answer = await r.json().catch(() => ({}));
+      status.textContent = answer.message || (r.status === 403 ? "Members and up can ask the meter." : "That did not work; try again.");
+    } catch {
+      status.textContent = "The dashboard could not be reached; nothing was asked.";
+    }
+  });
+
   document.addEventListener("live:thing", (event) => append(event.detail));
   document.addEventListener("live:fragment", (event) => setUp(event.detail));
   let resizeTimer = null;
