@@ -154,6 +154,10 @@ class DevicePlugin:
 
         return charted(self.readings)
 
+    def sparkline(self) -> str | None:
+        """The chart series a card draws as a small line of the last 24 h, or None."""
+        return None
+
     def energy_requests(self, params: Params) -> list[Params]:
         """Params that ask the device for its energy history, one message each (none if it
         keeps none)."""

@@ -1,4 +1,4 @@
-// Charts on a thing page (uPlot, static/vendor/uplot). The server draws the panels; this
+// Charts on a thing page, and cards' sparklines (uPlot, static/vendor/uplot). The server draws the panels; this
 // script fetches each chart's compact JSON (readings.charts), draws it, and appends the live
 // value of every thing frame the page's socket brings (live.js dispatches "live:thing").
 // Panels redrawn live (a "live:fragment" event) get their charts drawn again.
@@ -72,7 +72,8 @@
       cursor: { drag: { x: false, y: false } },
     };
     const plot = new uPlot(opts, cols, plotEl);
-    const state = { plot, keys, cols, banded, live: liveRange, start: answer.start };
+    const thing = figure.closest("[data-charts]")?.dataset.chartThing;
+    const state = { plot, keys, cols, banded, live: liveRange, start: answer.start, thing };
     charts.set(figure, state);
     figure.dataset.points = String(cols[0].length);
     const unit = figure.dataset.unit || "";
@@ -123,8 +124,7 @@
         charts.delete(figure);
         continue;
       }
-      const panel = figure.closest("[data-charts]");
-      if (!chart.live || panel?.dataset.chartThing !== String(frame.id)) continue;
+      if (!chart.live || chart.thing !== String(frame.id)) continue;
       const values = chart.keys.map((key) => frame.state?.[key]);
       if (!values.some((v) => typeof v === "number")) continue;
       chart.cols[0].push(now);
@@ -139,10 +139,12 @@
       });
       chart.plot.setData(chart.cols);
       figure.dataset.points = String(chart.cols[0].length);
-      const unit = figure.dataset.unit || "";
-      const last = lastValues(chart.keys, chart.cols, chart.banded);
-      figure.querySelector("[data-chart-latest]").textContent =
-        `Latest: ${last.map(([label, v]) => `${label} ${fmt(v, unit)}`).join(", ")}`;
+      const latest = figure.querySelector("[data-chart-latest]");
+      if (latest) {
+        const last = lastValues(chart.keys, chart.cols, chart.banded);
+        const unit = figure.dataset.unit || "";
+        latest.textContent = `Latest: ${last.map(([label, v]) => `${label} ${fmt(v, unit)}`).join(", ")}`;
+      }
     }
     for (const el of document.querySelectorAll("[data-live-power]")) {
       const thing = el.closest("[data-fragment]")?.parentElement?.closest("[data-thing-page]");
@@ -180,6 +182,41 @@
     figure.dataset.bars = String(y.filter((v) => v > 0).length);
   }
 
+  // ---- card sparklines (the plugin names the series): drawn when the card scrolls into view
+
+  async function drawSpark(el) {
+    const key = el.dataset.sparkline;
+    try {
+      const url = `${el.dataset.sparklineUrl}?range=24h&series=${encodeURIComponent(key)}`;
+      const r = await fetch(url, { headers: { Accept: "application/json" } });
+      if (!r.ok) return;
+      const answer = await r.json();
+      const cols = [answer.t.slice(), (answer.data[key]?.avg || []).slice()];
+      charts.get(el)?.plot.destroy();
+      el.textContent = "";
+      const plot = new uPlot({
+        width: width(el), height: 36, legend: { show: false }, cursor: { show: false },
+        axes: [{ show: false }, { show: false }],
+        scales: { x: { time: true, range: () => [answer.start, Math.max(answer.end, Date.now() / 1000)] } },
+        series: [{}, { stroke: colour(0), width: 1.5, fill: colour(0) + "22", points: { show: false } }],
+      }, cols, el);
+      charts.set(el, { plot, keys: [key], cols, banded: false, live: true, thing: el.closest("[data-thing]")?.dataset.thing });
+      el.dataset.points = String(cols[0].length);
+    } catch {
+      // A card without its line is still a card: nothing to say.
+    }
+  }
+
+  const sparkObserver = "IntersectionObserver" in window
+    ? new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        sparkObserver.unobserve(entry.target);
+        drawSpark(entry.target);
+      }
+    }, { rootMargin: "200px" })
+    : null;
+
   // ---- wiring -----------------------------------------------------------------------------
 
   function setUp(root) {
@@ -188,6 +225,8 @@
     for (const panel of panels) load(panel, panel.dataset.range || "24h");
     const bars = root.matches?.("[data-energy-bars]") ? [root] : root.querySelectorAll("[data-energy-bars]");
     for (const figure of bars) drawBars(figure);
+    const sparks = root.matches?.("[data-sparkline]") ? [root] : root.querySelectorAll("[data-sparkline]");
+    for (const el of sparks) sparkObserver ? sparkObserver.observe(el) : drawSpark(el);
   }
 
   document.addEventListener("click", (event) => {
@@ -234,6 +273,7 @@
 
   document.addEventListener("live:thing", (event) => append(event.detail));
   document.addEventListener("live:fragment", (event) => setUp(event.detail));
+  document.addEventListener("htmx:load", (event) => setUp(event.detail.elt)); // lazy rooms
   let resizeTimer = null;
   window.addEventListener("resize", () => {
     clearTimeout(resizeTimer);

@@ -175,3 +175,22 @@ def test_the_thing_page_with_charts_passes_axe_light_dark_and_on_a_phone(
         expect(power_chart(page).locator("canvas")).to_have_count(1)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"the page scrolls sideways on a phone ({width}px)"
+
+
+def test_a_meters_card_draws_a_sparkline_that_follows_live(
+    new_tab: Callable[..., Page], owner_cookies: dict[str, Any], live_stack: LiveStack
+) -> None:
+    with own_device(live_stack, "Spark meter", uiid=32, params=METER) as (deviceid, pk):
+        page = new_tab(storage_state=owner_cookies)
+        page.goto("/")
+        line = page.locator(f'article[data-thing="{pk}"] [data-sparkline="power"]')
+        line.scroll_into_view_if_needed()
+        expect(line.locator("canvas")).to_have_count(1)
+        before = int(line.get_attribute("data-points") or 0)
+        set_params(live_stack, deviceid, {"power": "456.78"})
+        card = page.locator(f'article[data-thing="{pk}"]')
+        expect(card.locator("[data-card-body]")).to_contain_text("456.78")
+        until(lambda: int(line.get_attribute("data-points") or 0) > before, what="a new point")
+        # A switch asks for no line.
+        switch = page.locator('article[data-plugin="switch"]').first
+        expect(switch.locator("[data-sparkline]")).to_have_count(0)

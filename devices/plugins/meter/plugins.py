@@ -91,6 +91,10 @@ class MeterPlugin(DevicePlugin):
         """Power (and whatever else the class marks as charted)."""
         return charted(self.readings)
 
+    def sparkline(self) -> str | None:
+        """Cards of meters draw their (first outlet's) power."""
+        return next((s.key for s in self.charts() if s.key.startswith("power")), None)
+
     def live_request(self, params: Params) -> Params | None:
         """``uiActive`` so the device reports live power while someone watches."""
         return dict(self.live_params) if self.live_params else None
