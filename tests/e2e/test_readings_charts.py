@@ -62,7 +62,15 @@ def test_a_meters_chart_fills_in_live_and_the_samples_are_kept(
         expect(latest).to_contain_text("345.67 W")  # a guest's page follows too
         assert points(power_chart(guest)) >= guest_before + 3
         assert page.evaluate("window.notReloaded") is True
-        # The worker kept samples (one per 10 s): a fresh page draws them from the store.
+        # The worker kept samples (one per 10 s; written with its next flush, which may queue
+        # behind other database work of the worker): the endpoint has them, a new drawing too.
+        url = f"/things/{pk}/readings/?range=6h&series=power"
+
+        def stored() -> bool:
+            answer = page.evaluate(f"fetch('{url}').then(r => r.json())")
+            return bool(answer["data"]["power"]["avg"])
+
+        until(stored, timeout=20, what="stored samples")
         page.locator('[data-chart-range="6h"]').click()
         expect(page.locator("[data-chart-note]")).to_contain_text("every sample")
         until(lambda: points(chart) >= 1, timeout=10, what="stored samples on a new drawing")
