@@ -14,6 +14,7 @@ from dashboard import (
     thing_views,
     views,
 )
+from readings import views as readings_views
 
 app_name = "dashboard"
 
@@ -65,4 +66,6 @@ urlpatterns = [
     path("things/<int:pk>/share/", thing_share_views.share, name="thing_share"),
     path("things/<int:pk>/share/permit/", thing_share_views.permit, name="thing_share_permit"),
     path("things/<int:pk>/unshare/", thing_share_views.unshare, name="thing_unshare"),
+    path("things/<int:pk>/readings/", readings_views.chart_data, name="thing_readings"),
+    path("things/<int:pk>/energy/fetch/", readings_views.fetch_energy, name="thing_energy_fetch"),
 ]

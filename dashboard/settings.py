@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "jobs",
     "devices",
     "realtime",
+    "readings",
 ]
 
 MIDDLEWARE = [
@@ -319,6 +320,33 @@ CELERY_BEAT_SCHEDULE["purge_unlinked"] = {
     "task": "accounts.tasks.purge_unlinked_accounts",
     "schedule": timedelta(hours=1),
     "options": {"expires": 3000.0},
+}
+
+# --- Readings over time (readings/) ---
+# The realtime worker keeps at most one raw sample per thing per this many seconds.
+READINGS_SAMPLE_SECONDS = env.int("READINGS_SAMPLE_SECONDS", default=10)
+# Raw samples are kept this many hours, 5-minute roll-ups this many days, hourly ones this
+# many days; the roll-up job runs every READINGS_ROLLUP_MINUTES and prunes what is older.
+READINGS_RAW_HOURS = env.int("READINGS_RAW_HOURS", default=48)
+READINGS_FIVE_MINUTE_DAYS = env.int("READINGS_FIVE_MINUTE_DAYS", default=30)
+READINGS_HOURLY_DAYS = env.int("READINGS_HOURLY_DAYS", default=730)
+READINGS_ROLLUP_MINUTES = env.int("READINGS_ROLLUP_MINUTES", default=5)
+# Meters are asked for their energy history (daily kWh) this often.
+ENERGY_FETCH_MINUTES = env.int("ENERGY_FETCH_MINUTES", default=60)
+if (
+    min(READINGS_SAMPLE_SECONDS, READINGS_RAW_HOURS, READINGS_FIVE_MINUTE_DAYS) < 1
+    or min(READINGS_HOURLY_DAYS, READINGS_ROLLUP_MINUTES, ENERGY_FETCH_MINUTES) < 1
+):
+    raise ImproperlyConfigured("READINGS_* and ENERGY_FETCH_MINUTES must be 1 or more")
+CELERY_BEAT_SCHEDULE["readings_rollup"] = {
+    "task": "readings.tasks.roll_up_readings",
+    "schedule": timedelta(minutes=READINGS_ROLLUP_MINUTES),
+    "options": {"expires": READINGS_ROLLUP_MINUTES * 60 * 0.9},
+}
+CELERY_BEAT_SCHEDULE["energy_fetch"] = {
+    "task": "readings.tasks.fetch_energy",
+    "schedule": timedelta(minutes=ENERGY_FETCH_MINUTES),
+    "options": {"expires": ENERGY_FETCH_MINUTES * 60 * 0.9},
 }
 
 # The eWeLink cloud (or cloudsim). EWELINK_BASE_URL is a template such as

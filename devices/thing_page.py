@@ -131,9 +131,23 @@ def _timers_panel(thing: Thing, plugin: DevicePlugin, viewer: Viewer) -> dict[st
     return timers_panel(thing, plugin, viewer)
 
 
+def _readings_panel(thing: Thing, plugin: DevicePlugin, viewer: Viewer) -> dict[str, Any]:
+    from readings.panels import readings_panel  # readings imports devices
+
+    return readings_panel(thing, plugin, viewer)
+
+
+def _energy_panel(thing: Thing, plugin: DevicePlugin, viewer: Viewer) -> dict[str, Any]:
+    from readings.panels import energy_panel
+
+    return energy_panel(thing, plugin, viewer)
+
+
 # Panel name → context; the template is things/_<name>.html, its fragment "thing-<name>".
 PANELS: dict[str, Panel] = {
     "overview": overview,
+    "readings": _readings_panel,
+    "energy": _energy_panel,
     "settings": settings,
     "timers": _timers_panel,
     "firmware": firmware,
@@ -141,9 +155,9 @@ PANELS: dict[str, Panel] = {
     "activity": activity,
     "danger": danger,
 }
-# Panels a device's own report can change (state, settings, timers, firmware): redrawn on a
+# Panels a device's own report can change (state, energy, settings, timers, firmware): redrawn on a
 # `details` event; the others only on a structure change.
-LIVE_PANELS = ("overview", "settings", "timers", "firmware")
+LIVE_PANELS = ("overview", "energy", "settings", "timers", "firmware")
 # What a page asks to redraw: after a state report its overview, after new details the live
 # panels, after a structure change all of them.
 PANEL_SETS = {"overview": ("overview",), "live": LIVE_PANELS}

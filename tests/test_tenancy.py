@@ -187,3 +187,22 @@ def test_scoped_models_refuse_queries_outside_a_scope(db):
         list(Invitation.objects.all())
     with pytest.raises(ScopeError):
         Membership.objects.count()
+
+
+def test_outsider_reads_no_readings_of_another_households_meter(owner, outsider, unscoped):
+    """The chart endpoint is a 404, with nothing of the victim's samples in it."""
+    from django.utils import timezone
+
+    from readings.models import Sample
+
+    thing = victim_thing(owner)
+    thing.uiid, thing.params = 32, {"switch": "on", "power": "1234.50"}
+    thing.save()
+    Sample.objects.create(thing=thing, series="power", at=timezone.now(), value=1234.5)
+    url = reverse("dashboard:thing_readings", kwargs={"pk": thing.pk})
+    response = outsider.client.get(url, {"range": "6h"})
+    assert response.status_code == 404
+    assert b"1234.5" not in response.content
+    mine = owner.client.get(url, {"range": "6h"})
+    assert mine.status_code == 200
+    assert mine.json()["data"]["power"]["avg"] == [1234.5]

@@ -62,6 +62,15 @@ class ChartSeries:
     unit: str
 
 
+@dataclass(frozen=True)
+class EnergyHistory:
+    """kWh a meter reported for past periods: ``kwh[0]`` is the current day (or hour)."""
+
+    outlet: int  # 0 for the whole device, n for outlet n of a multi-outlet meter
+    hours: int  # 24 when each value is a day, 1 when an hour
+    kwh: tuple[float, ...]  # newest first
+
+
 class DevicePlugin:
     """Base class with safe defaults; subclasses declare metadata and override hooks."""
 
@@ -79,6 +88,9 @@ class DevicePlugin:
     # The device's own options its UIIDs have (devices.plugins.options: power_on, inching,
     # led); the thing page offers those the device reports.
     option_names: ClassVar[tuple[str, ...]] = ()
+    # The params of energy-history requests and reports (hundredDaysKwh …): taken out of a
+    # report before it is merged, so the long history strings never land in the state.
+    energy_keys: ClassVar[frozenset[str]] = frozenset()
 
     REQUIRED_ATTRIBUTES: ClassVar[tuple[str, ...]] = ("key", "label", "uiids", "card_template")
 
@@ -137,7 +149,22 @@ class DevicePlugin:
         return merge_params(first, second)
 
     def charts(self) -> list[ChartSeries]:
-        """Values of ``state()`` worth charting."""
+        """Values of ``state()`` worth charting: the readings marked ``chart``."""
+        from devices.plugins.readings import charted
+
+        return charted(self.readings)
+
+    def sparkline(self) -> str | None:
+        """The chart series a card draws as a small line of the last 24 h, or None."""
+        return None
+
+    def energy_requests(self, params: Params) -> list[Params]:
+        """Params that ask the device for its energy history, one message each (none if it
+        keeps none)."""
+        return []
+
+    def energy_history(self, report: Params) -> list[EnergyHistory]:
+        """The energy history in a report (its ``energy_keys``), decoded; [] when none."""
         return []
 
     def card_readings(self, state: dict[str, Any]) -> list[tuple[Reading, Any]]:

@@ -50,7 +50,7 @@ class Reading:
         return dict(self.words).get(value, value) if isinstance(value, str) else str(value)
 
 
-BATTERY = Reading("battery", "Battery", "%", param="battery", chart=False)
+BATTERY = Reading("battery", "Battery", "%", param="battery")
 
 
 def read_all(readings: Iterable[Reading], params: Mapping[str, Any]) -> dict[str, float | None]:
@@ -59,8 +59,8 @@ def read_all(readings: Iterable[Reading], params: Mapping[str, Any]) -> dict[str
 
 
 def charted(readings: Iterable[Reading]) -> list[ChartSeries]:
-    """The chart series of the readings marked ``chart``."""
-    return [reading.series() for reading in readings if reading.chart]
+    """The chart series of the readings marked ``chart`` (coded values are not numbers)."""
+    return [reading.series() for reading in readings if reading.chart and not reading.words]
 
 
 def per_channel(channels: int, scale: float) -> tuple[Reading, ...]:
@@ -80,7 +80,6 @@ def per_channel(channels: int, scale: float) -> tuple[Reading, ...]:
                 "V",
                 param=f"voltage_0{outlet}",
                 scale=scale,
-                chart=False,
                 card=n == 1,
             ),
             Reading(
@@ -89,7 +88,6 @@ def per_channel(channels: int, scale: float) -> tuple[Reading, ...]:
                 "A",
                 param=f"current_0{outlet}",
                 scale=scale,
-                chart=False,
                 card=False,
             ),
         ]

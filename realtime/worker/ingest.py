@@ -22,10 +22,12 @@ from django_scopes import scopes_disabled
 
 from devices.firmware_upgrade import finish_upgrade, is_newer
 from devices.models import FirmwareUpgrade, Thing, UpgradeState
-from devices.plugins.base import DevicePlugin
+from devices.plugins.base import DevicePlugin, EnergyHistory
 from devices.plugins.group.plugins import GroupPlugin
 from devices.plugins.registry import default_registry
 from devices.presentation import card_body, card_status
+from readings.energy import store_history
+from readings.sampling import Sampler, write_samples
 from realtime.events import DetailsEvent, PageEvent, ThingEvent
 
 log = logging.getLogger(__name__)
@@ -116,11 +118,14 @@ def load_devices(account_id: int) -> list[LiveThing]:
 
 
 class StateWriter:
-    """Coalesces database writes: the latest state of each dirty thing, in one bulk update."""
+    """Coalesces database writes: the latest state of each dirty thing, in one bulk update,
+    with the readings sampled since the last flush (one bulk insert) and energy reports."""
 
-    def __init__(self, flush_interval: float = 0.5) -> None:
+    def __init__(self, flush_interval: float = 0.5, sampler: Sampler | None = None) -> None:
         self.flush_interval = flush_interval
         self._dirty: dict[int, LiveThing] = {}
+        self.sampler = sampler or Sampler()
+        self._energy: list[tuple[int, list[EnergyHistory], datetime]] = []
         # One write at a time: a flush asked for by a page must wait for one in flight.
         self._lock = asyncio.Lock()
         self.writes = 0
@@ -128,6 +133,11 @@ class StateWriter:
 
     def mark(self, thing: LiveThing) -> None:
         self._dirty[thing.pk] = thing
+        self.sampler.offer(thing)
+
+    def energy(self, thing: LiveThing, histories: list[EnergyHistory]) -> None:
+        """An energy-history report to store with the next flush."""
+        self._energy.append((thing.pk, histories, timezone.now()))
 
     async def run(self) -> None:
         """Flush forever (cancel to stop; `flush()` once more after that)."""
@@ -141,6 +151,7 @@ class StateWriter:
             await self._write_dirty()
 
     async def _write_dirty(self) -> None:
+        await self._write_readings()
         if not self._dirty:
             return
         batch, self._dirty = self._dirty, {}
@@ -157,6 +168,28 @@ class StateWriter:
             return
         self.writes += 1
         self.rows += len(rows)
+
+    async def _write_readings(self) -> None:
+        """Samples and energy reports: their failure never holds back the states."""
+        samples, energy = self.sampler.take(), self._energy
+        self._energy = []
+        if not samples and not energy:
+            return
+        try:
+            await sync_to_async(write_readings)(samples, energy)
+        except Exception:
+            log.exception("writing %d samples failed; will retry", len(samples))
+            self.sampler.give_back(samples)
+            self._energy = energy + self._energy
+
+
+def write_readings(
+    samples: list[Any], energy: list[tuple[int, list[EnergyHistory], datetime]]
+) -> None:
+    """One bulk insert of samples, then each energy report (rare: a few an hour)."""
+    write_samples(samples)
+    for thing_id, histories, received in energy:
+        store_history(thing_id, histories, received)
 
 
 StateRow = tuple[int, dict[str, Any], bool, "datetime | None"]
@@ -239,6 +272,13 @@ class Ingestor:
         thing = self.get(account_id, deviceid)
         if thing is None or not isinstance(params, dict):
             return
+        energy_keys = thing.plugin.energy_keys.intersection(params)
+        if energy_keys:
+            # Energy history goes to its table, not into the state (long strings, §3.3).
+            self._energy_report(thing, {k: params[k] for k in energy_keys})
+            params = {k: v for k, v in params.items() if k not in energy_keys}
+            if not params:
+                return
         was = thing.params
         thing.params = thing.plugin.merge(was, params)
         came_online = not thing.online and not params.keys() <= NOT_A_SIGN_OF_LIFE
@@ -256,6 +296,13 @@ class Ingestor:
         thing.last_update = timezone.now()
         await self._changed(thing)
         await self._follow(account_id, thing.cloud_id)
+
+    def _energy_report(self, thing: LiveThing, report: dict[str, Any]) -> None:
+        """Store a decoded history, then tell the thing's pages (they redraw from it)."""
+        histories = thing.plugin.energy_history(report)
+        if histories:
+            self.writer.energy(thing, histories)
+            self._details(thing)
 
     def _details(self, thing: LiveThing) -> None:
         """Store the thing now, then tell its pages (they redraw from the database)."""

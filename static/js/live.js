@@ -152,6 +152,7 @@
     }
     window.htmx?.process(node); // lazy rooms inside it load as they scroll into view
     adopt(node);
+    document.dispatchEvent(new CustomEvent("live:fragment", { detail: node })); // charts.js
   }
 
   // Cards that arrive after the page (a fragment, a lazy room) catch up with what the socket
@@ -339,6 +340,7 @@
     thing: (frame) => {
       lastViews.set(String(frame.id), frame);
       cardsOf(frame.id).forEach((card) => patchCard(card, frame));
+      document.dispatchEvent(new CustomEvent("live:thing", { detail: frame })); // charts.js
     },
     account: (frame) => {
       const known = accounts.get(String(frame.id)) || {};

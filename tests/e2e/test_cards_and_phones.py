@@ -153,6 +153,7 @@ THING_ACTIONS = [
     "share",
     "share_permit",
     "unshare",
+    "energy_fetch",
 ]
 LAYOUT_ACTIONS = ["homes_add", "homes_rename", "homes_current", "rooms_add", "rooms_rename",
                   "rooms_move"]  # fmt: skip
@@ -181,6 +182,7 @@ NOT_PAGES = {
     ),
     "dashboard:rooms_order": "JSON for the homes page's drag and drop (test_arranging)",
     "dashboard:thing_place": "JSON for the dashboard's drag and drop (test_arranging)",
+    "dashboard:thing_readings": "JSON for a thing page's charts (test_readings_charts)",
     **dict.fromkeys(
         [f"dashboard:{name}" for name in ("rooms_switch", "homes_switch")],
         "a POST action on a room or home (its heading on the dashboard holds the form)",

@@ -167,6 +167,8 @@ ROUTES.update(
         "dashboard:thing_unshare": Route(
             "post", Role.ADMIN, _share_of, _share_data(CONFIRMED), cloud=True
         ),
+        "dashboard:thing_readings": Route("get", Role.GUEST, _thing_of, {"range": "7d"}),
+        "dashboard:thing_energy_fetch": Route("post", Role.MEMBER, _thing_of, cloud=True),
         "dashboard:thing_ota_check": Route("post", Role.ADMIN, _thing_of, cloud=True),
         "dashboard:thing_upgrade": Route("post", Role.ADMIN, _thing_of, cloud=True),
         "dashboard:thing_remove": Route(

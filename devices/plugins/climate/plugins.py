@@ -105,7 +105,7 @@ class SCPlugin(SensorClimatePlugin):
         HUMIDITY,
         Reading("dusty", "Dust level", "/10", param="dusty"),
         Reading("noise", "Noise level", "/10", param="noise"),
-        Reading("light", "Light level", "/10", param="light", chart=False),
+        Reading("light", "Light level", "/10", param="light"),
     )
     example_params: ClassVar[Params] = {
         "temperature": 22,
@@ -295,7 +295,7 @@ class TRVPlugin(ThermostatPlugin):
     readings = (
         replace(TEMPERATURE, param=None),  # x0.1, computed in state()
         TARGET,
-        Reading("valve", "Valve open", "%", chart=False),
+        Reading("valve", "Valve open", "%"),
         BATTERY,
     )
     # The target key the valve follows in each mode; auto follows its schedule.

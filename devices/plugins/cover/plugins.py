@@ -14,7 +14,7 @@ from devices.plugins.readings import BATTERY, Reading
 from devices.plugins.values import as_dict, clamp, invert_percent, to_float, to_int
 
 BUTTONS = (("open", "Open"), ("stop", "Stop"), ("close", "Close"))
-POSITION = Reading("position", "Open", "%", chart=False)  # computed: 0 = closed
+POSITION = Reading("position", "Open", "%")  # computed: 0 = closed
 
 
 class CoverPlugin(DevicePlugin):

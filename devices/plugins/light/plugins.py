@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from devices.plugins.base import Control, DevicePlugin, Params, on_off_label, on_off_word
+from devices.plugins.base import (
+    ChartSeries,
+    Control,
+    DevicePlugin,
+    Params,
+    on_off_label,
+    on_off_word,
+)
 from devices.plugins.light.color import like, to_hex
 from devices.plugins.values import as_dict, on_off, to_float, to_int
 
@@ -26,6 +33,10 @@ class LightPlugin(DevicePlugin):
     # Extra params the device needs in the same message as a brightness change.
     bright_extra: ClassVar[Params] = {}
     color_extra: ClassVar[Params] = {}
+
+    def charts(self) -> list[ChartSeries]:
+        """Brightness, for bulbs that have it."""
+        return [ChartSeries("brightness", BRIGHTNESS, "%")] if self.bright_key else []
 
     def state(self, params: Params, tags: Params) -> dict[str, Any]:
         """``switch``, ``brightness`` (percent) and ``color`` (#rrggbb) as known."""

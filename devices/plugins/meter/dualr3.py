@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from devices.plugins.base import Control, Params, with_value
+from devices.plugins.meter.energy import OutletEnergy, outlet_energy_keys
 from devices.plugins.meter.plugins import MeterPlugin, TwoOutletRelay
 from devices.plugins.readings import Reading, format_value, per_channel
 from devices.plugins.values import as_dict, clamp, to_float, to_int
@@ -15,7 +16,7 @@ MOTOR_BUTTONS = (("open", "Open", 1), ("stop", "Stop", 0), ("close", "Close", 2)
 MOTION = {0: "stopped", 1: "opening", 2: "closing"}
 
 
-class DualR3Plugin(MeterPlugin):
+class DualR3Plugin(OutletEnergy, MeterPlugin):
     """Two relays with per-channel x0.01 readings; a cover when ``workMode`` is 2."""
 
     key = "dualr3"
@@ -24,6 +25,7 @@ class DualR3Plugin(MeterPlugin):
     relay_class = TwoOutletRelay
     # The position exists (in the state) only in motor mode: the card shows it only then.
     readings = (Reading("position", "Position", "%", chart=False), *per_channel(2, 0.01))
+    energy_keys = outlet_energy_keys(2)
     example_params: ClassVar[Params] = {
         "switches": [{"switch": "on", "outlet": 0}, {"switch": "off", "outlet": 1}],
         "workMode": 1,
@@ -32,6 +34,10 @@ class DualR3Plugin(MeterPlugin):
         "current_00": 11,
         "actPow_01": 0,
     }
+
+    def energy_requests(self, params: Params) -> list[Params]:
+        """Only the DualR3 meters (126); the Lite (165) keeps no energy history."""
+        return super().energy_requests(params) if self.uiid != 165 else []
 
     def is_cover(self, params: Params) -> bool:
         """Motor mode turns the two relays into one cover."""

@@ -6,6 +6,12 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 from devices.plugins.base import ChartSeries, Control, DevicePlugin, Params
+from devices.plugins.meter.energy import (
+    HourlyEnergy,
+    HundredDaysEnergy,
+    OutletEnergy,
+    outlet_energy_keys,
+)
 from devices.plugins.readings import Reading, charted, format_value, per_channel, read_all
 from devices.plugins.switch.plugins import (
     BoolSwitchPlugin,
@@ -16,8 +22,8 @@ from devices.plugins.values import as_dict
 
 LIVE_SECONDS = 60
 POWER = Reading("power", "Power", "W", param="power")
-VOLTAGE = Reading("voltage", "Voltage", "V", param="voltage", chart=False)
-CURRENT = Reading("current", "Current", "A", param="current", chart=False)
+VOLTAGE = Reading("voltage", "Voltage", "V", param="voltage")
+CURRENT = Reading("current", "Current", "A", param="current")
 ENERGY_DAY = Reading("energy_day", "Energy today", "kWh", param="dayKwh", scale=0.01, chart=False)
 ENERGY_MONTH = Reading(
     "energy_month", "Energy this month", "kWh", param="monthKwh", scale=0.01, chart=False
@@ -85,6 +91,10 @@ class MeterPlugin(DevicePlugin):
         """Power (and whatever else the class marks as charted)."""
         return charted(self.readings)
 
+    def sparkline(self) -> str | None:
+        """Cards of meters draw their (first outlet's) power."""
+        return next((s.key for s in self.charts() if s.key.startswith("power")), None)
+
     def live_request(self, params: Params) -> Params | None:
         """``uiActive`` so the device reports live power while someone watches."""
         return dict(self.live_params) if self.live_params else None
@@ -96,7 +106,7 @@ class MeterPlugin(DevicePlugin):
         return f"{relay} · {format_value(power, POWER.unit)}" if power is not None else relay
 
 
-class PowPlugin(MeterPlugin):
+class PowPlugin(HundredDaysEnergy, MeterPlugin):
     """POW first generation: ``switch`` and ``power`` (a string of watts)."""
 
     key = "pow"
@@ -105,7 +115,7 @@ class PowPlugin(MeterPlugin):
     example_params: ClassVar[Params] = {"switch": "on", "power": "12.50"}
 
 
-class PowR2Plugin(MeterPlugin):
+class PowR2Plugin(HundredDaysEnergy, MeterPlugin):
     """POW R2 / S31: ``power``/``voltage``/``current`` strings ("68.79") or LAN numbers."""
 
     key = "pow_r2"
@@ -121,7 +131,7 @@ class PowR2Plugin(MeterPlugin):
     }
 
 
-class S40Plugin(MeterPlugin):
+class S40Plugin(HundredDaysEnergy, MeterPlugin):
     """S40: a single-outlet ``switches[]`` with plain power readings."""
 
     key = "s40"
@@ -137,7 +147,7 @@ class S40Plugin(MeterPlugin):
     }
 
 
-class PowR3Plugin(MeterPlugin):
+class PowR3Plugin(HourlyEnergy, MeterPlugin):
     """POWR3 / S60 / POWCT: integers x0.01, and switching needs ``operSide: 1``."""
 
     key = "pow_r3"
@@ -237,7 +247,7 @@ class MeteredStripPlugin(MeterPlugin):
         return f"{text} · {format_value(power, POWER.unit)}" if power is not None else text
 
 
-class SpmSubUnitPlugin(MeterPlugin):
+class SpmSubUnitPlugin(OutletEnergy, MeterPlugin):
     """SPM-4Relay sub-unit (130): four relays, each with its own x0.01 readings."""
 
     key = "spm_sub_unit"
@@ -245,6 +255,8 @@ class SpmSubUnitPlugin(MeterPlugin):
     uiids = frozenset({130})
     relay_class = FourOutletRelay
     readings = per_channel(4, 0.01)
+    energy_outlets = 4
+    energy_keys = outlet_energy_keys(4)
     example_params: ClassVar[Params] = {
         "switches": [{"switch": "on", "outlet": o} for o in range(4)],
         "actPow_00": 10050,
