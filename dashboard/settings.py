@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "jobs",
     "devices",
     "realtime",
+    "logbook",
 ]
 
 MIDDLEWARE = [

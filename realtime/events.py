@@ -12,6 +12,8 @@ Server → browser (every frame carries a `seq`, increasing per socket):
 - `control_result`: the outcome of a control the page sent (`pending` first, then the end).
 - `notification`: a household notification was created (with the new unread count).
 - `messages`: the message sync stored new message-centre messages; a messages page redraws.
+- `logbook`: the household's logbook has new entries (of `kinds`); an open logbook or history
+  panel fetches what is newer than its top row.
 - `fragment`: a piece of the page drawn afresh by the server (a home or room section, a card,
   a thing page panel), or `html: null` for one that is gone. Sent by the page's consumer when
   a `structure` event reaches the household's group: the consumer knows which page it serves
@@ -174,6 +176,14 @@ class BatchResultEvent(TypedDict):
     seq: NotRequired[int]
 
 
+class LogbookNews(TypedDict):
+    """New logbook entries were stored (the page asks for them: who sees what is its rule)."""
+
+    type: Literal["logbook"]
+    kinds: list[str]
+    seq: NotRequired[int]
+
+
 class FragmentFrame(TypedDict):
     """A server-drawn piece of one page: put `html` at `key` (inside `parent`, by `order`)."""
 
@@ -189,11 +199,11 @@ class FragmentFrame(TypedDict):
 # What may travel on a household's group.
 PageEvent = (
     ThingEvent | AccountEvent | ControlResultEvent | NotificationEvent | StructureEvent
-    | DetailsEvent | MessagesEvent | BatchResultEvent
+    | DetailsEvent | MessagesEvent | BatchResultEvent | LogbookNews
 )  # fmt: skip
 EVENT_TYPES = frozenset(
     {"thing", "account", "control_result", "notification", "structure", "details", "messages",
-     "batch_result"}
+     "batch_result", "logbook"}
 )  # fmt: skip
 
 
