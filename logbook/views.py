@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import household_object
 from accounts.models import Membership, Role
 from accounts.views import household_required
+from dashboard.live_page import live_context
 from devices.models import Home, Room, Thing, ThingKind
 from devices.tasks import sync_history_for_account
 from logbook import export, timeline
@@ -77,6 +78,7 @@ def logbook_page(request: HttpRequest) -> HttpResponse:
         else [],
         query=query,
         newer_url=f"{reverse('logbook:logbook')}?{query}",
+        **live_context(request),
     )
     return render(request, "logbook/page.html", context)
 

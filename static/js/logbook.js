@@ -36,8 +36,9 @@
     clearTimeout(timer);
     timer = setTimeout(refreshAll, 150); // a burst of news is one fetch
   });
-  // A snapshot follows a reconnect: whatever was stored meanwhile is fetched too.
+  // A snapshot follows every (re)connect: whatever was stored before the socket was up is
+  // fetched too (an empty timeline asks for its first page).
   document.addEventListener("live:frame", (event) => {
-    if (event.detail?.type === "snapshot" && document.querySelector("[data-timeline] [data-entry]")) refreshAll();
+    if (event.detail?.type === "snapshot") refreshAll();
   });
 })();
