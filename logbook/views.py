@@ -68,19 +68,27 @@ def logbook_page(request: HttpRequest) -> HttpResponse:
         chosen=request.GET,
         chosen_kinds=request.GET.getlist("kind"),
         kinds=[(kind, KIND_LABELS[kind]) for kind in visible_kinds(membership.role)],
-        homes=Home.objects.filter(household_id=membership.household_id).order_by("name"),
-        rooms=Room.objects.filter(household_id=membership.household_id).order_by("name"),
-        things=Thing.objects.filter(household_id=membership.household_id).order_by("name"),
-        people=Membership.objects.filter(household_id=membership.household_id)
-        .select_related("user")
-        .order_by("user__email")
-        if parsed.show_who
-        else [],
+        homes=_choices(Home, membership, parsed.filters.home),
+        rooms=_choices(Room, membership, parsed.filters.room),
+        things=_choices(Thing, membership, parsed.filters.thing),
+        people=_people(membership, parsed.filters.person) if parsed.show_who else [],
         query=query,
         newer_url=f"{reverse('logbook:logbook')}?{query}",
         **live_context(request),
     )
     return render(request, "logbook/page.html", context)
+
+
+def _choices(model: Any, membership: Membership, chosen: int | None) -> list[tuple[int, str, bool]]:
+    """(pk, name, selected) of a filter's options: two columns, not whole rows."""
+    rows = model.objects.filter(household_id=membership.household_id).order_by("name", "pk")
+    return [(pk, name, pk == chosen) for pk, name in rows.values_list("pk", "name")]
+
+
+def _people(membership: Membership, chosen: int | None) -> list[tuple[int, str, bool]]:
+    rows = Membership.objects.filter(household_id=membership.household_id).order_by("user__email")
+    found = rows.values_list("user_id", "user__email", "user__username")
+    return [(pk, email or name, pk == chosen) for pk, email, name in found]
 
 
 @household_required
