@@ -68,7 +68,7 @@ def populate(things: int, days: int, history_every: int) -> tuple[Any, Any, dict
                 params={"switch": "on"},
                 home=home,
                 room=rooms[n % len(rooms)],
-            )  # fmt: skip
+            )
             for n in range(things)
         )
     span = days * 86400
@@ -79,10 +79,11 @@ def populate(things: int, days: int, history_every: int) -> tuple[Any, Any, dict
                 (household_id, thing_id, ops_time, user_agent, ops_account, request, fingerprint)
             SELECT {h}, t.id, now() - make_interval(secs => s * {history_every} + t.id % 97),
                    'app', 'family@example.com',
-                   CASE WHEN s % 2 = 0 THEN '{{"switch": "on"}}' ELSE '{{"switch": "off"}}' END::jsonb,
+                   (CASE WHEN s % 2 = 0 THEN '{{"switch": "on"}}'
+                         ELSE '{{"switch": "off"}}' END)::jsonb,
                    md5(t.id::text || '-' || s::text)
             FROM devices_thing t, generate_series(0, {span // history_every - 1}) s
-            WHERE t.household_id = {h}""",
+            WHERE t.household_id = {h}""",  # noqa: S608 - ints only
         "commands": f"""
             INSERT INTO realtime_commandrecord
                 (household_id, account_id, thing_id, thing_name, user_id, control, value, params,
@@ -90,13 +91,13 @@ def populate(things: int, days: int, history_every: int) -> tuple[Any, Any, dict
             SELECT {h}, t.account_id, t.id, t.name, {user.pk}, 'switch', '"off"', '{{}}',
                    'socket', 'ok', 'Done', 40, now() - make_interval(secs => s * 3600 + t.id % 59)
             FROM devices_thing t, generate_series(0, {span // 3600 - 1}) s
-            WHERE t.household_id = {h}""",
+            WHERE t.household_id = {h}""",  # noqa: S608 - ints only
         "online/offline": f"""
             INSERT INTO logbook_logbookevent (household_id, thing_id, kind, at, text)
             SELECT {h}, t.id, 'connectivity', now() - make_interval(secs => s * 43200 + t.id),
                    CASE WHEN s % 2 = 0 THEN 'Came online' ELSE 'Went offline' END
             FROM devices_thing t, generate_series(0, {span // 43200 - 1}) s
-            WHERE t.household_id = {h}""",
+            WHERE t.household_id = {h}""",  # noqa: S608 - ints only
         "actions": f"""
             INSERT INTO devices_thingaction
                 (household_id, thing_id, thing_name, user_id, action, detail, result, message,
@@ -104,12 +105,12 @@ def populate(things: int, days: int, history_every: int) -> tuple[Any, Any, dict
             SELECT {h}, t.id, t.name, {user.pk}, 'rename', '{{}}', 'ok', '',
                    now() - make_interval(secs => s * 7200)
             FROM devices_thing t, generate_series(0, {span // 7200 - 1}) s
-            WHERE t.household_id = {h} AND t.id % 20 = 0""",
+            WHERE t.household_id = {h} AND t.id % 20 = 0""",  # noqa: S608 - ints only
         "notifications": f"""
             INSERT INTO accounts_notification (household_id, kind, title, body, created_at)
             SELECT {h}, 'alarm', 'Leak sensor: water detected', '',
                    now() - make_interval(secs => s * 14400)
-            FROM generate_series(0, {span // 14400 - 1}) s""",
+            FROM generate_series(0, {span // 14400 - 1}) s""",  # noqa: S608 - ints only
     }
     counts = {}
     with connection.cursor() as cursor:

@@ -75,9 +75,12 @@ def batched(lines: Iterable[str], size: int = LINES_PER_BATCH) -> Iterator[bytes
 
 async def as_async(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
     """`chunks` read one at a time in Django's sync thread (its database connection)."""
-    step = sync_to_async(next, thread_sensitive=True)
+
+    def step() -> bytes | None:
+        return next(chunks, None)
+
     while True:
-        chunk = await step(chunks, None)
+        chunk = await sync_to_async(step, thread_sensitive=True)()
         if chunk is None:
             return
         yield chunk

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from django.http import Http404, QueryDict
 
@@ -16,7 +17,7 @@ from accounts.models import Membership, Role
 from devices.models import Home, Room, Thing
 from logbook.timeline import Filters, visible_kinds
 
-ID_FILTERS = {"home": Home, "room": Room, "thing": Thing}
+ID_FILTERS: dict[str, Any] = {"home": Home, "room": Room, "thing": Thing}
 
 
 @dataclass(frozen=True)
@@ -59,17 +60,20 @@ def _number(query: QueryDict, name: str) -> int | None:
 
 def _own_id(query: QueryDict, name: str, membership: Membership) -> int | None:
     pk = _number(query, name)
-    model = ID_FILTERS[name]
-    found = model.objects.filter(pk=pk, household_id=membership.household_id).exists()
-    if pk is not None and not found:
+    if pk is None:
+        return None
+    rows = ID_FILTERS[name].objects.filter(pk=pk, household_id=membership.household_id)
+    if not rows.exists():
         raise Http404(f"No such {name}.")
     return pk
 
 
 def _own_person(query: QueryDict, membership: Membership) -> int | None:
     pk = _number(query, "person")
+    if pk is None:
+        return None
     members = Membership.objects.filter(household_id=membership.household_id, user_id=pk)
-    if pk is not None and not members.exists():
+    if not members.exists():
         raise Http404("No such person.")
     return pk
 
