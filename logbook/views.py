@@ -22,6 +22,7 @@ from devices.models import Home, Room, Thing, ThingKind
 from devices.tasks import sync_history_for_account
 from logbook import export, timeline
 from logbook.filters import Parsed, parse
+from logbook.rows import rows
 from logbook.timeline import KIND_LABELS, Cursor, visible_kinds
 
 THING_KINDS = ("device", "command")  # a thing's history panel: the cloud's and the dashboard's
@@ -45,12 +46,12 @@ def _rows(request: HttpRequest, parsed: Parsed, url: str) -> dict[str, Any]:
     after = Cursor.decode(request.GET.get("after", ""))
     if after is not None:
         entries = timeline.newer(household_id, parsed.filters, after, show_who=parsed.show_who)
-        return {"entries": entries, "next_url": ""}
+        return {"entries": entries, "rows_html": rows(entries, parsed.show_who)}
     before = Cursor.decode(request.GET.get("before", ""))
     page = timeline.page(household_id, parsed.filters, show_who=parsed.show_who, before=before)
     query = _query(request)
     next_url = f"{url}?{query}&before={page.next_cursor}" if page.more else ""
-    return {"entries": page.entries, "next_url": next_url}
+    return {"entries": page.entries, "rows_html": rows(page.entries, parsed.show_who, next_url)}
 
 
 @household_required
