@@ -231,3 +231,19 @@ def test_fetch_newer_now_is_for_members(member, guest, busy):
     refused = guest.client.post(f"/things/{lamp.pk}/history/fetch/")
     assert refused.status_code == 403
     assert "member role" in refused.content.decode()
+
+
+def test_a_token_refresh_is_an_account_line_for_admins(owner, member, unscoped):
+    from accounts.cloud import store_tokens
+    from ewelink import Tokens
+    from ewelink.regions import as_region
+
+    account = LinkedAccountFactory(household=owner.household, label="Main")
+    store_tokens(account.pk, Tokens("new-at", "new-rt", as_region("eu"), account.apikey))
+    lines = _all_pages(owner.household.pk, Filters(kinds=("account",)), 50)
+    assert [e.what for e in lines] == [
+        "Sign-in renewed (tokens refreshed)",
+        "eWeLink account Main linked",
+    ]
+    assert "Sign-in renewed" not in member.client.get("/logbook/").content.decode()
+    assert "new-at" not in owner.client.get("/logbook/export.csv").getvalue().decode()
