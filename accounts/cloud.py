@@ -14,6 +14,7 @@ from django_scopes import scopes_disabled
 
 from accounts.call_counts import record_call
 from accounts.models import LinkedAccount
+from accounts.signals import account_event
 from ewelink import EWeLinkClient, Tokens
 from ewelink.regions import as_region
 from ewelink.tokens import AT_LIFETIME_MS, RT_LIFETIME_MS
@@ -57,6 +58,14 @@ def store_tokens(account_id: int, tokens: Tokens) -> None:
     """Persist tokens the client obtained (refresh); called from the client's callback."""
     with scopes_disabled():
         LinkedAccount.objects.filter(pk=account_id).update(**token_fields(tokens))
+        households = list(
+            LinkedAccount.objects.filter(pk=account_id).values_list("household_id", flat=True)
+        )
+    for household_id in households:  # the household's logbook keeps it
+        account_event.send(
+            sender=LinkedAccount, account_id=account_id, household_id=household_id,
+            text="Sign-in renewed (tokens refreshed)",
+        )  # fmt: skip
 
 
 @asynccontextmanager

@@ -31,6 +31,7 @@ from accounts.models import (
     Role,
 )
 from accounts.services import require_role
+from accounts.signals import account_event
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +196,11 @@ def save_link(
             tokens["method"] = login.method  # the way it was linked this time signs it out
         LinkedAccount.objects.filter(pk=existing.pk).update(**tokens)
         existing.refresh_from_db()
+        if existing.household_id == actor.household_id:  # the household's logbook keeps it
+            account_event.send(
+                sender=LinkedAccount, account_id=existing.pk, household_id=existing.household_id,
+                text=f"eWeLink account {existing.label} linked again",
+            )  # fmt: skip
         if restored:  # its kept homes are back on the household's pages
             layout.announce_account(existing.household_id, existing.pk)
     # Raised after the commit, so the renewed tokens of the other household's row persist.

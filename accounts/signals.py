@@ -10,3 +10,6 @@ household_event = Signal()
 # kwargs: account_id, job (a JobKind value), expires (seconds, or None for the job's default).
 # Sent with `send`, so a broker that cannot be reached raises to the sender.
 job_requested = Signal()
+# Something happened to a linked account that the household's logbook keeps (linked, linked
+# again, sign-in renewed). kwargs: account_id, household_id, text. The logbook app connects.
+account_event = Signal()

@@ -18,10 +18,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dashboard.supervisor import Supervisor
-
 from dashboard import lan
 from dashboard.cloud_choice import cloud_note, uses_simulator
+from dashboard.supervisor import Supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = shlex.quote(sys.executable)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "devices",
     "realtime",
     "readings",
+    "logbook",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from dashboard import phone_views, views
 
 urlpatterns = [
     path("", include("dashboard.page_urls")),
+    path("", include("logbook.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),

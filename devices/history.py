@@ -26,6 +26,7 @@ from django_scopes import scope, scopes_disabled
 import ewelink
 from accounts.cloud import open_client
 from accounts.models import LinkedAccount
+from accounts.signals import household_event
 from devices.models import HistoryEntry, Thing, ThingKind
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,9 @@ def sync_account_history(account_id: int) -> dict[str, Any]:
     result = HistoryResult(devices=len(cursors))
     async_to_sync(_sync_devices)(account, cursors, result)
     result.deleted = prune(account, horizon)
+    if result.created:  # open logbooks and history panels fetch the new entries
+        news = {"type": "logbook", "kinds": ["device"]}
+        household_event.send(sender=HistoryEntry, household_id=account.household_id, payload=news)
     return result.as_dict()
 
 

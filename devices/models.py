@@ -159,6 +159,11 @@ class HistoryEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["thing", "fingerprint"], name="history_entry_once")
         ]
+        # The logbook and a thing's history panel read newest first by household or thing.
+        indexes = [
+            models.Index(fields=["household", "-ops_time", "-id"], name="history_household_time"),
+            models.Index(fields=["thing", "-ops_time", "-id"], name="history_thing_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.thing} at {self.ops_time:%Y-%m-%d %H:%M:%S}"

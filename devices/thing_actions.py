@@ -19,6 +19,7 @@ import ewelink
 from accounts.cloud import open_client
 from accounts.linking import explain
 from accounts.models import LinkedAccount, Membership
+from accounts.signals import household_event
 from devices.models import Thing, ThingAction
 from devices.structure import StructureChange, announce
 
@@ -85,7 +86,9 @@ def record(
     message: str = "",
     detail: dict[str, Any] | None = None,
 ) -> ThingAction:
-    """Write down who did what to which thing, and how it went."""
+    """Write down who did what to which thing, and how it went (open logbooks hear of it)."""
+    news = {"type": "logbook", "kinds": ["action"]}
+    household_event.send(sender=ThingAction, household_id=thing.household_id, payload=news)
     return ThingAction.objects.create(
         household_id=thing.household_id,
         thing=thing if thing.pk else None,

@@ -25,7 +25,7 @@ from devices.plugins.base import InvalidControl, recorded_value
 from devices.plugins.values import json_size
 from devices.presentation import plugin_for
 from realtime import redis as keys
-from realtime.events import ControlResultEvent
+from realtime.events import ControlResultEvent, LogbookNews, publish
 from realtime.models import CommandRecord
 from realtime.worker.leases import lease_holder
 
@@ -177,6 +177,7 @@ def _record(
             message=message[:300],
             latency_ms=latency,
         )
+    publish(req.household_id, LogbookNews(type="logbook", kinds=["command"]))
 
 
 def _result(

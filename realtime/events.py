@@ -15,6 +15,8 @@ Server → browser (every frame carries a `seq`, increasing per socket):
 - `live_updates`: whether a realtime worker is running (its heartbeat in Redis): when none
   is, the page says live updates are unavailable instead of pretending to be live. The
   snapshot carries the same flag as `live_updates`; later frames come only when it changes.
+- `logbook`: the household's logbook has new entries (of `kinds`); an open logbook or history
+  panel fetches what is newer than its top row.
 - `fragment`: a piece of the page drawn afresh by the server (a home or room section, a card,
   a thing page panel), or `html: null` for one that is gone. Sent by the page's consumer when
   a `structure` event reaches the household's group: the consumer knows which page it serves
@@ -186,6 +188,14 @@ class BatchResultEvent(TypedDict):
     seq: NotRequired[int]
 
 
+class LogbookNews(TypedDict):
+    """New logbook entries were stored (the page asks for them: who sees what is its rule)."""
+
+    type: Literal["logbook"]
+    kinds: list[str]
+    seq: NotRequired[int]
+
+
 class FragmentFrame(TypedDict):
     """A server-drawn piece of one page: put `html` at `key` (inside `parent`, by `order`)."""
 
@@ -201,11 +211,11 @@ class FragmentFrame(TypedDict):
 # What may travel on a household's group.
 PageEvent = (
     ThingEvent | AccountEvent | ControlResultEvent | NotificationEvent | StructureEvent
-    | DetailsEvent | MessagesEvent | BatchResultEvent
+    | DetailsEvent | MessagesEvent | BatchResultEvent | LogbookNews
 )  # fmt: skip
 EVENT_TYPES = frozenset(
     {"thing", "account", "control_result", "notification", "structure", "details", "messages",
-     "batch_result"}
+     "batch_result", "logbook"}
 )  # fmt: skip
 
 

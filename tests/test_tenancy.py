@@ -93,6 +93,8 @@ VICTIM_OBJECTS: dict[str, Callable[[Any], Any]] = {
         victim.household.pk, NotificationKind.FIRMWARE, "Firmware for the victim"
     ),
     "dashboard:message_read": lambda victim: victim_message(victim),
+    "logbook:thing_history": victim_thing,
+    "logbook:thing_history_fetch": victim_thing,
 }
 
 # URLs with path arguments that are not household objects.
@@ -206,3 +208,14 @@ def test_outsider_reads_no_readings_of_another_households_meter(owner, outsider,
     mine = owner.client.get(url, {"range": "6h"})
     assert mine.status_code == 200
     assert mine.json()["data"]["power"]["avg"] == [1234.5]
+
+
+@pytest.mark.parametrize("url", ["/logbook/", "/logbook/export.csv", "/logbook/export.json"])
+@pytest.mark.parametrize("name", ["thing", "room", "home"])
+def test_logbook_filters_naming_another_households_object_are_404(url, name, owner, outsider):
+    """Not an empty list: a 404, as for any other object of another household."""
+    thing = victim_thing(owner)
+    room = victim_room(owner)
+    pk = {"thing": thing.pk, "room": room.pk, "home": room.home_id}[name]
+    assert outsider.client.get(f"{url}?{name}={pk}").status_code == 404
+    assert owner.client.get(f"{url}?{name}={pk}").status_code == 200

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -26,9 +26,10 @@ from devices.plugins.base import DevicePlugin, EnergyHistory
 from devices.plugins.group.plugins import GroupPlugin
 from devices.plugins.registry import default_registry
 from devices.presentation import card_body, card_status
+from logbook.recording import Transition, record_transitions
 from readings.energy import store_history
 from readings.sampling import Sampler, write_samples
-from realtime.events import DetailsEvent, PageEvent, ThingEvent
+from realtime.events import DetailsEvent, LogbookNews, PageEvent, ThingEvent
 
 log = logging.getLogger(__name__)
 Publish = Callable[[int, PageEvent], Awaitable[None]]
@@ -119,13 +120,17 @@ def load_devices(account_id: int) -> list[LiveThing]:
 
 class StateWriter:
     """Coalesces database writes: the latest state of each dirty thing, in one bulk update,
-    with the readings sampled since the last flush (one bulk insert) and energy reports."""
+    with the online/offline transitions seen since the last flush (one bulk insert), and the
+    readings sampled since then (another bulk insert) with any energy reports."""
 
     def __init__(self, flush_interval: float = 0.5, sampler: Sampler | None = None) -> None:
         self.flush_interval = flush_interval
         self._dirty: dict[int, LiveThing] = {}
         self.sampler = sampler or Sampler()
         self._energy: list[tuple[int, list[EnergyHistory], datetime]] = []
+        self._transitions: list[Transition] = []
+        # Told the households whose logbook got transitions, once they are committed.
+        self.on_logged: Callable[[set[int]], Awaitable[None]] | None = None
         # One write at a time: a flush asked for by a page must wait for one in flight.
         self._lock = asyncio.Lock()
         self.writes = 0
@@ -138,6 +143,10 @@ class StateWriter:
     def energy(self, thing: LiveThing, histories: list[EnergyHistory]) -> None:
         """An energy-history report to store with the next flush."""
         self._energy.append((thing.pk, histories, timezone.now()))
+
+    def note_online(self, thing: LiveThing) -> None:
+        """The thing went online or offline: the logbook gets a line at the next flush."""
+        self._transitions.append((thing.household_id, thing.pk, thing.online, timezone.now()))
 
     async def run(self) -> None:
         """Flush forever (cancel to stop; `flush()` once more after that)."""
@@ -152,22 +161,26 @@ class StateWriter:
 
     async def _write_dirty(self) -> None:
         await self._write_readings()
-        if not self._dirty:
+        if not self._dirty and not self._transitions:
             return
         batch, self._dirty = self._dirty, {}
+        transitions, self._transitions = self._transitions, []
         # Take the values now: the loop goes on changing things while the thread writes (a
         # merge makes a new params dict, so the one taken here is never mutated).
         # In pk order, the order a sync locks an account's things in: no deadlock between them.
         rows = sorted((t.pk, t.params, t.online, t.last_update) for t in batch.values())
         try:
-            await sync_to_async(write_states)(rows)
+            households = await sync_to_async(write_states)(rows, transitions)
         except Exception:
             # Keep the newest state for the next try rather than losing it.
             log.exception("writing %d thing states failed; will retry", len(rows))
             self._dirty = batch | self._dirty
+            self._transitions = transitions + self._transitions
             return
         self.writes += 1
         self.rows += len(rows)
+        if households and self.on_logged is not None:
+            await self.on_logged(households)
 
     async def _write_readings(self) -> None:
         """Samples and energy reports: their failure never holds back the states."""
@@ -196,8 +209,9 @@ StateRow = tuple[int, dict[str, Any], bool, "datetime | None"]
 STATE_FIELDS = ("params", "online", "last_update_at")
 
 
-def write_states(rows: list[StateRow]) -> None:
-    """One UPDATE statement run for every row (`executemany`), in one transaction.
+def write_states(rows: list[StateRow], transitions: Sequence[Transition] = ()) -> set[int]:
+    """One UPDATE statement run for every row (`executemany`), in one transaction, with the
+    transitions' logbook lines (one INSERT); returns the households those concern.
 
     `bulk_update` builds a CASE WHEN per row and field in Python, which cost the worker more
     CPU than everything else on the hot path together; a prepared UPDATE per row does not.
@@ -211,8 +225,11 @@ def write_states(rows: list[StateRow]) -> None:
         [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)] + [pk]
         for pk, *values in rows
     ]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    with transaction.atomic():
+        if params:
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, params)
+        return record_transitions(transitions) if transitions else set()
 
 
 class Ingestor:
@@ -227,6 +244,11 @@ class Ingestor:
         self.frames = 0
         self.events = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        writer.on_logged = self._logbook_news
+
+    async def _logbook_news(self, households: set[int]) -> None:
+        for household_id in households:
+            await self.publish(household_id, LogbookNews(type="logbook", kinds=["connectivity"]))
 
     def load(self, account_id: int, things: Iterable[LiveThing]) -> None:
         """Replace what we know of an account (after a sync)."""
@@ -284,6 +306,7 @@ class Ingestor:
         came_online = not thing.online and not params.keys() <= NOT_A_SIGN_OF_LIFE
         if came_online and thing.plugin.trusts_online_flag():
             thing.online = True
+            self.writer.note_online(thing)
         before = thing.state
         # Devices repeat their settings in many reports: only a new value is news to a page.
         if any(was.get(k) != thing.params.get(k) for k in DETAIL_KEYS.intersection(params)):
@@ -345,6 +368,7 @@ class Ingestor:
             return
         thing.online = online
         thing.last_update = timezone.now()
+        self.writer.note_online(thing)
         await self._changed(thing)
 
     async def _changed(self, thing: LiveThing) -> None:

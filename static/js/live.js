@@ -441,6 +441,8 @@
     if (!frame || typeof frame !== "object") return;
     if (Number.isInteger(frame.seq)) lastSeq = Math.max(lastSeq, frame.seq);
     handlers[frame.type]?.(frame); // unknown types are ignored (newer server)
+    // Page modules (logbook.js) follow the frames they care about.
+    document.dispatchEvent(new CustomEvent("live:frame", { detail: frame }));
     if (lastSeq - ackedSeq >= ACK_EVERY) sendAck();
   }
 

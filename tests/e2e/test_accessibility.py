@@ -305,6 +305,7 @@ NAV_LINKS = {  # link name → where it leads
     "Household": "/accounts/household/",
     "Notifications": "/accounts/notifications/",
     "Messages": "/messages/",
+    "Logbook": "/logbook/",
     "Admin": "/admin/",
 }
 

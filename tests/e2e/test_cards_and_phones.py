@@ -199,6 +199,10 @@ NOT_PAGES = {
     "dashboard:room_cards": "a room's cards that htmx puts into the dashboard (test_lazy_rooms)",
     "favicon": "the icon (test_every_page_loads_without_errors fetches it)",
     "manifest": "JSON for browsers (test_phones_and_wall asks Chromium about it)",
+    "logbook:export_csv": "a download (test_logbook checks the CSV)",
+    "logbook:export_json": "a download (tests/logbook checks the JSON)",
+    "logbook:thing_history": "a thing's history rows that htmx puts into its page (test_logbook)",
+    "logbook:thing_history_fetch": "a POST action on a thing (its page holds the form)",
 }
 # Pages about one object (the confirmation pages, an invitation): the route → Python run in
 # the stack's `manage.py shell` that prints the path's argument. `owner` is the demo owner's

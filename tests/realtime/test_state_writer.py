@@ -72,3 +72,31 @@ async def test_a_failed_write_keeps_the_states_for_the_next_flush():
     assert (writer.writes, writer.rows) == (1, 2)
     assert (await sync_to_async(_stored)(plug.pk)).params == {"switch": "on"}
     assert (await sync_to_async(_stored)(other.pk)).params == {"switch": "on"}
+
+
+async def test_online_transitions_become_logbook_lines_in_the_same_flush():
+    from logbook.models import LogbookEvent
+
+    plug, other = [live_thing(t) for t in await sync_to_async(_things)(2)]
+    writer = StateWriter()
+    told: list[set[int]] = []
+
+    async def logged(households: set[int]) -> None:
+        told.append(households)
+
+    writer.on_logged = logged
+    plug.online = True
+    writer.note_online(plug)
+    writer.mark(plug)
+    other.online = False
+    writer.note_online(other)  # a transition alone (its state was written before) is written
+    await writer.flush()
+    await writer.flush()  # nothing left: no second insert, no second word to the pages
+
+    def lines() -> list[tuple[int | None, str]]:
+        with scopes_disabled():
+            rows = LogbookEvent.objects.filter(kind="connectivity").order_by("pk")
+            return list(rows.values_list("thing_id", "text"))
+
+    assert await sync_to_async(lines)() == [(plug.pk, "Came online"), (other.pk, "Went offline")]
+    assert told == [{plug.household_id}]

@@ -271,6 +271,17 @@ ROUTES.update(
         "dashboard:groups_delete": Route("get", Role.ADMIN, _group_of),
     }
 )
+# The household logbook and a thing's history (logbook/): everyone reads (guests without who
+# did what); asking the cloud for newer history is a member's.
+ROUTES.update(
+    {
+        "logbook:logbook": Route("get", Role.GUEST),
+        "logbook:export_csv": Route("get", Role.GUEST),
+        "logbook:export_json": Route("get", Role.GUEST),
+        "logbook:thing_history": Route("get", Role.GUEST, _thing_of),
+        "logbook:thing_history_fetch": Route("post", Role.MEMBER, _thing_of, cloud=True),
+    }
+)
 # Routes every signed-in person may use whatever their role, or that are not a household's.
 NOT_BY_ROLE = {
     "accounts:signup": "signed-out visitors",
