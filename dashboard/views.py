@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts import syncing
@@ -17,6 +18,7 @@ from devices.presentation import EAGER_CARDS, dashboard_sections
 from realtime.events import PROTOCOL_VERSION
 
 
+@require_safe  # pages that only show: a POST here is a mistake, not a read
 @household_required
 def home(request: HttpRequest) -> HttpResponse:
     """Homes → rooms → device cards of every linked account, optionally one room only.
@@ -27,6 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/home.html", _dashboard_context(request))
 
 
+@require_safe
 @household_required
 def wall(request: HttpRequest) -> HttpResponse:
     """The dashboard for a tablet on the wall: the same live cards, no chrome, large controls."""
@@ -59,6 +62,7 @@ def _dashboard_context(request: HttpRequest) -> dict[str, object]:
     }
 
 
+@require_safe
 def room_cards(request: HttpRequest) -> HttpResponse:
     """The cards of one room of the dashboard (`?home=<id>&room=<id>`, an empty id for things
     in no home or no room): the fragment a room below the fold loads as it comes into view."""

@@ -4,8 +4,6 @@ number of queries) and the same facts in the Django admin."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,24 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import call_counts
 from accounts.call_counts import CallCounts, calls_last_day, record_call
 from accounts.models import ConnectionState, JobKind, LinkStatus, TaskRun
 from tests.factories import LinkedAccountFactory, UserFactory
 
 HOUR = 3600.0
 NOW = 1_800_000_000.0  # a fixed moment, so buckets do not move under the test
-
-
-@pytest.fixture
-def calls_prefix(monkeypatch: pytest.MonkeyPatch, redis_url: str) -> Iterator[str]:
-    """Counts under a prefix of this test's own (Redis is shared), removed afterwards."""
-    prefix = f"test-{uuid.uuid4().hex[:10]}:calls"
-    monkeypatch.setattr(call_counts, "_prefix", lambda: prefix)
-    yield prefix
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(match=f"{prefix}:*"):
-        client.delete(key)
 
 
 def _record(account_id: int, refused: bool, at: float) -> None:

@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 from devices.models import Home, Room, Thing
@@ -45,3 +46,12 @@ def test_outsider_sees_none_of_our_things(owner, outsider, unscoped):
     page = outsider.client.get(reverse("dashboard:home")).content.decode()
     assert "Kettle plug" not in page
     assert "Link an eWeLink account" in page
+
+
+@pytest.mark.parametrize("name", ["dashboard:home", "dashboard:wall", "dashboard:room_cards"])
+def test_pages_that_only_show_refuse_a_post(name, owner, unscoped):
+    """A POST to a page that changes nothing is a 405 naming GET, not the page drawn again."""
+    response = owner.client.post(reverse(name))
+    assert response.status_code == 405
+    assert "GET" in response["Allow"]
+    assert owner.client.get(reverse("dashboard:home")).status_code == 200

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django_scopes import scopes_disabled
 
+import accounts.cloud
 from accounts import linking
 from accounts.models import LinkedAccount, TaskRun
 from cloudsim.testing import RunningCloudsim
@@ -63,3 +64,19 @@ def calls(cloud: RunningCloudsim, name: str) -> int:
 def task_run(account: LinkedAccount, job: str) -> TaskRun:
     with scopes_disabled():
         return TaskRun.objects.get(account=account, task=job)
+
+
+def quick_clients(monkeypatch: pytest.MonkeyPatch, task: Any, timeout: float | None = None) -> None:
+    """Cloud clients that do not retry on their own (and give up after `timeout` seconds a
+    call when given), and `task` retried once: a fault shows in one run, not after minutes."""
+    make = accounts.cloud.make_client
+
+    def quick(*args: Any, **kwargs: Any) -> Any:
+        client = make(*args, **kwargs)
+        client.http.retries = 0
+        if timeout is not None:
+            client.http.timeout = timeout
+        return client
+
+    monkeypatch.setattr(accounts.cloud, "make_client", quick)
+    monkeypatch.setattr(task, "max_retries", 1)

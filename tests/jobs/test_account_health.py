@@ -12,7 +12,6 @@ import redis
 from django.urls import reverse
 from django.utils import timezone
 
-import accounts.cloud
 from accounts import call_counts
 from accounts.call_counts import calls_last_day
 from accounts.health import Level, household_health
@@ -21,6 +20,8 @@ from accounts.syncing import request_sync
 from devices.tasks import reconcile_account
 from jobs.tasks import refresh_tokens_for_account
 from tests.background import queued_work_runs
+
+from .conftest import quick_clients
 
 pytestmark = pytest.mark.integration
 THING_LIST = "/v2/device/thing"
@@ -39,16 +40,7 @@ def calls_prefix(monkeypatch: pytest.MonkeyPatch, redis_url: str) -> Iterator[st
 
 @pytest.fixture
 def quick_client(monkeypatch):  # type: ignore[no-untyped-def]
-    """Clients that do not retry on their own, and a sync task that retries once."""
-    make = accounts.cloud.make_client
-
-    def quick(*args, **kwargs):  # type: ignore[no-untyped-def]
-        client = make(*args, **kwargs)
-        client.http.retries = 0
-        return client
-
-    monkeypatch.setattr(accounts.cloud, "make_client", quick)
-    monkeypatch.setattr(reconcile_account, "max_retries", 1)
+    quick_clients(monkeypatch, reconcile_account)
 
 
 def _health_of(account: LinkedAccount):  # type: ignore[no-untyped-def]

@@ -9,7 +9,6 @@ import kombu.exceptions
 import pytest
 from django.utils import timezone
 
-import accounts.cloud
 from accounts import syncing
 from accounts.models import JobKind, LinkedAccount, LinkStatus
 from accounts.signals import household_event
@@ -20,7 +19,7 @@ from jobs.locks import account_lock
 from tests.background import queued_work_runs
 from tests.factories import LinkedAccountFactory
 
-from .conftest import calls, task_run
+from .conftest import calls, quick_clients, task_run
 
 pytestmark = pytest.mark.integration
 HOMES = "GET /v2/family"  # a full sync asks for the homes
@@ -41,17 +40,8 @@ def published():
 
 
 @pytest.fixture
-def quick_client(monkeypatch):
-    """Clients that do not retry on their own, and a task that retries once."""
-    make = accounts.cloud.make_client
-
-    def quick(*args, **kwargs):
-        client = make(*args, **kwargs)
-        client.http.retries = 0
-        return client
-
-    monkeypatch.setattr(accounts.cloud, "make_client", quick)
-    monkeypatch.setattr(reconcile_account, "max_retries", 1)
+def quick_client(monkeypatch):  # type: ignore[no-untyped-def]
+    quick_clients(monkeypatch, reconcile_account)
 
 
 def _syncing_events(published: list[dict], account: LinkedAccount) -> list[bool]:

@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 from django_scopes import scopes_disabled
 
-import accounts.cloud
 import ewelink
 import jobs.base
 from accounts.models import JobKind, LinkStatus, TaskRun
@@ -18,25 +17,15 @@ from jobs.locks import account_lock
 from jobs.tasks import fan_out, start_new_accounts
 from tests.factories import LinkedAccountFactory
 
-from .conftest import US, calls, task_run
+from .conftest import US, calls, quick_clients, task_run
 
 pytestmark = pytest.mark.integration
 HISTORY = "GET /v2/device/history"
 
 
 @pytest.fixture
-def quick_client(monkeypatch):
-    """Clients that give up fast: no retries of their own, a 0.3 s timeout per call."""
-    make = accounts.cloud.make_client
-
-    def quick(*args, **kwargs):
-        client = make(*args, **kwargs)
-        client.http.retries = 0
-        client.http.timeout = 0.3
-        return client
-
-    monkeypatch.setattr(accounts.cloud, "make_client", quick)
-    monkeypatch.setattr(sync_history_for_account, "max_retries", 1)
+def quick_client(monkeypatch):  # type: ignore[no-untyped-def]
+    quick_clients(monkeypatch, sync_history_for_account, timeout=0.3)
 
 
 def test_a_run_finding_the_same_job_running_does_nothing(link, cloud, unscoped):

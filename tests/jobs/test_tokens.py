@@ -9,14 +9,13 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-import accounts.cloud
 import ewelink
 from accounts.models import JobKind, LinkedAccount, LinkStatus, Notification, NotificationKind
 from accounts.signals import household_event
 from devices.tasks import sync_history_for_account
 from jobs.tasks import fan_out, refresh_tokens_for_account
 
-from .conftest import calls, task_run
+from .conftest import calls, quick_clients, task_run
 
 pytestmark = pytest.mark.integration
 REFRESH = "POST /v2/user/refresh"
@@ -117,18 +116,8 @@ def test_a_session_the_cloud_rejects_during_a_job_means_relink(link, cloud, publ
 
 
 @pytest.fixture
-def quick_client(monkeypatch):
-    """Clients that give up fast (no retries of their own, 0.3 s a call); the job retries once."""
-    make = accounts.cloud.make_client
-
-    def quick(*args, **kwargs):
-        client = make(*args, **kwargs)
-        client.http.retries = 0
-        client.http.timeout = 0.3
-        return client
-
-    monkeypatch.setattr(accounts.cloud, "make_client", quick)
-    monkeypatch.setattr(refresh_tokens_for_account, "max_retries", 1)
+def quick_client(monkeypatch):  # type: ignore[no-untyped-def]
+    quick_clients(monkeypatch, refresh_tokens_for_account, timeout=0.3)
 
 
 @pytest.mark.parametrize(
