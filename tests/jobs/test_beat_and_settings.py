@@ -86,6 +86,14 @@ def test_the_schedule_comes_from_settings_with_expiry_below_each_interval():
     purge = schedule.pop("purge_unlinked")  # not per account: one sweep of expired unlinks
     assert import_string(purge["task"]).name == "accounts.tasks.purge_unlinked_accounts"
     assert 0 < purge["options"]["expires"] < purge["schedule"].total_seconds()
+    # Readings' sweeps span every household in a few statements: plain tasks, not per account.
+    for name, task in [
+        ("readings_rollup", "readings.tasks.roll_up_readings"),
+        ("energy_fetch", "readings.tasks.fetch_energy"),
+    ]:
+        entry = schedule.pop(name)
+        assert import_string(entry["task"]).name == task
+        assert 0 < entry["options"]["expires"] < entry["schedule"].total_seconds()
     # Every job has an interval and a registered task: none is left out of the schedule.
     assert set(schedule) == set(settings.JOB_INTERVALS) == set(registry.registered())
     assert set(schedule) == set(JobKind.values)
