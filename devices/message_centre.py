@@ -134,14 +134,24 @@ def mark_read(actor: Membership, message: Message) -> None:
     if message.read_at is None:
         message.read_at = timezone.now()
         message.save(update_fields=["read_at"])
+        _announce_read(actor.household_id)
 
 
 def mark_all_read(actor: Membership) -> int:
     """Members and up mark every unread message of the household read; how many."""
     require_role(actor, Role.MEMBER)
-    return Message.objects.filter(household=actor.household, read_at=None).update(
+    marked = Message.objects.filter(household=actor.household, read_at=None).update(
         read_at=timezone.now()
     )
+    if marked:
+        _announce_read(actor.household_id)
+    return marked
+
+
+def _announce_read(household_id: int) -> None:
+    """Open message pages of the household redraw: what is unread changed for everyone."""
+    payload = {"type": "messages", "count": 0, "unread": unread_count()}
+    household_event.send(sender=Message, household_id=household_id, payload=payload)
 
 
 def announce_new(account: LinkedAccount, new: Sequence[Message]) -> None:

@@ -143,7 +143,8 @@ class NotificationEvent(TypedDict):
 
 
 class MessagesEvent(TypedDict):
-    """New message-centre messages were stored (a messages page draws its list afresh)."""
+    """New message-centre messages were stored, or some were marked read (count 0): a messages
+    page draws its list afresh."""
 
     type: Literal["messages"]
     count: int  # how many arrived

@@ -103,7 +103,7 @@ def test_filters_by_type_home_and_read_state(flat, owner):
     assert shown(type="nonsense", home="x", read="maybe") == {"Smoke detected", "Cottage push"}
 
 
-def test_members_mark_read_and_guests_are_refused(flat, member, guest):
+def test_members_mark_read_and_guests_are_refused(flat, member, guest, events):
     account, home = flat
     store(
         account, home,
@@ -128,6 +128,9 @@ def test_members_mark_read_and_guests_are_refused(flat, member, guest):
     member.client.post(reverse("dashboard:messages_read_all"))
     with scopes_disabled():
         assert not Message.objects.filter(read_at=None).exists()
+    # Each mark told the household's open pages, with what is left unread; refusals told none.
+    marks = [p for p in events if p["type"] == "messages" and p["count"] == 0]
+    assert [p["unread"] for p in marks] == [1, 0]
 
 
 def test_an_alarm_becomes_one_notification_and_pages_hear_of_new_messages(flat, events):
