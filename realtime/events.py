@@ -246,7 +246,9 @@ def publish(household_id: int, payload: PageEvent) -> None:
         if layer is not None:
             async_to_sync(layer.group_send)(household_group(household_id), message)
 
-    transaction.on_commit(send)
+    # Robust: the change is committed; pages that miss the news catch up when they reconnect,
+    # and a Redis that is down (not yet started under `make run`) is logged, not a failure.
+    transaction.on_commit(send, robust=True)
 
 
 async def apublish(household_id: int, payload: PageEvent) -> None:

@@ -141,6 +141,24 @@ def test_publish_refuses_what_is_not_a_page_event() -> None:
     assert group_message({"type": "thing", "id": 1})["payload"]["id"] == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_publish_redis_cannot_take_is_logged_not_raised(monkeypatch, caplog) -> None:
+    """The change it announces is committed: `make run` creates the demo household before
+    its Redis runs, and a page that missed the news catches up when it reconnects."""
+    from django.db import transaction
+
+    import realtime.events
+
+    class Down:
+        async def group_send(self, group: str, message: dict) -> None:
+            raise ConnectionError("Redis is not running")
+
+    monkeypatch.setattr(realtime.events, "get_channel_layer", Down)
+    with transaction.atomic():
+        realtime.events.publish(1, {"type": "thing", "id": 1})
+    assert "Redis is not running" in caplog.text
+
+
 async def test_the_worker_takes_up_a_device_a_sync_elsewhere_added(owner, cloud, worker):
     """A sync run by Celery or a page adds a device: the worker holding the account reloads
     its things and the new device's frames go live at once."""
