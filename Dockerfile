@@ -10,6 +10,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY dashboard ./dashboard
 COPY accounts ./accounts
+COPY jobs ./jobs
 COPY devices ./devices
 COPY realtime ./realtime
 COPY ewelink ./ewelink
