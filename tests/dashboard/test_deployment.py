@@ -37,10 +37,11 @@ def _service(name: str) -> str:
 
 def test_only_the_proxy_is_published():
     published = [
-        name for name in re.findall(r"^  (\w+):$", SERVICES, re.M) if "ports:" in _service(name)
+        name for name in re.findall(r"^  ([\w-]+):$", SERVICES, re.M) if "ports:" in _service(name)
     ]
-    assert published == ["proxy"]
+    assert published == ["proxy", "scaled-proxy"]  # one per layout
     assert "web:8000" in _service("proxy")
+    assert "WEB_UPSTREAM: scaled-web" in _service("scaled-proxy")
 
 
 def test_web_does_not_let_daphne_take_the_client_written_address():
