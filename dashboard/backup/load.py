@@ -8,7 +8,7 @@ from and the ordinary migrations then bring it up to this release, as an upgrade
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from django.apps.registry import Apps
@@ -129,10 +129,23 @@ def check_tokens(data: IO[bytes], fields: dict[str, list[str]], keys: list[str])
     return count
 
 
+def without_tokens(data: IO[bytes], fields: dict[str, list[str]]) -> Iterator[bytes]:
+    """The rows with every token blanked and active links marked "needs relink"."""
+    for line in data:
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        for name in fields.get(row["model"], []):
+            row["fields"][name] = ""
+        if row["model"] == "accounts.linkedaccount" and row["fields"].get("status") == "active":
+            row["fields"]["status"] = "needs_relink"
+        yield json.dumps(row).encode()
+
+
 class _HistoricalDeserializer(Deserializer):
     """JSON lines read into the models of a past migration state."""
 
-    def __init__(self, stream: IO[bytes], apps: Apps, **options: Any) -> None:
+    def __init__(self, stream: Iterable[bytes], apps: Apps, **options: Any) -> None:
         super().__init__(stream, **options)
         self._apps = apps
 
@@ -143,7 +156,7 @@ class _HistoricalDeserializer(Deserializer):
             raise DeserializationError(f"Invalid model identifier: {model_identifier}") from None
 
 
-def load_rows(data: IO[bytes], apps: Apps, alias: str = DEFAULT_DB_ALIAS) -> int:
+def load_rows(data: Iterable[bytes], apps: Apps, alias: str = DEFAULT_DB_ALIAS) -> int:
     """Insert every row in one transaction, as `loaddata` does; the number of rows."""
     connection = connections[alias]
     models = set()
@@ -161,11 +174,14 @@ def load_rows(data: IO[bytes], apps: Apps, alias: str = DEFAULT_DB_ALIAS) -> int
     return count
 
 
-def restore(opened: Opened, *, force: bool, backup_keys: list[str]) -> dict[str, int]:
+def restore(
+    opened: Opened, *, force: bool, backup_keys: list[str], drop_tokens: bool = False
+) -> dict[str, int]:
     """Replace this site's (empty, or with force any) database by the backup's.
 
     Everything that can refuse (release, tokens, a database in use) is checked before the
-    database is touched.
+    database is touched. `drop_tokens` (the key is lost) loads everything but the tokens:
+    the linked accounts then ask to be relinked, with their homes, things and history kept.
     """
     connection = connections[DEFAULT_DB_ALIAS]
     executor = MigrationExecutor(connection)
@@ -173,7 +189,8 @@ def restore(opened: Opened, *, force: bool, backup_keys: list[str]) -> dict[str,
     targets = backup_state(executor.loader, applied)
     apps = executor.loader.project_state([t for t in targets if t[1] is not None]).apps
     keys = list(settings.FIELD_ENCRYPTION_KEYS) + backup_keys
-    tokens = check_tokens(opened.data(), encrypted_fields(apps), keys)
+    fields = encrypted_fields(apps)
+    tokens = 0 if drop_tokens else check_tokens(opened.data(), fields, keys)
 
     filled = tables_with_data()
     if filled and not force:
@@ -187,8 +204,9 @@ def restore(opened: Opened, *, force: bool, backup_keys: list[str]) -> dict[str,
     executor.migrate(targets)
     # The backup carries its own content types and permissions, under their own ids.
     empty_tables({"django_content_type", "auth_permission"})
+    data = without_tokens(opened.data(), fields) if drop_tokens else opened.data()
     with also_decrypting(backup_keys):
-        rows = load_rows(opened.data(), apps)
+        rows = load_rows(data, apps)
     ContentType.objects.clear_cache()
     call_command("migrate", interactive=False, verbosity=0)
     return {"rows": rows, "tokens": tokens}

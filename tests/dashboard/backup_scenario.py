@@ -79,6 +79,7 @@ def check() -> None:
             [m.user.email, m.household.name, m.role] for m in Membership.objects.all()
         ),
         "tokens": [account.access_token, account.refresh_token],
+        "account_status": account.status,
         "stored_in_clear": any(secret in "".join(stored) for secret in (ACCESS, REFRESH)),
         "stored_opens_with_site_key": all(
             decrypts(value, settings.FIELD_ENCRYPTION_KEYS[:1]) for value in stored

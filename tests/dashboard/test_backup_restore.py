@@ -75,6 +75,7 @@ def _expected_facts() -> dict[str, object]:
             [OWNER, "Backup Smiths", "owner"],
         ],
         "tokens": [ACCESS, REFRESH],
+        "account_status": "active",
         "stored_in_clear": False,
         "stored_opens_with_site_key": True,
         "thing": ["Kettle", {"switch": "on"}, "Kitchen", "Flat"],
@@ -140,6 +141,16 @@ def test_restore_without_the_backed_up_key_is_refused_before_touching_anything(
     assert refused.returncode != 0
     assert "encrypted with a key this site does not have" in refused.stderr
     assert source.facts()["tokens"] == [ACCESS, REFRESH]  # nothing was flushed
+
+    # The key is lost for good: everything but the tokens comes back, the link asks to be
+    # relinked (its homes, things and history kept for when it is).
+    other.manage("restore", "--force", "--without-tokens", str(backup))
+    facts = other.facts()
+    assert facts["tokens"] == ["", ""]
+    assert facts["account_status"] == "needs_relink"
+    expected = _expected_facts()
+    for kept in ("households", "memberships", "thing", "history", "owner_password_works"):
+        assert facts[kept] == expected[kept], kept
 
 
 def test_round_trip_on_sqlite_online_with_the_key_wrapped_by_a_passphrase(tmp_path):

@@ -27,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="replace everything in a non-empty database"
         )
+        parser.add_argument(
+            "--without-tokens",
+            action="store_true",
+            help="the key is lost: restore all but the tokens (linked accounts need relinking)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         passphrase = None
@@ -42,7 +47,12 @@ class Command(BaseCommand):
                     backup_keys = keys.unwrap(opened.wrapped_keys, passphrase)
                 elif passphrase is not None:
                     self.stderr.write("This backup holds no keys: using this site's own.")
-                result = restore(opened, force=options["force"], backup_keys=backup_keys)
+                result = restore(
+                    opened,
+                    force=options["force"],
+                    backup_keys=backup_keys,
+                    drop_tokens=options["without_tokens"],
+                )
                 version = opened.manifest.version
         except (archive.BadBackup, RestoreRefused, keys.WrongPassphrase) as exc:
             raise CommandError(str(exc)) from None
