@@ -146,10 +146,10 @@ class _HistoricalDeserializer(Deserializer):
     """JSON lines read into the models of a past migration state."""
 
     def __init__(self, stream: Iterable[bytes], apps: Apps, **options: Any) -> None:
-        super().__init__(stream, **options)
+        super().__init__(stream, **options)  # type: ignore[arg-type]  # it iterates lines
         self._apps = apps
 
-    def _get_model_from_node(self, model_identifier: str) -> Any:  # type: ignore[override]
+    def _get_model_from_node(self, model_identifier: str) -> Any:
         try:
             return self._apps.get_model(model_identifier)
         except (LookupError, TypeError):
@@ -187,7 +187,8 @@ def restore(
     executor = MigrationExecutor(connection)
     applied = check_release(opened, executor.loader)
     targets = backup_state(executor.loader, applied)
-    apps = executor.loader.project_state([t for t in targets if t[1] is not None]).apps
+    nodes = [(app, name) for app, name in targets if name is not None]
+    apps = executor.loader.project_state(nodes).apps
     keys = list(settings.FIELD_ENCRYPTION_KEYS) + backup_keys
     fields = encrypted_fields(apps)
     tokens = 0 if drop_tokens else check_tokens(opened.data(), fields, keys)
