@@ -1,7 +1,7 @@
 """Dumping the database consistently while the site runs, on SQLite and PostgreSQL.
 
-SQLite: the sqlite3 backup API copies the live file page by page into a temporary file
-(writers wait only for each step) and the dump reads that copy at leisure. PostgreSQL: the
+SQLite: the sqlite3 backup API copies the live file into a temporary file in one read
+transaction (WAL: writers go on) and the dump reads that copy at leisure. PostgreSQL: the
 dump runs in one REPEATABLE READ READ ONLY transaction, a snapshot that blocks no writer.
 """
 
@@ -43,7 +43,9 @@ def consistent_alias() -> Iterator[str]:
             source = sqlite3.connect(connection.settings_dict["NAME"], timeout=20)
             target = sqlite3.connect(copy)
             try:
-                source.backup(target, pages=1024)
+                # One step: in WAL mode it reads one snapshot without blocking writers, where
+                # a stepped copy would restart after every write by another process.
+                source.backup(target)
             finally:
                 target.close()
                 source.close()

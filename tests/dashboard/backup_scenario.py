@@ -16,8 +16,8 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from accounts.crypto import decrypts
-from accounts.models import Household, LinkedAccount, Membership, Role
-from devices.models import HistoryEntry, Home, Room, Thing
+from accounts.models import Household, LinkedAccount, Membership, Role, TaskRun
+from devices.models import HistoryEntry, Home, Message, Room, Thing
 from tests.factories import PASSWORD, LinkedAccountFactory, MembershipFactory, UserFactory
 
 OWNER = "owner@backup.example"
@@ -49,6 +49,11 @@ def create() -> None:
         home=home,
         room=room,
     )
+    Message.objects.create(
+        household=smiths, account=account, home=home, msgid="msg-1", msg_type="share",
+        payload={"from": "a friend"}, date=timezone.now(),
+    )  # fmt: skip
+    TaskRun.objects.create(household=smiths, account=account, task="sync_history", ok=True)
     start = timezone.now() - timedelta(days=2)
     for minute in range(5):
         HistoryEntry.objects.create(
@@ -90,6 +95,8 @@ def check() -> None:
             .order_by("ops_time")
             .values_list("fingerprint", "request")
         ),
+        "message": list(Message.objects.values_list("msgid", "payload", "read_at")),
+        "task_runs": list(TaskRun.objects.values_list("task", "ok", "skipped")),
         "owner_password_works": get_user_model()
         .objects.get(username=OWNER)
         .check_password(PASSWORD),

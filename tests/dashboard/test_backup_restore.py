@@ -80,6 +80,8 @@ def _expected_facts() -> dict[str, object]:
         "stored_opens_with_site_key": True,
         "thing": ["Kettle", {"switch": "on"}, "Kitchen", "Flat"],
         "history": [[f"fp-{m}", {"switch": "on" if m % 2 else "off"}] for m in range(5)],
+        "message": [["msg-1", {"from": "a friend"}, None]],
+        "task_runs": [["sync_history", True, False]],
         "owner_password_works": True,
     }
 
@@ -189,6 +191,19 @@ def test_round_trip_on_sqlite_online_with_the_key_wrapped_by_a_passphrase(tmp_pa
     assert new_key != old_key
     # Tokens read back, now stored under the new site's own key.
     assert fresh.facts() == _expected_facts()
+
+
+def test_the_embedded_defaults_backup_moves_to_postgresql(postgres_databases, tmp_path):
+    """Outgrowing the embedded default: its backup restores into PostgreSQL."""
+    key = Fernet.generate_key().decode()
+    source = Site(f"sqlite:///{tmp_path / 'embedded.sqlite3'}", tmp_path / "var", key)
+    source.manage("migrate", "--noinput", "-v", "0")
+    source.scenario("create")
+    backup = tmp_path / "site.tar.gz"
+    source.manage("backup", str(backup))
+    production = Site(postgres_databases[1], tmp_path / "var", key)
+    production.manage("restore", str(backup))
+    assert production.facts() == _expected_facts()
 
 
 def _data(backup: Path) -> bytes:
