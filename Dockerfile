@@ -10,6 +10,9 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY dashboard ./dashboard
 COPY accounts ./accounts
+COPY jobs ./jobs
+COPY readings ./readings
+COPY logbook ./logbook
 COPY devices ./devices
 COPY realtime ./realtime
 COPY ewelink ./ewelink

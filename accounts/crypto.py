@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -71,3 +73,27 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
     def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         return encrypt(value) if value else value
+
+
+@contextmanager
+def also_decrypting(keys: list[str]) -> Iterator[None]:
+    """Within the block these keys decrypt too; this site's first key still encrypts.
+
+    Restoring a backup made under another site's keys reads its tokens with them and stores
+    them under this site's key.
+    """
+    from django.test.utils import override_settings  # signals the cache reset above
+
+    current = list(settings.FIELD_ENCRYPTION_KEYS)
+    extra = [key for key in keys if key not in current]
+    with override_settings(FIELD_ENCRYPTION_KEYS=current + extra):
+        yield
+
+
+def decrypts(value: str, keys: list[str]) -> bool:
+    """Whether one of `keys` opens this ciphertext."""
+    try:
+        MultiFernet([Fernet(key.encode()) for key in keys]).decrypt(value.encode())
+    except InvalidToken:
+        return False
+    return True

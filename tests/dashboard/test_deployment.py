@@ -37,10 +37,11 @@ def _service(name: str) -> str:
 
 def test_only_the_proxy_is_published():
     published = [
-        name for name in re.findall(r"^  (\w+):$", SERVICES, re.M) if "ports:" in _service(name)
+        name for name in re.findall(r"^  ([\w-]+):$", SERVICES, re.M) if "ports:" in _service(name)
     ]
-    assert published == ["proxy"]
+    assert published == ["proxy", "scaled-proxy"]  # one per layout
     assert "web:8000" in _service("proxy")
+    assert "WEB_UPSTREAM: scaled-web" in _service("scaled-proxy")
 
 
 def test_web_does_not_let_daphne_take_the_client_written_address():
@@ -206,3 +207,20 @@ def test_a_client_forging_forwarded_for_to_the_web_command_is_still_locked_out(t
         assert attempt(PASSWORD, "10.9.9.9") == 429
     seen = "from axes.models import AccessAttempt as A; print(sorted({a.ip_address for a in A.objects.all()}))"  # noqa: E501
     assert _manage(env, "shell", "-c", seen).strip().splitlines()[-1] == "['127.0.0.1']"
+
+
+def test_every_package_of_ours_is_built_and_copied_into_the_image():
+    """An app missing from the package list or the Dockerfile works from a checkout and fails
+    only once installed: every top-level package with an __init__.py is in both."""
+    import tomllib
+
+    ours = {
+        path.parent.name
+        for path in ROOT.glob("*/__init__.py")
+        if path.parent.name not in {"tests", "bench", "tools"}
+    }
+    found = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packaged = {name.rstrip("*") for name in found["packages"]["find"]["include"]}
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", (ROOT / "Dockerfile").read_text(), re.M))
+    assert ours - packaged == set()
+    assert ours - copied == set()
