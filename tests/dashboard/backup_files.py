@@ -20,9 +20,13 @@ def members(backup: Path) -> dict[str, bytes]:
 
 
 def rewrite(
-    backup: Path, target: Path, manifest: Callable[[dict], None], data: Callable[[dict], None]
+    backup: Path,
+    target: Path,
+    manifest: Callable[[dict], None],
+    data: Callable[[dict], bool | None],
 ) -> None:
-    """Copy a backup, letting `manifest` edit its manifest and `data` each row in place."""
+    """Copy a backup, letting `manifest` edit its manifest and `data` each row in place (a row
+    `data` answers False for is left out)."""
     content = members(backup)
     raw = json.loads(content["manifest.json"])
     manifest(raw)
@@ -30,8 +34,8 @@ def rewrite(
     rows = []
     for line in content["data.jsonl"].splitlines():
         row = json.loads(line)
-        data(row)
-        rows.append(json.dumps(row))
+        if data(row) is not False:
+            rows.append(json.dumps(row))
     content["data.jsonl"] = ("\n".join(rows) + "\n").encode()
     with tarfile.open(target, "w:gz") as tar:
         for name, blob in content.items():
