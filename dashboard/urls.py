@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from dashboard import views
+from dashboard import ops_views, views
 
 urlpatterns = [
     path("", include("dashboard.page_urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics_view, name="metrics"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]
