@@ -51,9 +51,22 @@ class ContextFilter(logging.Filter):
     `context`, the set ones as ` [household=3 account=7]` for the plain format."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        values = current()
+        values = current() or _from_request(getattr(record, "request", None))
         for name in FIELDS:
             setattr(record, name, values.get(name))
         text = " ".join(f"{name}={value}" for name, value in values.items())
         record.context = f" [{text}]" if text else ""
         return True
+
+
+def _from_request(request: object) -> dict[str, object]:
+    """Django logs a 4xx/5xx answer after the middleware (and its context) is done, with the
+    request attached: the ids are read from it instead."""
+    values: dict[str, object] = {}
+    request_id = getattr(request, "request_id", None)
+    if request_id is not None:
+        values["request_id"] = request_id
+    membership = getattr(request, "membership", None)
+    if membership is not None:
+        values["household"] = membership.household_id
+    return values

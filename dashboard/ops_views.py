@@ -7,7 +7,6 @@ import hmac
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from dashboard import metrics, readiness
 
@@ -35,4 +34,4 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         return response
     if not hmac.compare_digest(given.strip().encode(), expected.encode()):
         return HttpResponse("wrong metrics token\n", status=403)
-    return HttpResponse(metrics.render(), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(metrics.render(), content_type=metrics.CONTENT_TYPE)
