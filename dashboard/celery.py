@@ -4,6 +4,7 @@ import os
 import sys
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
@@ -23,3 +24,9 @@ if _is_celery_worker(sys.argv):
 app = Celery("dashboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def keep_the_settings_logging(**kwargs: object) -> None:
+    """Celery leaves logging as LOGGING configures it (LOG_LEVEL, LOG_FORMAT, the context of
+    each line) instead of installing its own handlers and level (`-l` is then ignored)."""

@@ -367,8 +367,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
-# Celery keeps this configuration (and so the format and the context) instead of its own.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery keeps this configuration instead of its own (dashboard/celery.py).
 
 # --- Metrics (Prometheus text format; dashboard/metrics.py) -----------------------------------
 # The web serves /metrics only to `Authorization: Bearer <METRICS_TOKEN>` (404 while unset).
