@@ -160,6 +160,7 @@ def test_the_healthcheck_passes_on_a_production_web_where_a_plain_probe_fails(tm
         ALLOWED_HOSTS="dash.example.com", GENERATED_KEYS="false", SECRET_KEY="x" * 60,
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )  # fmt: skip
+    _manage(env, "migrate", "--noinput")  # as the web service does: /readyz wants it
     with _web(env, tmp_path) as base:
         port = base.rsplit(":", 1)[1]
         # What the compose healthcheck used to do: refused (unknown host) or redirected.
@@ -206,3 +207,9 @@ def test_a_client_forging_forwarded_for_to_the_web_command_is_still_locked_out(t
         assert attempt(PASSWORD, "10.9.9.9") == 429
     seen = "from axes.models import AccessAttempt as A; print(sorted({a.ip_address for a in A.objects.all()}))"  # noqa: E501
     assert _manage(env, "shell", "-c", seen).strip().splitlines()[-1] == "['127.0.0.1']"
+
+
+def test_the_health_checks_ask_for_readiness_not_only_liveness():
+    assert '"dashboard.healthcheck", "8000", "/readyz"' in _service("web")
+    assert '"manage.py", "ready", "--celery"' in _service("worker")
+    assert '"manage.py", "ready", "--realtime"' in _service("realtime")
