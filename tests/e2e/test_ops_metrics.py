@@ -222,7 +222,14 @@ def test_the_logs_of_a_browser_run_hold_no_secret(
     page.get_by_label("Label").fill(f"Logs {tag}")
     page.get_by_role("button", name="Link account").click()
     page.wait_for_url(lambda url: "/link/" not in url)
-    expect(page.locator("tr[data-account]").filter(has_text=f"Logs {tag}")).to_be_visible()
+    row = page.locator("tr[data-account]").filter(has_text=f"Logs {tag}")
+    expect(row).to_be_visible()
+    # Unlinked again (signing out at the cloud): other tests see the demo's accounts alone.
+    row.get_by_role("button", name="Unlink").click()
+    page.get_by_role("button", name=f"Unlink Logs {tag}").click()
+    expect(page.locator("tr[data-account]").filter(has_text=f"Logs {tag}")).to_have_count(0)
+    page.goto("/")
+    expect(page.get_by_role("region", name=f"My Home Logs {tag}")).to_have_count(0)
 
     logs = {service.name: service.log() for service in live_stack.services}
     records = {
