@@ -7,6 +7,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "Households and accounts"
 
     def ready(self) -> None:
+        from accounts import cloud_metrics
+
+        cloud_metrics.install()
         if settings.EWELINK_SHARED_GOVERNOR:
             import ewelink
             from accounts.governor import shared_governor

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 
+import redis
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
@@ -24,6 +25,7 @@ from ewelink.governor import (
     WINDOW,
     WINDOW_LIMIT,
 )
+from ewelink.telemetry import report_paced, report_refused
 
 # Returns how many seconds the caller must wait for its slot (as a string: Lua numbers).
 _BOOK = """
@@ -49,7 +51,8 @@ return tostring(start - now)
 # KEYS: last slot of the interface, the window, the account's window, the interface's
 # waiting accounts (account → when it is due to ask again), its accounts' last slots.
 # ARGV: min_interval, window, limit, key_limit, member, account, grace, tolerance.
-# Returns {1, delay before the slot} when booked, {0, seconds before asking again}.
+# Returns {1, delay before the slot} when booked, {0, seconds before asking again} (with a
+# third element 'share' when the account has used its share of the window).
 _CLAIM = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
@@ -64,7 +67,7 @@ if key_limit > 0 then
   local mine = redis.call('ZCARD', KEYS[3])
   if mine >= key_limit then
     local oldest = redis.call('ZRANGE', KEYS[3], mine - key_limit, mine - key_limit, 'WITHSCORES')
-    return {0, tostring(tonumber(oldest[2]) + window - now)}
+    return {0, tostring(tonumber(oldest[2]) + window - now), 'share'}
   end
 end
 local start = now
@@ -150,9 +153,11 @@ class RedisGovernor(ewelink.Governor):
         ]  # fmt: skip
         try:
             async with aioredis.Redis.from_url(self.url, socket_connect_timeout=2) as redis:
-                granted, delay = await redis.eval(_CLAIM, len(keys), *keys, *args)
+                granted, delay, *why = await redis.eval(_CLAIM, len(keys), *keys, *args)
         except RedisError:
             return await super().claim(interface, key)  # this process alone, still fair
+        if why:
+            report_refused(interface)
         return bool(granted), float(delay)
 
     async def _book(self, interface: str) -> float:
@@ -169,6 +174,7 @@ class RedisGovernor(ewelink.Governor):
         if delay > 0:
             self._stats.waits[interface] += 1
             self._stats.waited_seconds += delay
+        report_paced(interface, max(delay, 0.0))
 
 
 def shared_governor(url: str) -> RedisGovernor:
@@ -180,3 +186,18 @@ def shared_governor(url: str) -> RedisGovernor:
         window_limit=WINDOW_LIMIT,
         key_window_limit=KEY_WINDOW_LIMIT,
     )
+
+
+def budget_left(governor: ewelink.Governor) -> int | None:
+    """Calls still allowed in the current window: deployment-wide for the shared governor
+    (read from Redis; None when it does not answer), this process's own otherwise."""
+    if not isinstance(governor, RedisGovernor):
+        return governor.window_limit - governor.stats().calls_in_window
+    try:
+        client = redis.Redis.from_url(governor.url, socket_connect_timeout=1, socket_timeout=1)
+        with client:
+            now = float(client.time()[0])  # type: ignore[index]
+            used = int(client.zcount(f"{governor.prefix}:window", now - governor.window, "+inf"))  # type: ignore[arg-type]
+    except (RedisError, OSError):
+        return None
+    return governor.window_limit - used

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from accounts import log_context
 from accounts.services import memberships_of
 from accounts.tenancy import SESSION_KEY, choose_membership
 
@@ -41,6 +42,7 @@ class HouseholdMiddleware:
                 request.household = membership.household  # type: ignore[attr-defined]
                 # Times on its pages are in the household's zone (dashboard.when).
                 with (
+                    log_context.bound(household=membership.household_id),
                     scope(household=membership.household_id),
                     timezone.override(membership.household.zone),
                 ):

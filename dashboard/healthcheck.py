@@ -1,6 +1,7 @@
-"""`python -m dashboard.healthcheck [PORT]`: the web container's healthcheck.
+"""`python -m dashboard.healthcheck [PORT [PATH]]`: the web container's healthcheck.
 
-It asks /healthz the way the reverse proxy does (a Host the site answers to, X-Forwarded-Proto),
+It asks /readyz (database, Redis, migrations; or PATH, e.g. /healthz for liveness alone) the
+way the reverse proxy does (a Host the site answers to, X-Forwarded-Proto),
 so HTTPS=true's redirect and a production ALLOWED_HOSTS do not make a healthy web look dead.
 """
 
@@ -19,9 +20,9 @@ def probe_host(allowed_hosts: str) -> str:
     return "healthcheck" + first if first.startswith(".") else first
 
 
-def main(port: str = "8000") -> int:
+def main(port: str = "8000", path: str = "/readyz") -> int:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/healthz",
+        f"http://127.0.0.1:{port}{path}",
         headers={
             "Host": probe_host(os.environ.get("ALLOWED_HOSTS", "")),
             "X-Forwarded-Proto": "https",
@@ -36,4 +37,4 @@ def main(port: str = "8000") -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:2]))
+    sys.exit(main(*sys.argv[1:3]))

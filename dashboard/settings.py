@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dashboard.request_context.RequestIdMiddleware",
+    "dashboard.request_metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -374,11 +376,38 @@ CONTROL_LIMIT_HOUSEHOLD_BURST = env.int("CONTROL_LIMIT_HOUSEHOLD_BURST", default
 CONTROL_LIMIT_HOUSEHOLD_RATE = env.float("CONTROL_LIMIT_HOUSEHOLD_RATE", default=6.0)
 
 LOG_LEVEL = (env.str("LOG_LEVEL", default="") or "INFO").upper()
+# plain (a line of text) or json (one object per line, for a log collector). Both carry the
+# request id, household, account and thing a line is about (accounts/log_context.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="") or "plain"
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "accounts.log_context.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"},
+        "json": {"()": "dashboard.log_format.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
+# Celery keeps this configuration instead of its own (dashboard/celery.py).
+
+# --- Metrics (Prometheus text format; dashboard/metrics.py) -----------------------------------
+# The web serves /metrics only to `Authorization: Bearer <METRICS_TOKEN>` (404 while unset).
+METRICS_TOKEN = read_file_secret(env, "METRICS_TOKEN") or ""
+# The realtime worker and the Celery worker serve /metrics, /readyz and /healthz on their own
+# port (0: off), on METRICS_ADDRESS (loopback unless a scraper elsewhere must reach it).
+METRICS_PORT_REALTIME = env.int("METRICS_PORT_REALTIME", default=0)
+METRICS_PORT_CELERY = env.int("METRICS_PORT_CELERY", default=0)
+METRICS_ADDRESS = env.str("METRICS_ADDRESS", default="") or "127.0.0.1"
+if not all(0 <= port < 65536 for port in (METRICS_PORT_REALTIME, METRICS_PORT_CELERY)):
+    raise ImproperlyConfigured("METRICS_PORT_REALTIME and METRICS_PORT_CELERY must be 0-65535")

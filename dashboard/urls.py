@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from dashboard import phone_views, views
+from dashboard import ops_views, phone_views, views
 
 urlpatterns = [
     path("", include("dashboard.page_urls")),
@@ -9,6 +9,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics_view, name="metrics"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("manifest.webmanifest", phone_views.manifest, name="manifest"),
 ]

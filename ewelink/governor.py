@@ -21,6 +21,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from ewelink.telemetry import report_paced, report_refused
+
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -97,6 +99,7 @@ class Governor:
         now = self._clock()
         self._stats.calls[interface] += 1
         if not self.enabled:
+            report_paced(interface, 0.0)
             return 0.0
         start = max(now, self._last.get(interface, float("-inf")) + self.min_interval)
         del self._slots[: bisect.bisect_right(self._slots, now - self.window)]
@@ -109,6 +112,7 @@ class Governor:
         if delay > 0:
             self._stats.waits[interface] += 1
             self._stats.waited_seconds += delay
+        report_paced(interface, max(delay, 0.0))
         return max(delay, 0.0)
 
     async def acquire(self, interface: str, key: str | None = None) -> None:
@@ -144,6 +148,7 @@ class Governor:
         del mine[: bisect.bisect_right(mine, now - self.window)]
         if self.key_window_limit > 0 and len(mine) >= self.key_window_limit:
             # This account has had its share: it waits, without holding up anyone else.
+            report_refused(interface)
             return False, mine[-self.key_window_limit] + self.window - now
         start = max(now, self._last.get(interface, float("-inf")) + self.min_interval)
         if self.window_limit > 0 and len(self._slots) >= self.window_limit:
@@ -176,6 +181,7 @@ class Governor:
         if waited > 0.001:  # not the microseconds of an uncontended claim
             self._stats.waits[interface] += 1
             self._stats.waited_seconds += waited
+        report_paced(interface, waited if waited > 0.001 else 0.0)
 
     def stats(self) -> GovernorStats:
         """A snapshot of the counters."""

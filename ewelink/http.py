@@ -27,6 +27,7 @@ from ewelink.governor import Governor, Sleep, default_governor
 from ewelink.models import JsonDict
 from ewelink.regions import Endpoints, Region
 from ewelink.signing import encode_body, make_nonce, sign_body, sign_query
+from ewelink.telemetry import report_call
 from ewelink.tokens import Tokens, TokensCallback, expiry_ms
 
 _LOG = logging.getLogger(__name__)
@@ -206,16 +207,20 @@ class HttpCore:
                 text = await response.text()
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            report_call(request.path, None)
             await self._observe(request.path, refused=False)  # sent, but no answer to count
             raise NetworkError(f"{method} {target}: {exc.__class__.__name__}: {exc}") from exc
         try:
             data = _decode(status, text, flat=request.flat)
-        except ProtocolError:
+        except ProtocolError as exc:
+            report_call(request.path, exc.code if exc.code is not None else status)
             await self._observe(request.path, refused=status >= 400)
             raise
-        except EWeLinkError:
+        except EWeLinkError as exc:
+            report_call(request.path, exc.code if exc.code is not None else status)
             await self._observe(request.path, refused=True)
             raise
+        report_call(request.path, 0)
         await self._observe(request.path, refused=False)
         return data
 

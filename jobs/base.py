@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -29,11 +30,12 @@ from django.conf import settings
 from django_scopes import scope, scopes_disabled
 
 import ewelink
-from accounts import notifications
+from accounts import log_context, notifications
 from accounts.linking import explain, mark_needs_relink
 from accounts.models import JobKind, LinkedAccount, LinkStatus
 from jobs import registry
 from jobs.locks import account_lock
+from jobs.metrics import JOB_DURATION, JOB_RUNS
 from jobs.runs import AccountBusy, record_failure, record_skip, record_success
 
 log = logging.getLogger(__name__)
@@ -77,11 +79,15 @@ class AccountTask(Task):  # type: ignore[misc]  # celery ships no type hints
         if account.status != LinkStatus.ACTIVE:
             why = f"account {account.get_status_display().lower()}"
             record_skip(account, self.job, why)
+            JOB_RUNS.labels(self.job, "skipped").inc()
             self._over(account_id)
             return {"skipped": why}
         token = _account.set(account)
         try:
-            with scope(household=account.household_id):
+            with (
+                log_context.bound(household=account.household_id, account=account.pk),
+                scope(household=account.household_id),
+            ):
                 # `run`, not super().__call__: that pushes a fresh request (retries 0) over the
                 # one the tracer pushed, and eager retries would never stop.
                 result: dict[str, Any] = self.run(account_id, *args, **kwargs)
@@ -101,20 +107,30 @@ class AccountTask(Task):  # type: ignore[misc]  # celery ships no type hints
         final = self.max_retries is not None and retries >= self.max_retries
         lock = account_lock(account.pk, self.job)
         if not lock.acquire():
+            JOB_RUNS.labels(self.job, "skipped").inc()
             return self._busy(account, lock.holder(), final=final)
+        started = time.perf_counter()
         try:
             result = body(account.pk)
         except ewelink.AuthError as exc:
+            self._count("needs_relink", started)
             record_failure(account, self.job, exc, attempt=retries + 1, final=True)
             _needs_relink(account, exc)
             return {"needs_relink": True}
         except Exception as exc:
+            retrying = not final and isinstance(exc, RETRYABLE)
+            self._count("retrying" if retrying else "failed", started)
             record_failure(account, self.job, exc, attempt=retries + 1, final=final)
             raise
         finally:
             lock.release()
+        self._count("ok", started)
         record_success(account, self.job, result)
         return result
+
+    def _count(self, outcome: str, started: float) -> None:
+        JOB_RUNS.labels(self.job, outcome).inc()
+        JOB_DURATION.labels(self.job).observe(time.perf_counter() - started)
 
     def will_retry(self, exc: BaseException) -> bool:
         """Whether Celery runs this task again after it raised `exc` (the job is not over)."""

@@ -22,6 +22,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from redis.exceptions import RedisError
 
+from accounts import log_context
 from accounts.models import ROLE_RANK, Role
 from accounts.tenancy import current_membership_for
 from devices.fragments import fragments_for
@@ -32,6 +33,13 @@ from realtime.events import (
     FragmentFrame,
     LiveUpdatesFrame,
     household_group,
+)
+from realtime.metrics import (
+    DROPPED_BINARY,
+    DROPPED_TOO_LARGE,
+    DROPPED_TOO_SLOW,
+    FRAMES_SENT,
+    PAGE_SOCKETS,
 )
 from realtime.ratelimit import take_control_token
 from realtime.revocation import session_digest, session_user, user_group
@@ -64,6 +72,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
     user_group: str | None = None
     user_id: int = 0
     role: str = Role.GUEST
+    counted = False  # in PAGE_SOCKETS
 
     async def connect(self) -> None:
         # Which page this socket serves (its fragments) and what it already shows.
@@ -92,10 +101,14 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NO_HOUSEHOLD)
             return
         self.household_id, self.role = access
+        # The consumer runs in its own task: every line it logs from here on names the household.
+        log_context.bind(household=self.household_id)
         # Join before reading the snapshot, so nothing falls between the two.
         self.group = household_group(self.household_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        PAGE_SOCKETS.inc()
+        self.counted = True
         # In a task: the workers' flush replies are dispatched only once connect() returns.
         self._spawn(self._start())
 
@@ -115,6 +128,9 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         await self._keep_watching(live)
 
     async def disconnect(self, code: int) -> None:
+        if self.counted:
+            PAGE_SOCKETS.dec()
+            self.counted = False
         if getattr(self, "params_redraw", None) is not None:
             self.params_redraw.cancel()
         for task in list(getattr(self, "tasks", ())):
@@ -125,6 +141,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None or len(text_data) > MAX_FRAME_CHARS:
+            (DROPPED_BINARY if text_data is None else DROPPED_TOO_LARGE).inc()
             log.info("dropped a page frame (%s)", "binary" if text_data is None else "too large")
             return
         await super().receive(text_data=text_data)
@@ -167,6 +184,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         elif len(self.held) < MAX_UNACKED:
             self.held.append(dict(message["payload"]))
         else:
+            DROPPED_TOO_SLOW.inc()
             await self.close(code=CLOSE_TOO_SLOW)
 
     async def control_reply(self, message: dict[str, Any]) -> None:
@@ -247,12 +265,14 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send(self, payload: dict[str, Any]) -> None:
         if self.seq - self.acked >= MAX_UNACKED:
+            DROPPED_TOO_SLOW.inc()
             log.info("closing a page socket %d frames behind", self.seq - self.acked)
             await self.close(code=CLOSE_TOO_SLOW)
             return
         self.seq += 1
         payload["seq"] = self.seq
         await self.send_json(payload)
+        FRAMES_SENT.inc()
 
     async def _revoke(self, why: str) -> None:
         log.info("closing a page socket of user %s: %s", self.scope["user"].pk, why)
@@ -277,6 +297,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         ):
             await self._send(_invalid(request, thing, "A control needs a thing id and a name."))
             return
+        log_context.bind(thing=thing)  # this control's own task
         if self.group is None:
             return  # revoked while this frame waited
         if ROLE_RANK[Role(self.role)] < ROLE_RANK[Role.MEMBER]:

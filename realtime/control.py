@@ -26,6 +26,7 @@ from devices.plugins.values import json_size
 from devices.presentation import plugin_for
 from realtime import redis as keys
 from realtime.events import ControlResultEvent, LogbookNews, publish
+from realtime.metrics import PAGE_CONTROLS
 from realtime.models import CommandRecord
 from realtime.worker.leases import lease_holder
 
@@ -100,9 +101,12 @@ async def run_control(req: ControlRequest, ask_worker: Ask, reply_to: str) -> Co
     try:
         prepared = await database_sync_to_async(prepare)(req)
     except Refused as exc:
+        PAGE_CONTROLS.labels("none", exc.status).observe(time.perf_counter() - started)
         return _result(req, exc.status, exc.message, None)
     status, message, via = await _dispatch(prepared, ask_worker, reply_to, req.request)
-    latency = int((time.perf_counter() - started) * 1000)
+    elapsed = time.perf_counter() - started
+    PAGE_CONTROLS.labels(via, status).observe(elapsed)
+    latency = int(elapsed * 1000)
     await database_sync_to_async(_record)(req, prepared, status, message, via, latency)
     return _result(req, status, message, latency)
 

@@ -15,12 +15,15 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 import ewelink
+from accounts import log_context
 from accounts.cloud import make_client, tokens_of
+from accounts.cloud_metrics import CLOUD_ERRORS
 from accounts.linking import explain, mark_needs_relink
 from accounts.models import ConnectionState, LinkedAccount
 from devices.models import Thing
 from devices.sync import async_sync_account
 from realtime.events import AccountEvent
+from realtime.metrics import RECONNECTS
 from realtime.worker.ingest import Ingestor, Publish, load_devices
 
 log = logging.getLogger(__name__)
@@ -76,6 +79,8 @@ class AccountConnection:
 
     async def run(self) -> None:
         """Until closed or the cloud rejects the credentials."""
+        # Every line logged for this account from here on (tasks started here inherit it).
+        log_context.bind(household=self.household_id, account=self.account_id)
         await self.reload_things()
         events = self.session.events()
         await self.session.start()
@@ -116,6 +121,8 @@ class AccountConnection:
         finally:
             self._intent.pop(deviceid, None)
         latency = int((time.perf_counter() - started) * 1000)
+        if result.error:
+            CLOUD_ERRORS.labels(str(result.error), "socket").inc()
         if result.ok:
             # The cloud does not echo new state after an update (notes §2.6): query it.
             self._spawn(self._confirm(deviceid))
@@ -184,6 +191,8 @@ class AccountConnection:
             await self.ingestor.on_online(self.account_id, event.deviceid, event.online)
         elif isinstance(event, ewelink.Connected):
             self.connects += 1
+            if self.connects > 1:
+                RECONNECTS.inc()
             await self._set_connection(ConnectionState.ONLINE)
             if self.connects > 1 or not self._synced_recently():
                 self._spawn(self._resync())

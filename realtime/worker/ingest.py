@@ -30,6 +30,7 @@ from logbook.recording import Transition, record_transitions
 from readings.energy import store_history
 from readings.sampling import Sampler, write_samples
 from realtime.events import DetailsEvent, LogbookNews, PageEvent, ThingEvent
+from realtime.metrics import CLOUD_EVENTS, EVENTS_PUBLISHED
 
 log = logging.getLogger(__name__)
 Publish = Callable[[int, PageEvent], Awaitable[None]]
@@ -291,6 +292,7 @@ class Ingestor:
     async def on_params(self, account_id: int, deviceid: str, params: dict[str, Any]) -> None:
         """A device reported params (partial or full)."""
         self.frames += 1
+        CLOUD_EVENTS.inc()
         thing = self.get(account_id, deviceid)
         if thing is None or not isinstance(params, dict):
             return
@@ -361,6 +363,7 @@ class Ingestor:
     async def on_online(self, account_id: int, deviceid: str, online: bool) -> None:
         """`sysmsg`: the device went online or offline."""
         self.frames += 1
+        CLOUD_EVENTS.inc()
         thing = self.get(account_id, deviceid)
         if thing is not None and thing.upgrade_from is not None and not online:
             thing.rebooted = True
@@ -374,6 +377,7 @@ class Ingestor:
     async def _changed(self, thing: LiveThing) -> None:
         self.writer.mark(thing)
         self.events += 1
+        EVENTS_PUBLISHED.inc()
         await self.publish(thing.household_id, thing.event())
 
     async def _follow(self, account_id: int, deviceid: str) -> None:

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +25,16 @@ from django.db.models.functions import Mod
 from django_scopes import scopes_disabled
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from accounts import log_context
 from accounts.models import LinkedAccount, LinkStatus
 from realtime import redis as keys
 from realtime.events import apublish
+from realtime.metrics import (
+    ACCOUNTS_CONNECTED,
+    ACCOUNTS_HELD,
+    LEASE_LOSSES,
+    WORKER_CONTROLS,
+)
 from realtime.worker.connection import AccountConnection, TokensReplaced
 from realtime.worker.ingest import Ingestor, StateWriter
 from realtime.worker.leases import LeaseStore
@@ -34,6 +42,7 @@ from realtime.worker.leases import LeaseStore
 log = logging.getLogger(__name__)
 LIVE_REQUEST_EVERY = 45.0  # uiActive lasts 60 s; renew before it lapses
 WATCH_CHECK_EVERY = 5.0
+ALIVE_WITHIN = 30.0  # seconds: as long as its report in Redis lives
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,14 @@ class Worker:
         self._stop = asyncio.Event()
         self._leases: LeaseStore | None = None
         self.channel = ""
+        self.reconciled_at: float | None = None  # monotonic time of the last full round
+
+    def check_alive(self) -> str | None:
+        """A readiness check: this worker went through its accounts lately."""
+        if self.reconciled_at is None:
+            return "not started yet"
+        late = time.monotonic() - self.reconciled_at
+        return None if late < ALIVE_WITHIN else f"last round {late:.0f} s ago"
 
     def stop(self) -> None:
         self._stop.set()
@@ -169,6 +186,7 @@ class Worker:
             await self._drop(account_id, leases)
         for account_id in await leases.renew(list(self.connections)):
             log.warning("lost the lease of account %s", account_id)
+            LEASE_LOSSES.inc()
             await self._drop(account_id, leases, release=False)
         for account_id, account in wanted.items():
             held = self.connections.get(account_id)
@@ -182,10 +200,14 @@ class Worker:
         # A household that changed its time zone gets it in the next card bodies.
         zones = {a.household_id: a.household.time_zone for a in wanted.values()}
         self.ingestor.set_time_zones(zones)
+        health = self.health()
+        ACCOUNTS_HELD.set(health["held"])
+        ACCOUNTS_CONNECTED.set(health["connected"])
         async with keys.client().pipeline(transaction=False) as pipe:
-            pipe.set(keys.alive_key(self.name), json.dumps(self.health()), ex=30)
+            pipe.set(keys.alive_key(self.name), json.dumps(health), ex=30)
             pipe.set(keys.HEARTBEAT_KEY, self.name, ex=keys.HEARTBEAT_TTL)
             await pipe.execute()
+        self.reconciled_at = time.monotonic()
 
     def health(self) -> dict[str, Any]:
         """What `realtime_health` and the benchmark read: accounts held, sockets up."""
@@ -268,6 +290,8 @@ class Worker:
     async def _run_command(self, layer: Any, message: dict[str, Any]) -> None:
         connection = self.connections.get(message.get("account", -1))
         reply: dict[str, Any] = {"type": "control.reply", "request": message.get("request")}
+        if connection is not None:  # this command's own task: its lines name the account
+            log_context.bind(household=connection.household_id, account=connection.account_id)
         if connection is None or not connection.connected:
             reply |= {"status": "not_connected", "error": None, "latency_ms": 0}
         else:
@@ -284,6 +308,7 @@ class Worker:
                     "error": outcome.error,
                     "latency_ms": outcome.latency_ms,
                 }
+                WORKER_CONTROLS.labels(outcome.status).observe(outcome.latency_ms / 1000)
         await layer.send(message["reply_to"], reply)
 
     async def _run_upgrade(self, layer: Any, message: dict[str, Any]) -> None:

@@ -161,6 +161,7 @@ def test_the_healthcheck_passes_on_a_production_web_where_a_plain_probe_fails(tm
         ALLOWED_HOSTS="dash.example.com", GENERATED_KEYS="false", SECRET_KEY="x" * 60,
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )  # fmt: skip
+    _manage(env, "migrate", "--noinput")  # as the web service does: /readyz wants it
     with _web(env, tmp_path) as base:
         port = base.rsplit(":", 1)[1]
         # What the compose healthcheck used to do: refused (unknown host) or redirected.
@@ -224,3 +225,9 @@ def test_every_package_of_ours_is_built_and_copied_into_the_image():
     copied = set(re.findall(r"^COPY (\w+) \./\1$", (ROOT / "Dockerfile").read_text(), re.M))
     assert ours - packaged == set()
     assert ours - copied == set()
+
+
+def test_the_health_checks_ask_for_readiness_not_only_liveness():
+    assert '"dashboard.healthcheck", "8000", "/readyz"' in _service("web")
+    assert '"manage.py", "ready", "--celery"' in _service("worker")
+    assert '"manage.py", "ready", "--realtime"' in _service("realtime")

@@ -237,6 +237,13 @@ def live_stack(redis_url: str) -> Iterator[LiveStack]:
             "PYTHONUNBUFFERED": "1",
             # A hung firmware upgrade fails within a test's patience, not in ten minutes.
             "OTA_UPGRADE_TIMEOUT_S": "20",
+            # Metrics as an operator turns them on (tests/e2e/test_ops_metrics.py scrapes them),
+            # and every process's log at DEBUG, as JSON (test_ops_metrics greps it for secrets).
+            "METRICS_TOKEN": f"e2e-metrics-{uuid.uuid4().hex}",
+            "METRICS_PORT_REALTIME": str(free_port()),
+            "METRICS_PORT_CELERY": str(free_port()),
+            "LOG_LEVEL": "DEBUG",
+            "LOG_FORMAT": "json",
         }
         # collectstatic needs no database: it runs beside migrate to save a few seconds.
         collect = start_service("collectstatic", [*MANAGE, "collectstatic", "--noinput"], env, tmp)

@@ -196,6 +196,8 @@ NOT_PAGES = {
         "a POST action on a group (the groups page holds the form)",
     ),
     "healthz": "JSON for the launcher",
+    "readyz": "JSON for the compose health check (test_ops_metrics)",
+    "metrics": "Prometheus text for a scraper with the token (test_ops_metrics)",
     "dashboard:room_cards": "a room's cards that htmx puts into the dashboard (test_lazy_rooms)",
     "favicon": "the icon (test_every_page_loads_without_errors fetches it)",
     "manifest": "JSON for browsers (test_phones_and_wall asks Chromium about it)",

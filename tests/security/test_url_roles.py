@@ -294,6 +294,8 @@ NOT_BY_ROLE = {
     "accounts:invitation_signup": "an invitation's token, not a role",
     "accounts:link_oauth_callback": "the cloud's redirect, checked by its state",
     "healthz": "the launcher's liveness probe",
+    "readyz": "the orchestrator's readiness probe (no household data in it)",
+    "metrics": "a scraper's bearer token (METRICS_TOKEN), never a session: see below",
     "favicon": "the icon",
     "manifest": "the web app manifest (browsers fetch it without cookies)",
 }
@@ -367,3 +369,16 @@ def test_a_refused_member_removal_leaves_the_member(household, member):
     target = MembershipFactory(household=household, role=Role.GUEST)
     member.client.post(reverse("accounts:member_remove", args=[target.pk]), CONFIRMED)
     assert Membership.objects.with_scopes_disabled().filter(pk=target.pk).exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_reaches_the_metrics_without_the_token(role, household, settings):
+    """/metrics is for a scraper's token, not for anyone signed in, however high their role."""
+    settings.METRICS_TOKEN = "scraper-token-of-this-test"
+    membership = MembershipFactory(household=household, role=role)
+    client = Client()
+    client.force_login(membership.user)
+    assert client.get(reverse("metrics")).status_code == 401
+    assert client.get(reverse("metrics"), HTTP_AUTHORIZATION="Bearer nope").status_code == 403
+    ok = client.get(reverse("metrics"), HTTP_AUTHORIZATION="Bearer scraper-token-of-this-test")
+    assert ok.status_code == 200

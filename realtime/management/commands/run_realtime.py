@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from realtime.worker.supervisor import Shard, Worker
@@ -26,6 +27,15 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         worker = Worker(shard, poll_interval=float(options["poll"]))  # type: ignore[arg-type]
+        if settings.METRICS_PORT_REALTIME:
+            from dashboard import metrics, readiness
+
+            checks = {**readiness.BASE_CHECKS, "worker": worker.check_alive}
+            metrics.serve(
+                settings.METRICS_PORT_REALTIME,
+                settings.METRICS_ADDRESS,
+                lambda: readiness.report("realtime", checks),
+            )
         asyncio.run(self._run(worker))
         self.stdout.write("realtime worker stopped")
 
