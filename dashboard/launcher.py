@@ -44,7 +44,7 @@ def build_plan(environ: dict[str, str], var_dir: Path) -> Plan:
     if not environ.get("EWELINK_BASE_URL"):
         _add_cloudsim(plan, environ, var_dir)
     plan.processes["web"] = (
-        f"exec {PY} -m daphne -b {shlex.quote(host)} -p {shlex.quote(port)} "
+        f"exec {PY} -m dashboard.web_server -b {shlex.quote(host)} -p {shlex.quote(port)} "
         "--websocket-max-message-size 16384 dashboard.asgi:application"
     )
     plan.processes["realtime"] = f"exec {PY} manage.py run_realtime"
