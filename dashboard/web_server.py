@@ -18,12 +18,13 @@ from daphne import ws_protocol
 from daphne.cli import CommandLineInterface
 
 
-class InboundCappedProtocol(ws_protocol.WebSocketProtocol):
+class InboundCappedProtocol(ws_protocol.WebSocketProtocol):  # type: ignore[misc]
     """A page's socket: incoming messages are capped, outgoing ones are not."""
 
-    def sendMessage(self, payload: bytes, *args: Any, **kwargs: Any) -> None:  # noqa: N802
+    def sendMessage(self, payload: bytes, *args: Any, **kwargs: Any) -> None:
         # Twisted runs one callback at a time: no message is read while the cap is lifted.
-        cap, self.maxMessagePayloadSize = self.maxMessagePayloadSize, 0
+        cap: int = self.maxMessagePayloadSize  # type: ignore[has-type]
+        self.maxMessagePayloadSize = 0
         try:
             super().sendMessage(payload, *args, **kwargs)
         finally:

@@ -48,9 +48,11 @@ def _server(module: str, tmp_path: Path) -> Iterator[int]:
 
 
 async def _first_frame(port: int) -> aiohttp.WSMessage:
-    async with aiohttp.ClientSession() as http:
-        async with http.ws_connect(f"ws://127.0.0.1:{port}/ws/", max_msg_size=0) as ws:
-            return await ws.receive(timeout=10)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(f"ws://127.0.0.1:{port}/ws/", max_msg_size=0) as ws,
+    ):
+        return await ws.receive(timeout=10)
 
 
 @pytest.mark.integration
@@ -59,15 +61,17 @@ async def test_big_frames_reach_the_page_and_big_frames_from_it_are_refused(tmp_
         first = await _first_frame(port)
         assert first.type == aiohttp.WSMsgType.TEXT
         assert len(first.data) == BIG  # over the cap: a big snapshot gets through
-        async with aiohttp.ClientSession() as http:
-            async with http.ws_connect(f"ws://127.0.0.1:{port}/ws/", max_msg_size=0) as ws:
-                await ws.receive(timeout=10)
-                await ws.send_str("y" * 100)
-                assert (await ws.receive(timeout=10)).data == "100"
-                await ws.send_str("y" * (CAP + 1))  # a page's frame over the cap
-                closed = await ws.receive(timeout=10)
-                assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
-                assert ws.close_code in (1006, 1009)  # dropped, or "message too big"
+        async with (
+            aiohttp.ClientSession() as http,
+            http.ws_connect(f"ws://127.0.0.1:{port}/ws/", max_msg_size=0) as ws,
+        ):
+            await ws.receive(timeout=10)
+            await ws.send_str("y" * 100)
+            assert (await ws.receive(timeout=10)).data == "100"
+            await ws.send_str("y" * (CAP + 1))  # a page's frame over the cap
+            closed = await ws.receive(timeout=10)
+            assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+            assert ws.close_code in (1006, 1009)  # dropped, or "message too big"
 
 
 @pytest.mark.integration
