@@ -11,12 +11,14 @@ import pytest
 from asgiref.sync import sync_to_async
 from django_scopes import scopes_disabled
 
+import ewelink
 from accounts.models import LinkedAccount, LinkStatus
 from devices.models import Thing
 from realtime import redis as keys
 from realtime.control import ControlRequest, run_control
 from realtime.models import CommandRecord
 from realtime.worker.leases import LeaseStore
+from realtime.worker.supervisor import Worker
 from tests.realtime.conftest import link, listen, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
@@ -143,6 +145,8 @@ async def test_a_failed_publish_loses_one_event_not_the_accounts_stream(owner, c
     await wait_for(tried)
     cloud.control("POST", f"/devices/{garage.cloud_id}/params", {"params": {"switch": "off"}})
     event = await listener.next("thing", id=garage.pk)
+    if event["state"]["switch"] is True:  # the first connect's resync may republish the "on"
+        event = await listener.next("thing", id=garage.pk)
     assert event["state"]["switch"] is False
     assert worker.connections[account.pk] is held  # the same socket went on, no restart
 
@@ -165,7 +169,7 @@ async def test_an_account_whose_connection_loop_died_is_started_again(
     monkeypatch.setattr(account_connection, "load_devices", flaky_load)
     account = await link(owner, US)
     await _connected(worker, account.pk)
-    assert len(loads) == 2
+    assert len(loads) >= 2  # the failed load and the restart's (its resync may load again)
     assert await keys.client().get(keys.lease_key(account.pk)) == worker.channel
 
 
@@ -283,3 +287,31 @@ async def test_quick_clicks_on_two_channels_of_a_zigbee_gang_both_stick(owner, c
     assert [s["switch"] for s in sorted(params["switches"], key=lambda s: s["outlet"])] == [
         "on", "on"
     ]  # fmt: skip
+
+
+async def test_a_change_between_the_last_sync_and_a_new_workers_connect_is_healed(
+    owner, cloud, clean_redis
+):
+    # Issue 17's soak: a worker killed and restarted within ten minutes of the last sync
+    # skipped the resync of its first connect, so what changed meanwhile never arrived.
+    account = await link(owner, US)  # synced just now
+    garage = await sync_to_async(_thing)(account, "Garage light")
+    assert garage.params.get("switch") == "off"
+    # While no worker holds the account, the device changes.
+    cloud.control("POST", f"/devices/{garage.cloud_id}/params", {"params": {"switch": "on"}})
+    listener = await listen(owner.household.pk)
+    backoff = ewelink.Backoff(low=0.2, high=0.5, cap=2.0)
+    worker = Worker(poll_interval=0.2, flush_interval=0.1, session_options={"backoff": backoff})
+    task = asyncio.create_task(worker.run())
+    try:
+        healed = await listener.next("thing", timeout=20, id=garage.pk)
+        assert healed["state"]["switch"] is True
+
+        async def stored() -> bool:
+            thing = await sync_to_async(_thing)(account, "Garage light")
+            return thing.params.get("switch") == "on"
+
+        await wait_for(stored)
+    finally:
+        worker.stop()
+        await asyncio.wait_for(task, 20)
