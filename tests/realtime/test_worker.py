@@ -4,6 +4,7 @@ reconnects with resync, rejected credentials, leases, unlink pickup."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -315,3 +316,63 @@ async def test_a_change_between_the_last_sync_and_a_new_workers_connect_is_heale
     finally:
         worker.stop()
         await asyncio.wait_for(task, 20)
+
+
+async def test_a_report_that_comes_while_a_resync_runs_is_not_undone_by_it(
+    owner, cloud, worker, monkeypatch
+):
+    # Issue 17's soak: the resync reloads the state its sync stored, which may predate a
+    # report that came meanwhile; the page then kept the old state.
+    from realtime.worker import connection as account_connection
+
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    garage = await sync_to_async(_thing)(account, "Garage light")
+    real_sync, calls = account_connection.async_sync_account, []
+
+    async def sync_then_a_report(account_id: int, client: Any) -> Any:
+        result = await real_sync(account_id, client)
+        if not calls:
+            calls.append(account_id)
+            cloud.control(
+                "POST", f"/devices/{garage.cloud_id}/params", {"params": {"switch": "on"}}
+            )
+
+            async def heard() -> bool:
+                live = worker.ingestor.get(account.pk, garage.cloud_id)
+                return live is not None and live.params.get("switch") == "on"
+
+            await wait_for(heard)
+            await worker.writer.flush()
+            # The snapshot this sync stored is older than the report just heard.
+            await sync_to_async(
+                lambda: (
+                    Thing.objects.with_scopes_disabled()
+                    .filter(pk=garage.pk)
+                    .update(params={**garage.params, "switch": "off"})
+                )
+            )()
+        return result
+
+    monkeypatch.setattr(account_connection, "async_sync_account", sync_then_a_report)
+    listener = await listen(owner.household.pk)
+    cloud.control("POST", f"/accounts/{account.apikey}/drop-sockets")
+    await listener.next("account", timeout=20, id=account.pk, connection="online")
+
+    async def resynced() -> bool:
+        return bool(calls)
+
+    await wait_for(resynced, timeout=20)
+
+    async def shown_on() -> bool:
+        live = worker.ingestor.get(account.pk, garage.cloud_id)
+        thing = await sync_to_async(_thing)(account, "Garage light")
+        return live.params.get("switch") == "on" and thing.params.get("switch") == "on"
+
+    await wait_for(shown_on)
+    last = None
+    with contextlib.suppress(TimeoutError):
+        while True:
+            last = await listener.next("thing", timeout=2, id=garage.pk)
+    assert last is not None
+    assert last["state"]["switch"] is True  # the page ends on "on"
