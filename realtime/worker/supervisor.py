@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.db import close_old_connections
 from django.db.models.functions import Mod
 from django_scopes import scopes_disabled
 
@@ -123,7 +124,14 @@ class Worker:
             ]
             try:
                 while not self._stop.is_set():
-                    await self._reconcile(http, leases)
+                    try:
+                        await self._reconcile(http, leases)
+                    except Exception:
+                        # Redis restarting or the database connection cut (issue 17's soak:
+                        # the worker exited and dropped every socket): keep what we hold and
+                        # try again next round; the leases sort out who holds what.
+                        log.exception("reconcile round failed; trying again")
+                        await sync_to_async(close_old_connections)()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._stop.wait(), self.poll_interval)
             finally:

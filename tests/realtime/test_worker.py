@@ -376,3 +376,34 @@ async def test_a_report_that_comes_while_a_resync_runs_is_not_undone_by_it(
             last = await listener.next("thing", timeout=2, id=garage.pk)
     assert last is not None
     assert last["state"]["switch"] is True  # the page ends on "on"
+
+
+async def test_a_reconcile_round_that_fails_does_not_end_the_worker(owner, cloud, worker):
+    # Issue 17's soak: a Redis restart made a lease renewal raise, the worker exited and
+    # every account it held went without a socket until something restarted it.
+    import redis.exceptions
+
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    held = worker.connections[account.pk]
+    renew, failures = LeaseStore.renew, []
+
+    async def flaky_renew(self: LeaseStore, account_ids: list[int]) -> set[int]:
+        if len(failures) < 3:
+            failures.append(account_ids)
+            raise redis.exceptions.ConnectionError("Error 111 connecting: Connection refused")
+        return await renew(self, account_ids)
+
+    LeaseStore.renew = flaky_renew  # type: ignore[method-assign]
+    try:
+
+        async def failed_thrice() -> bool:
+            return len(failures) == 3
+
+        await wait_for(failed_thrice)
+        await asyncio.sleep(0.5)  # a few good rounds after
+    finally:
+        LeaseStore.renew = renew  # type: ignore[method-assign]
+    assert worker.connections.get(account.pk) is held  # the same socket, still up
+    assert held.connected
+    assert await keys.client().get(keys.lease_key(account.pk)) == worker.channel
