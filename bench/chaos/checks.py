@@ -111,8 +111,12 @@ class Monitor:
         with contextlib.suppress(psycopg.Error):
             self.statuses = link_statuses(self.stack.db_url)
 
-    def converged_after(self, at: float) -> float | None:
+    def converged_after(self, at: float, until: float = float("inf")) -> float | None:
+        """Seconds from `at` to the first sample with pages = cloud and every account held;
+        None if that did not happen before `until` (the next fault)."""
         for s in self.samples:
+            if s.t > until:
+                return None
             if s.t >= at + 0.5 and s.divergent == 0 and s.unheld == 0:
                 return s.t - at
         return None
