@@ -101,7 +101,14 @@ async def run_control(req: ControlRequest, ask_worker: Ask, reply_to: str) -> Co
         prepared = await database_sync_to_async(prepare)(req)
     except Refused as exc:
         return _result(req, exc.status, exc.message, None)
-    status, message, via = await _dispatch(prepared, ask_worker, reply_to, req.request)
+    try:
+        status, message, via = await _dispatch(prepared, ask_worker, reply_to, req.request)
+    except Exception:
+        # Redis away (a restart) or the hop to the worker broke: the page hears "error" and
+        # the command is recorded all the same (issue 17's soak found such controls that
+        # left no record).
+        log.exception("control %s on thing %s failed", req.control, req.thing_id)
+        status, message, via = "error", FAILED, "socket"
     latency = int((time.perf_counter() - started) * 1000)
     await database_sync_to_async(_record)(req, prepared, status, message, via, latency)
     return _result(req, status, message, latency)
@@ -144,6 +151,8 @@ async def _over_rest(p: Prepared) -> tuple[str, str]:
             return "error", explain(exc)
     return "ok", MESSAGES["ok"]
 
+
+FAILED = "Something went wrong; try again."
 
 # Cloud errors worth a plainer word than their number.
 ERROR_MESSAGES = {

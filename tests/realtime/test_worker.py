@@ -407,3 +407,44 @@ async def test_a_reconcile_round_that_fails_does_not_end_the_worker(owner, cloud
     assert worker.connections.get(account.pk) is held  # the same socket, still up
     assert held.connected
     assert await keys.client().get(keys.lease_key(account.pk)) == worker.channel
+
+
+async def test_a_lease_that_vanished_is_taken_back_but_not_one_another_holds(clean_redis):
+    # Issue 17's soak: after a Redis restart (every key gone) each worker dropped and
+    # reopened every socket it held; a vanished lease is now simply taken back.
+    redis = keys.client()
+    mine, other = LeaseStore(redis, "me", 15), LeaseStore(redis, "other", 15)
+    assert await mine.acquire(1)
+    assert await mine.acquire(2)
+    await redis.delete(keys.lease_key(1), keys.lease_key(2))  # Redis came back empty
+    assert await other.acquire(2)  # another worker was quicker for account 2
+    assert await mine.renew([1, 2]) == {2}
+    assert await redis.get(keys.lease_key(1)) == "me"
+    assert 0 < await redis.pttl(keys.lease_key(1)) <= 15000
+    assert await redis.get(keys.lease_key(2)) == "other"
+
+
+async def test_a_control_whose_dispatch_breaks_is_answered_and_recorded(
+    owner, cloud, clean_redis, monkeypatch
+):
+    # Issue 17's soak: with Redis restarting, the lease lookup raised; the page heard
+    # "error" from the consumer's catch-all but no command record was written.
+    import redis.exceptions
+
+    from realtime import control
+
+    account = await link(owner, US)
+    garage = await sync_to_async(_thing)(account, "Garage light")
+
+    async def redis_away(*args: Any) -> None:
+        raise redis.exceptions.ConnectionError("Error 111 connecting: Connection refused")
+
+    async def never_asked(channel: str, message: dict[str, Any]) -> dict[str, Any]:
+        raise AssertionError("no worker to ask")
+
+    monkeypatch.setattr(control, "lease_holder", redis_away)
+    req = ControlRequest(owner.user.pk, owner.household.pk, garage.pk, "switch", True, "r9")
+    result = await run_control(req, never_asked, "nobody")
+    assert (result["status"], result["request"]) == ("error", "r9")
+    record = await sync_to_async(lambda: CommandRecord.objects.with_scopes_disabled().get())()
+    assert (record.result, record.control, record.thing_id) == ("error", "switch", garage.pk)
