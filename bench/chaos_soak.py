@@ -332,10 +332,8 @@ class Soak:
                 "needs_relink",
                 ok,
             )
-        wrongly = sorted(
-            monitor.relinked_wrongly
-            | {a for a, s in statuses.items() if s == "needs_relink" and a != relink_id}
-        )
+        seen = monitor.ever_relinked | {a for a, s in statuses.items() if s == "needs_relink"}
+        wrongly = sorted(seen - {relink_id})
         self.row("relink: other accounts ever needing relink", len(wrongly), "0", not wrongly)
         growth = checks.rss_growth(monitor.rss)
         grew = [g for g in growth if g[3]]

@@ -54,7 +54,7 @@ class Monitor:
     samples: list[Sample] = field(default_factory=list)
     rss: dict[tuple[str, int], list[tuple[float, float]]] = field(default_factory=dict)
     queue: list[tuple[float, int]] = field(default_factory=list)
-    relinked_wrongly: set[int] = field(default_factory=set)
+    ever_relinked: set[int] = field(default_factory=set)  # accounts seen needing relink
     statuses: dict[int, str] = field(default_factory=dict)
     max_peak: int = 0
     excused: set[str] = field(default_factory=set)  # apikeys not expected to be held
@@ -110,6 +110,7 @@ class Monitor:
                 self.rss.setdefault((role, pid), []).append((now, rss))
         with contextlib.suppress(psycopg.Error):
             self.statuses = link_statuses(self.stack.db_url)
+            self.ever_relinked |= {a for a, s in self.statuses.items() if s == "needs_relink"}
 
     def converged_after(self, at: float, until: float = float("inf")) -> float | None:
         """Seconds from `at` to the first sample with pages = cloud and every account held;
