@@ -31,7 +31,7 @@ class Cloud:
             self.settings.behaviour_rate = DEMO_BEHAVIOUR_RATE
         self.state = SimState(self.settings.seed)
         self.counters = SimCounters()
-        self.faults = FaultBook()
+        self.faults = FaultBook(self.settings.seed)
         self.etiquette = Etiquette()
         self.hub = Hub(self)
         self.clock = SimClock()

@@ -372,6 +372,26 @@ async def clear_faults(request: web.Request, cloud: Cloud, body: dict[str, Any])
     return {"ok": True}
 
 
+@route("DELETE", "/faults/{fault_id}")
+async def remove_fault(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
+    if not cloud.faults.remove(request.match_info["fault_id"]):
+        raise NotFound("no such fault")
+    return {"ok": True}
+
+
+@route("GET", "/sessions")
+async def sessions(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
+    """Live app sockets per account and APPID, and the most seen at one moment."""
+    return cloud.hub.sessions_json()
+
+
+@route("POST", "/sessions/reset-peaks")
+async def reset_session_peaks(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
+    """Peaks from now on start at what is open now."""
+    cloud.hub.reset_peaks()
+    return cloud.hub.sessions_json()
+
+
 @route("POST", "/load")
 async def start_load(request: web.Request, cloud: Cloud, body: dict[str, Any]) -> Any:
     if cloud.load is not None:

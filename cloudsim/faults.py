@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ class Fault:
     error: int | str = 406
     count: int | None = None  # None = until cleared
     apikey: str | None = None  # refuse_handshake: only this account's sockets
+    probability: float = 1.0  # share of matching requests it hits (e.g. 0.05 = 5 %)
 
     def matches(self, path: str | None, method: str | None, apikey: str | None = None) -> bool:
         if self.path and (path is None or not path.startswith(self.path)):
@@ -41,9 +43,10 @@ class Fault:
 class FaultBook:
     """The active faults; `take` consumes one use of the first match."""
 
-    def __init__(self) -> None:
+    def __init__(self, seed: int = 0) -> None:
         self.faults: list[Fault] = []
         self._ids = itertools.count(1)
+        self._rng = random.Random(seed)  # which requests a partial fault hits: reproducible
 
     def add(self, spec: dict[str, Any]) -> Fault:
         kind = spec.get("kind")
@@ -56,6 +59,10 @@ class FaultBook:
         for key, kind_of in (("status", int), ("ms", int), ("count", int)):
             if spec.get(key) is not None:
                 setattr(fault, key, _typed(spec[key], kind_of, key))
+        if spec.get("probability") is not None:
+            fault.probability = float(_typed(spec["probability"], (int, float), "probability"))
+            if not 0 < fault.probability <= 1:
+                raise ValueError("probability must be in (0, 1]")
         if spec.get("seconds") is not None:
             fault.seconds = float(_typed(spec["seconds"], (int, float), "seconds"))
         if kind == "command_error":
@@ -76,6 +83,8 @@ class FaultBook:
     ) -> Fault | None:
         for fault in self.faults:
             if fault.kind == kind and fault.matches(path, method, apikey):
+                if fault.probability < 1 and self._rng.random() >= fault.probability:
+                    continue  # this request is spared; the count is not used up
                 if fault.count is not None:
                     fault.count -= 1
                     if fault.count <= 0:
@@ -85,6 +94,12 @@ class FaultBook:
 
     def has(self, kind: str) -> bool:
         return any(f.kind == kind for f in self.faults)
+
+    def remove(self, fault_id: str) -> bool:
+        kept = [f for f in self.faults if f.id != fault_id]
+        removed = len(kept) != len(self.faults)
+        self.faults[:] = kept
+        return removed
 
     def clear(self) -> None:
         self.faults.clear()

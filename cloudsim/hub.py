@@ -48,16 +48,46 @@ class Hub:
     def __init__(self, cloud: Cloud) -> None:
         self.cloud = cloud
         self.by_apikey: dict[str, set[Session]] = {}
+        # Sockets open at one moment per (account, APPID), and the most ever seen: the
+        # dashboard promises never to hold an account twice, and this is how a soak checks.
+        self.live: dict[tuple[str, str], int] = {}
+        self.peak: dict[tuple[str, str], int] = {}
 
     def add(self, session: Session) -> None:
         self.by_apikey.setdefault(session.apikey, set()).add(session)
+        key = (session.apikey, session.appid)
+        self.live[key] = self.live.get(key, 0) + 1
+        self.peak[key] = max(self.peak.get(key, 0), self.live[key])
 
     def remove(self, session: Session) -> None:
         sessions = self.by_apikey.get(session.apikey)
         if sessions is not None:
-            sessions.discard(session)
+            if session in sessions:
+                sessions.discard(session)
+                key = (session.apikey, session.appid)
+                self.live[key] -= 1
+                if not self.live[key]:
+                    del self.live[key]
             if not sessions:
                 del self.by_apikey[session.apikey]
+
+    def sessions_json(self) -> dict[str, Any]:
+        """Live sockets and their peak per account and APPID (`GET /_sim/sessions`)."""
+
+        def nested(counts: dict[tuple[str, str], int]) -> dict[str, dict[str, int]]:
+            out: dict[str, dict[str, int]] = {}
+            for (apikey, appid), count in counts.items():
+                out.setdefault(apikey, {})[appid] = count
+            return out
+
+        return {
+            "live": nested(self.live),
+            "peak": nested(self.peak),
+            "max_peak": max(self.peak.values(), default=0),
+        }
+
+    def reset_peaks(self) -> None:
+        self.peak = dict(self.live)
 
     def count(self) -> int:
         return sum(len(s) for s in self.by_apikey.values())

@@ -103,7 +103,14 @@ async def run_control(req: ControlRequest, ask_worker: Ask, reply_to: str) -> Co
     except Refused as exc:
         PAGE_CONTROLS.labels("none", exc.status).observe(time.perf_counter() - started)
         return _result(req, exc.status, exc.message, None)
-    status, message, via = await _dispatch(prepared, ask_worker, reply_to, req.request)
+    try:
+        status, message, via = await _dispatch(prepared, ask_worker, reply_to, req.request)
+    except Exception:
+        # Redis away (a restart) or the hop to the worker broke: the page hears "error" and
+        # the command is recorded all the same (issue 17's soak found such controls that
+        # left no record).
+        log.exception("control %s on thing %s failed", req.control, req.thing_id)
+        status, message, via = "error", FAILED, "socket"
     elapsed = time.perf_counter() - started
     PAGE_CONTROLS.labels(via, status).observe(elapsed)
     latency = int(elapsed * 1000)
@@ -148,6 +155,8 @@ async def _over_rest(p: Prepared) -> tuple[str, str]:
             return "error", explain(exc)
     return "ok", MESSAGES["ok"]
 
+
+FAILED = "Something went wrong; try again."
 
 # Cloud errors worth a plainer word than their number.
 ERROR_MESSAGES = {

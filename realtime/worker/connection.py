@@ -6,7 +6,6 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -27,8 +26,6 @@ from realtime.metrics import RECONNECTS
 from realtime.worker.ingest import Ingestor, Publish, load_devices
 
 log = logging.getLogger(__name__)
-# On the first connect, a sync this recent is good enough (avoids 1,000 syncs at start-up).
-FRESH_SYNC = timedelta(minutes=10)
 # A device the cloud reports that we do not hold is looked up at most this often: a sync
 # elsewhere may just have added it, but a device no sync stores must not cost a query a frame.
 UNKNOWN_RECHECK_S = 30.0
@@ -61,7 +58,6 @@ class AccountConnection:
         self.account_id = account.pk
         self.household_id = account.household_id
         self.tokens_refreshed_at = account.tokens_refreshed_at
-        self.last_sync_at = account.last_sync_at
         self.client = make_client(http, account)
         options = {"label": f"account {account.pk}", **(session_options or {})}
         self.session = self.client.websocket(**options)
@@ -72,6 +68,10 @@ class AccountConnection:
         # Channel changes sent but not yet confirmed, per device and outlet (see _with_intent).
         self._intent: dict[str, dict[Any, dict[str, Any]]] = {}
         self._looked_up: dict[str, float] = {}  # unknown deviceid → monotonic time of lookup
+        # Device reports that came while a resync ran: its snapshot may predate them, so
+        # they are applied again on top of it (see _resync).
+        self._resyncs = 0
+        self._during_resync: list[tuple[str, Any]] = []
 
     @property
     def connected(self) -> bool:
@@ -185,17 +185,23 @@ class AccountConnection:
     async def _handle(self, event: ewelink.Event) -> None:
         if isinstance(event, ewelink.DeviceParams):
             await self._take_up(event.deviceid)
+            if self._resyncs:
+                self._during_resync.append((event.deviceid, event))
             await self.ingestor.on_params(self.account_id, event.deviceid, event.params)
         elif isinstance(event, ewelink.DeviceOnline):
             await self._take_up(event.deviceid)
+            if self._resyncs:
+                self._during_resync.append((event.deviceid, event))
             await self.ingestor.on_online(self.account_id, event.deviceid, event.online)
         elif isinstance(event, ewelink.Connected):
             self.connects += 1
             if self.connects > 1:
                 RECONNECTS.inc()
             await self._set_connection(ConnectionState.ONLINE)
-            if self.connects > 1 or not self._synced_recently():
-                self._spawn(self._resync())
+            # Every connect heals with a sync, the first one too: however recent the last
+            # sync, nobody was listening between it and this socket (a worker killed or
+            # restarted, a lease taken over), and the cloud does not replay what it pushed.
+            self._spawn(self._resync())
         elif isinstance(event, ewelink.Disconnected):
             await self._set_connection(ConnectionState.OFFLINE)
 
@@ -211,23 +217,37 @@ class AccountConnection:
         await self.ingestor.writer.flush()  # what we hold goes to the database first
         await self.reload_things()
 
-    def _synced_recently(self) -> bool:
-        last = self.last_sync_at
-        return last is not None and timezone.now() - last < FRESH_SYNC
-
     async def _resync(self) -> None:
-        """Heal what happened while the socket was down: a full sync, then fresh state."""
+        """Heal what happened while the socket was down: a full sync, then fresh state.
+
+        Reports that arrive while the sync runs may be newer than its snapshot, which the
+        reload would otherwise put back over them (the page and, via the writer, the
+        database then kept an old state until the device's next report): they are applied
+        again on top of the reloaded state, in order.
+        """
+        start = len(self._during_resync)
+        self._resyncs += 1
         try:
-            await async_sync_account(self.account_id, self.client)
-        except ewelink.EWeLinkError as exc:
-            log.warning("account %s: resync failed: %s", self.account_id, type(exc).__name__)
-            return
-        self.last_sync_at = timezone.now()
-        before = {t.cloud_id: t.event() for t in self.ingestor.things_of(self.account_id)}
-        await self.reload_things()
-        for thing in self.ingestor.things_of(self.account_id):
-            if before.get(thing.cloud_id) != thing.event():
-                await self.publish(thing.household_id, thing.event())
+            try:
+                await self.ingestor.writer.flush()  # what we hold goes to the database first
+                await async_sync_account(self.account_id, self.client)
+            except ewelink.EWeLinkError as exc:
+                log.warning("account %s: resync failed: %s", self.account_id, type(exc).__name__)
+                return
+            before = {t.cloud_id: t.event() for t in self.ingestor.things_of(self.account_id)}
+            await self.reload_things()
+            for thing in self.ingestor.things_of(self.account_id):
+                if before.get(thing.cloud_id) != thing.event():
+                    await self.publish(thing.household_id, thing.event())
+            for deviceid, event in self._during_resync[start:]:
+                if isinstance(event, ewelink.DeviceParams):
+                    await self.ingestor.on_params(self.account_id, deviceid, event.params)
+                elif isinstance(event, ewelink.DeviceOnline):
+                    await self.ingestor.on_online(self.account_id, deviceid, event.online)
+        finally:
+            self._resyncs -= 1
+            if not self._resyncs:
+                self._during_resync.clear()
 
     async def reload_things(self) -> None:
         things = await sync_to_async(load_devices)(self.account_id)

@@ -11,8 +11,18 @@ import redis.asyncio as aioredis
 
 from realtime.redis import lease_key
 
-# Only the holder may extend or drop its lease (compare-and-act, atomically in Redis).
-_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"  # noqa: E501
+# Only the holder may extend or drop its lease (compare-and-act, atomically in Redis). A
+# lease that vanished (Redis restarted empty) is taken back by its holder if nobody took it
+# meanwhile, rather than every socket being dropped and reopened (issue 17's soak).
+_RENEW = """
+local holder = redis.call('get', KEYS[1])
+if holder == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+if not holder then
+  redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"  # noqa: E501
 
 DEFAULT_TTL = 15.0
@@ -33,7 +43,8 @@ class LeaseStore:
         )
 
     async def renew(self, account_ids: list[int]) -> set[int]:
-        """Extend our leases; returns the accounts whose lease we no longer hold."""
+        """Extend our leases (taking back any that vanished); returns the accounts whose
+        lease another holder has now."""
         if not account_ids:
             return set()
         async with self.redis.pipeline(transaction=False) as pipe:

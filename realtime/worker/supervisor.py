@@ -21,6 +21,7 @@ from typing import Any
 import aiohttp
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.db import close_old_connections
 from django.db.models.functions import Mod
 from django_scopes import scopes_disabled
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -144,10 +145,12 @@ class Worker:
                 while not self._stop.is_set():
                     try:
                         await self._reconcile(http, leases)
-                    except RedisConnectionError as exc:
-                        # Redis is restarting (the supervisor brings it back): carry on; the
-                        # leases it forgot are taken again once it answers.
-                        log.warning("Redis unreachable (%s); trying again", exc)
+                    except Exception:
+                        # Redis restarting or the database connection cut (issue 17's soak:
+                        # the worker exited and dropped every socket): keep what we hold and
+                        # try again next round; the leases sort out who holds what.
+                        log.exception("reconcile round failed; trying again")
+                        await sync_to_async(close_old_connections)()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._stop.wait(), self.poll_interval)
             finally:

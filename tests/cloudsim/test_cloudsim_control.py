@@ -358,3 +358,55 @@ async def test_factory_devices_list_what_can_be_added_and_the_demo_stocks_some(
     await user.delete("/v2/device", deviceid=plug["deviceid"])
     left = {d["deviceid"] for d in await cloud.sim.acontrol("GET", "/factory-devices")}
     assert plug["deviceid"] in left  # deleted: back in the factory, addable again
+
+
+async def test_a_fault_with_a_probability_hits_only_that_share(cloud: Cloud) -> None:
+    user = await cloud.user("eu")
+    fault = await cloud.sim.acontrol(
+        "POST",
+        "/faults",
+        {"kind": "http_status", "path": "/v2/user/profile", "status": 500, "probability": 0.25},
+    )
+    url = cloud.sim.api("eu") + "/v2/user/profile"
+    headers = {"Authorization": f"Bearer {user.at}"}
+    statuses = []
+    for _ in range(80):
+        async with cloud.api.session.get(url, headers=headers) as resp:
+            statuses.append(resp.status)
+    failed = statuses.count(500)
+    assert 5 <= failed <= 40, failed  # about a quarter, never all and never none
+    assert set(statuses) == {200, 500}
+    # Removed by its id, the others stay.
+    other = await cloud.sim.acontrol("POST", "/faults", {"kind": "latency", "ms": 1})
+    await cloud.sim.acontrol("DELETE", f"/faults/{fault['id']}")
+    assert [f["id"] for f in await cloud.sim.acontrol("GET", "/faults")] == [other["id"]]
+    with pytest.raises(ControlError, match="404"):
+        await cloud.sim.acontrol("DELETE", f"/faults/{fault['id']}")
+    for bad in (0, 1.5, "half"):
+        with pytest.raises(ControlError, match="400"):
+            await cloud.sim.acontrol("POST", "/faults", {"kind": "http_status", "probability": bad})
+
+
+async def test_sessions_are_counted_per_account_and_app_with_their_peak(cloud: Cloud) -> None:
+    user, other = await cloud.user("eu"), await cloud.user("eu")
+    first = await cloud.ws(user)
+    second = await cloud.ws(user)  # the same account and APPID twice at once
+    third = await cloud.ws(other)
+    appid = cloud.api.appid
+    seen = await cloud.sim.acontrol("GET", "/sessions")
+    assert seen["live"] == {user.apikey: {appid: 2}, other.apikey: {appid: 1}}
+    assert seen["peak"][user.apikey][appid] == 2
+    assert seen["max_peak"] == 2
+    await first.close()
+    await second.close()
+
+    async def closed() -> bool:
+        return user.apikey not in (await cloud.sim.acontrol("GET", "/sessions"))["live"]
+
+    await async_until(closed, timeout=3)
+    seen = await cloud.sim.acontrol("GET", "/sessions")
+    assert seen["peak"][user.apikey][appid] == 2  # the peak outlives the sockets
+    reset = await cloud.sim.acontrol("POST", "/sessions/reset-peaks")
+    assert reset["peak"] == {other.apikey: {appid: 1}}
+    assert reset["max_peak"] == 1
+    await third.close()
