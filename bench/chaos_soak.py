@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import redis.asyncio as aioredis
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -40,7 +41,11 @@ from bench.chaos.stack import APPID, Stack, log  # noqa: E402
 
 CONVERGE_WITHIN_S = 60.0  # after the faults stop, pages = database = cloud within this
 HELD_AGAIN_WITHIN_S = 45.0  # after a worker kill: lease TTL (15 s) + reconnect backoff
-QUEUE_LIMIT = 20  # Celery messages waiting at the end
+QUEUE_LIMIT = 20  # Celery messages waiting once the backlog has had time to drain
+# Beat hands out each job for every account at once (48-72 messages every 5-10 minutes here),
+# so a sample taken at the end may land on such a burst: what must hold is that the backlog
+# drains once the load stops, not that the last sample happened to miss a burst.
+QUEUE_DRAIN_S = 120.0
 
 
 class Soak:
@@ -54,6 +59,7 @@ class Soak:
         self.figures: list[tuple[str, str]] = []
         self.failed = False
         self.groups: dict[str, list[int]] = {}
+        self.drained: tuple[int, float] = (-1, 0.0)
         self.unheld = -1
 
     async def setup(self, http: aiohttp.ClientSession) -> tuple[Load, dict[str, list[int]]]:
@@ -175,6 +181,7 @@ class Soak:
                 page.acking = True
             converged = await self.final_convergence(load, monitor, injector)
             await self.wait_results(load)
+            self.drained = await self.drain_queue()
             for task in background:
                 task.cancel()
             self.judge(load, monitor, injector, groups, converged, faults_stopped, started)
@@ -233,6 +240,22 @@ class Soak:
                         f"{cloud.get(d)} db {db.get(pk)} pages {pages}"
                     )
         return None, divergent_pages, divergent_db
+
+    async def drain_queue(self) -> tuple[int, float]:
+        """(messages waiting, seconds waited) once Celery's queue is down to the limit."""
+        started = time.monotonic()
+        waiting = -1
+        while True:
+            with contextlib.suppress(Exception):
+                redis = aioredis.Redis.from_url(self.stack.redis_url)
+                try:
+                    waiting = int(await redis.llen("celery"))
+                finally:
+                    await redis.aclose()
+            waited = time.monotonic() - started
+            if 0 <= waiting <= QUEUE_LIMIT or waited >= QUEUE_DRAIN_S:
+                return waiting, waited
+            await asyncio.sleep(1.0)
 
     async def wait_results(self, load: Load) -> None:
         deadline = time.monotonic() + RESULT_WAIT_S
@@ -338,12 +361,13 @@ class Soak:
         growth = checks.rss_growth(monitor.rss)
         grew = [g for g in growth if g[3]]
         self.row("resources: processes whose RSS kept growing", len(grew), "0", not grew)
-        last_queue = monitor.queue[-1][1] if monitor.queue else 0
+        waiting, waited = self.drained
         self.row(
-            "resources: Celery messages waiting at the end",
-            last_queue,
-            f"≤ {QUEUE_LIMIT}",
-            last_queue <= QUEUE_LIMIT,
+            "resources: Celery messages waiting once drained",
+            f"{waiting} after {waited:.0f} s (at the end of the load: "
+            f"{monitor.queue[-1][1] if monitor.queue else 0})",
+            f"≤ {QUEUE_LIMIT} within {QUEUE_DRAIN_S:.0f} s",
+            0 <= waiting <= QUEUE_LIMIT,
         )
         self.figures.append(
             ("most Celery messages waiting", str(max((q for _, q in monitor.queue), default=0)))
