@@ -290,12 +290,22 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             value=content.get("value"),
             request=request,
         )
+        announced = False
+
+        async def announce(result: ControlResultEvent) -> None:
+            nonlocal announced
+            announced = True
+            await self._send(dict(result))
+
         try:
-            result = dict(await run_control(req, self._ask_worker, self.channel_name))
+            outcome = dict(await run_control(req, self._ask_worker, self.channel_name, announce))
         except Exception:
             log.exception("control %s on thing %s failed", control, thing)
-            result = _refused(request, thing, "error", "Something went wrong; try again.")
-        await self._send(result)
+            if announced:
+                return  # the page heard the device's answer; only the record failed
+            outcome = _refused(request, thing, "error", "Something went wrong; try again.")
+        if not announced:
+            await self._send(outcome)
 
     async def _ask_worker(self, channel: str, message: dict[str, Any]) -> dict[str, Any]:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()

@@ -283,3 +283,36 @@ async def test_quick_clicks_on_two_channels_of_a_zigbee_gang_both_stick(owner, c
     assert [s["switch"] for s in sorted(params["switches"], key=lambda s: s["outlet"])] == [
         "on", "on"
     ]  # fmt: skip
+
+
+async def test_a_tap_goes_out_at_once_and_a_burst_ends_in_the_last_clicks_state(
+    owner, cloud, worker
+):
+    """Leading edge plus trailing merge, through the worker's socket to cloudsim."""
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    garage = await sync_to_async(_thing)(account, "Garage light")
+    switch = await _switcher(owner)
+    session = worker.connections[account.pk].session
+
+    before = session.stats.updates
+    tap = await switch(owner, garage, True, "tap")
+    assert tap["status"] == "ok"
+    assert session.stats.updates == before + 1
+    record = await sync_to_async(
+        lambda: CommandRecord.objects.with_scopes_disabled().get(thing_id=garage.pk)
+    )()
+    # The command was not held for the 100 ms merge window (the socket answers in a few ms).
+    assert record.latency_ms is not None
+    assert record.latency_ms < 90, record.latency_ms
+
+    await asyncio.sleep(0.3)  # the tap's window is over: the burst starts a new one
+    before = session.stats.updates
+    clicks = []
+    for i, value in enumerate((False, True, False, True, False)):
+        clicks.append(asyncio.create_task(switch(owner, garage, value, f"burst-{i}")))
+        await asyncio.sleep(0.01)
+    results = await asyncio.gather(*clicks)
+    assert [r["status"] for r in results] == ["ok"] * 5
+    assert session.stats.updates - before == 2  # the first click, then the rest merged
+    assert cloud.control("GET", f"/devices/{garage.cloud_id}")["params"]["switch"] == "off"
