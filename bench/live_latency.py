@@ -219,6 +219,36 @@ def scaled_key(value: Any, scale: float) -> int | None:
         return None
 
 
+async def read_snapshot(
+    ws: aiohttp.ClientWebSocketResponse, index: int, within_s: float
+) -> tuple[int, int, int]:
+    """A page's snapshot (its parts, then the `snapshot` frame): (things, bytes, frames).
+
+    Fails at once when the socket closes or sends something else, and after a while
+    (`within_s`), rather than waiting for a snapshot that will not come."""
+    things: set[str] = set()
+    size = frames = 0
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            msg = await ws.receive(timeout=max(0.1, deadline - time.monotonic()))
+        except TimeoutError:
+            why = f"no snapshot within {within_s:.0f} s"
+            raise RuntimeError(f"page socket {index}: {why}") from None
+        if msg.type != aiohttp.WSMsgType.TEXT:
+            raise RuntimeError(
+                f"page socket {index}: no snapshot ({msg.type.name}, close code {ws.close_code})"
+            )
+        frame = json.loads(msg.data)
+        frames += 1
+        size += len(msg.data)
+        things.update(frame.get("things") or {})
+        if frame.get("type") == "snapshot":
+            return len(things), size, frames
+        if frame.get("type") != "snapshot_part":
+            raise RuntimeError(f"page socket {index}: {frame.get('type')} before the snapshot")
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -470,18 +500,18 @@ class Bench:
         headers = {"Cookie": cookie, "Origin": f"http://127.0.0.1:{port}"}
         sockets = []
         for i in range(count):
+            started = time.perf_counter()
             ws = await self.http.ws_connect(
                 f"ws://127.0.0.1:{port}/ws/household/", headers=headers, max_msg_size=0
             )
-            first = await ws.receive(timeout=60)
-            if first.type != aiohttp.WSMsgType.TEXT or json.loads(first.data)["type"] != "snapshot":
-                raise RuntimeError(f"page socket {i}: no snapshot ({first.type}: {first.data})")
-            snap = json.loads(first.data)
+            things, size, frames = await read_snapshot(ws, i, self.args.snapshot_timeout)
             if i == 0:
-                self.facts["snapshot_things"] = len(snap["things"])
-                self.facts["snapshot_bytes"] = len(first.data)
+                self.facts["snapshot_things"] = things
+                self.facts["snapshot_bytes"] = size
+                self.facts["snapshot_frames"] = frames
+                self.facts["snapshot_ms"] = (time.perf_counter() - started) * 1000
             sockets.append(ws)
-            self.tasks.append(asyncio.create_task(self._read_page(ws, i, "ours")))
+            self.tasks.append(asyncio.create_task(self._read_page(ws, i, "ours", frames)))
         return sockets
 
     async def open_relay_clients(self, port: int, count: int) -> list[Any]:
@@ -493,11 +523,12 @@ class Bench:
             self.tasks.append(asyncio.create_task(self._read_page(ws, i, "relay")))
         return sockets
 
-    async def _read_page(self, ws: aiohttp.ClientWebSocketResponse, index: int, kind: str) -> None:
+    async def _read_page(
+        self, ws: aiohttp.ClientWebSocketResponse, index: int, kind: str, seen: int = 0
+    ) -> None:
         rec = self.rec
         clock = time.perf_counter
-        acks = kind == "ours"
-        seen = 1  # the snapshot was frame 1
+        acks = kind == "ours"  # `seen`: frames read before (the snapshot's)
         async for msg in ws:
             if msg.type != aiohttp.WSMsgType.TEXT:
                 continue
@@ -950,10 +981,7 @@ class Bench:
         log(f"worker holds all {len(self.accounts)} accounts after {held:.1f} s")
         pages = await self.open_pages(port, args.listeners)
         self.tasks.append(asyncio.create_task(self._tap()))
-        log(
-            f"{len(pages)} page sockets open (snapshot: {self.facts['snapshot_things']} things, "
-            f"{self.facts['snapshot_bytes'] / 1024:.0f} KiB)"
-        )
+        self._log_snapshot(pages)
         await asyncio.sleep(2)
         listeners = {"ours": args.listeners}
         if relay_clients:
@@ -974,6 +1002,14 @@ class Bench:
             await ws.close()
         if relay_clients:
             await self.stop_relay(relay_clients)
+
+    def _log_snapshot(self, pages: list[Any]) -> None:
+        f = self.facts
+        log(
+            f"{len(pages)} page sockets open (snapshot: {f['snapshot_things']} things, "
+            f"{f['snapshot_bytes'] / 1024:.0f} KiB in {f['snapshot_frames']} frames, "
+            f"{f['snapshot_ms']:.0f} ms from connect)"
+        )
 
     async def _tap(self) -> None:
         """Subscribe to the household's Channels group in Redis: when the worker published."""
@@ -1011,6 +1047,7 @@ class Bench:
             f"RSS {self.facts['hold_rss_mib']:.0f} MiB"
         )
         pages = await self.open_pages(port, args.listeners)
+        self._log_snapshot(pages)
         self.tasks.append(asyncio.create_task(self._tap()))
         await asyncio.sleep(2)
         self._keep(await self.load_run("hold", args.rate, args.seconds, {"ours": args.listeners}))
@@ -1124,6 +1161,13 @@ class Bench:
                     else ""
                 )
             )
+        if "snapshot_things" in self.facts:
+            f = self.facts
+            print(
+                f"snapshot of the first page: {f['snapshot_things']} things, "
+                f"{f['snapshot_bytes'] / 1024:.0f} KiB in {f['snapshot_frames']} frames, "
+                f"{f['snapshot_ms']:.0f} ms from connect to its last frame"
+            )
         if "hold_rss_mib" in self.facts:
             print(
                 f"hold: {args.accounts} accounts held after {self.facts['hold_seconds']:.1f} s; "
@@ -1178,6 +1222,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--sweep-seconds", type=float, default=10)
     parser.add_argument("--controls", type=int, default=40, help="commands during scenario 1")
+    parser.add_argument(
+        "--snapshot-timeout",
+        type=float,
+        default=30,
+        help="seconds a page socket may wait for its snapshot before the run fails",
+    )
     parser.add_argument(
         "--hold", type=int, default=0, help="scenario 3 only: this many accounts held by one worker"
     )

@@ -26,7 +26,7 @@ from accounts.tenancy import current_membership_for
 from devices.fragments import fragments_for
 from realtime import redis as keys
 from realtime.control import MESSAGES, ControlRequest, run_control
-from realtime.events import ControlResultEvent, FragmentFrame, household_group
+from realtime.events import ControlResultEvent, FragmentFrame, SnapshotEvent, household_group
 from realtime.ratelimit import take_control_token
 from realtime.revocation import session_digest, session_user, user_group
 from realtime.snapshot import build_snapshot, flush_workers
@@ -37,7 +37,13 @@ CLOSE_NO_HOUSEHOLD = 4403
 CLOSE_TOO_SLOW = 4408
 CLOSE_NO_SNAPSHOT = 1011  # a server error: the page retries
 CLOSE_ACCESS_CHANGED = 4410  # signed out, removed, password changed: the page reloads
+CLOSE_TOO_LARGE = 4413  # a frame over Daphne's limit: the page reconnects and redraws
 MAX_UNACKED = 1000
+# Daphne (autobahn) refuses to send a message over 1 MiB and only logs it: the page would
+# wait forever. A snapshot goes out in parts well under that; any other frame that big
+# closes the socket instead (the page reconnects, and redraws what it missed over HTTP).
+MAX_SEND_BYTES = 1024 * 1024 - 1024
+SNAPSHOT_PART_BYTES = 256 * 1024
 MAX_FRAME_CHARS = 4096  # a control or an ack is ~150; bigger frames are dropped unread
 MAX_CONTROL_NAME = 50  # CommandRecord.control
 MAX_THING_ID = 2**63 - 1
@@ -98,7 +104,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             log.exception("no snapshot for household %s", self.household_id)
             await self.close(code=CLOSE_NO_SNAPSHOT)  # the page reconnects with backoff
             return
-        await self._send(dict(snapshot))
+        await self._send_snapshot(snapshot)
         while self.held:  # no await between the last check and `None`: nothing slips past
             await self._deliver(self.held.pop(0))
         self.held = None
@@ -242,7 +248,30 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             return
         self.seq += 1
         payload["seq"] = self.seq
-        await self.send_json(payload)
+        await self._send_text(json.dumps(payload))
+
+    async def _send_text(self, text: str) -> None:
+        if len(text) > MAX_SEND_BYTES:  # ASCII: json.dumps escapes everything else
+            log.warning("closing a page socket: a %d-byte frame is over the limit", len(text))
+            await self.close(code=CLOSE_TOO_LARGE)
+            return
+        await self.send(text_data=text)
+
+    async def _send_snapshot(self, snapshot: SnapshotEvent) -> None:
+        """The snapshot in one frame, or, for a large household, its things in
+        `snapshot_part` frames first and the rest in the `snapshot` frame, which says how
+        many parts came before it (the page applies them together when it arrives)."""
+        parts = snapshot_parts(snapshot["things"])
+        head = json.dumps({k: v for k, v in snapshot.items() if k != "things"})
+        if parts[-1] and len(head) + len(parts[-1]) + 100 > SNAPSHOT_PART_BYTES:
+            parts.append("")  # thousands of accounts: the last things go in a part too
+        for chunk in parts[:-1]:
+            self.seq += 1
+            part = f'{{"type":"snapshot_part","seq":{self.seq},"things":{{{chunk}}}}}'
+            await self._send_text(part)
+        self.seq += 1
+        tail = f',"parts":{len(parts) - 1},"seq":{self.seq},"things":{{{parts[-1]}}}}}'
+        await self._send_text(head[:-1] + tail)
 
     async def _revoke(self, why: str) -> None:
         log.info("closing a page socket of user %s: %s", self.scope["user"].pk, why)
@@ -341,6 +370,27 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             return None
         membership = current_membership_for(*signed_in)
         return None if membership is None else (membership.household_id, membership.role)
+
+
+def snapshot_parts(things: dict[str, Any], budget: int = SNAPSHOT_PART_BYTES) -> list[str]:
+    """The snapshot's things as JSON object bodies (`"id":{view},…`) of at most `budget`
+    bytes each; always at least one (maybe empty). A view too large for any frame is left
+    out, logged: its card keeps the state it was drawn with rather than the page none."""
+    parts: list[str] = []
+    items: list[str] = []
+    size = 0
+    for pk, view in things.items():
+        item = f"{json.dumps(pk)}:{json.dumps(view)}"
+        if len(item) > MAX_SEND_BYTES - 200:
+            log.warning("thing %s left out of a snapshot: its view is %d bytes", pk, len(item))
+            continue
+        if items and size + len(item) + 1 > budget:
+            parts.append(",".join(items))
+            items, size = [], 0
+        items.append(item)
+        size += len(item) + 1
+    parts.append(",".join(items))
+    return parts
 
 
 def _moment(text: str) -> datetime | None:

@@ -5,6 +5,9 @@ Server → browser (every frame carries a `seq`, increasing per socket):
   page that missed frames while disconnected heals by reconnecting. It carries the protocol
   version (a page drawn by an older deploy reloads itself) and the household's structure
   version (a page that missed a structure change redraws its sections).
+- `snapshot_part`: {things}: a large household's snapshot comes in parts (Daphne sends no
+  message over 1 MiB): the parts first, then the `snapshot` frame with the rest of the
+  things and `parts`, how many came before it; the page applies them all together.
 - `thing`: one thing changed; carries its whole normalized state (a few keys) and the card
   body as the server draws it (alert styling included), so a single frame is enough to redraw
   the card whatever was missed before it, and the page script does no formatting of its own.
@@ -35,7 +38,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 # Bump when a frame changes shape: open pages of the old script reload themselves.
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 ConnectionName = Literal["online", "offline", "connecting"]
 AccountStatus = Literal["active", "needs_relink", "disabled", "unlinked"]
@@ -77,6 +80,7 @@ class SnapshotEvent(TypedDict):
     things: dict[str, ThingView]
     accounts: dict[str, AccountView]
     server_time: str
+    parts: NotRequired[int]  # `snapshot_part` frames sent before this one
     seq: NotRequired[int]
 
 

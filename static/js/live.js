@@ -42,6 +42,7 @@
   const view = sectionsEl?.dataset.view || "";
   let lastSeq = 0;
   let ackedSeq = 0;
+  let snapshotParts = []; // a large household's snapshot arrives in parts before its last frame
   let requestCount = 0;
 
   // ---- patching cards ---------------------------------------------------------------------
@@ -379,6 +380,11 @@
 
   function onSnapshot(frame) {
     if (protocol && frame.protocol !== protocol) return location.reload(); // a new deploy
+    if (Number.isInteger(frame.parts) && frame.parts > 0) {
+      // The things came in parts first: applied together, as one snapshot.
+      frame.things = Object.assign({}, ...snapshotParts, frame.things || {});
+    }
+    snapshotParts = [];
     // Messages that arrived while the socket was down were announced to no one.
     if (pageDown && (view === "messages" || view === "health")) redrawSections();
     attempt = 0;
@@ -405,6 +411,7 @@
 
   const handlers = {
     snapshot: onSnapshot,
+    snapshot_part: (frame) => { if (frame.things) snapshotParts.push(frame.things); },
     thing: (frame) => {
       lastViews.set(String(frame.id), frame);
       cardsOf(frame.id).forEach((card) => patchCard(card, frame));
@@ -533,6 +540,7 @@
     socket = ws;
     lastSeq = 0; // seq counts per socket
     ackedSeq = 0;
+    snapshotParts = [];
     ws.onmessage = onMessage;
     ws.onclose = (event) => {
       if (socket !== ws) return;

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from devices.models import Thing
@@ -189,3 +191,80 @@ async def test_a_batch_result_reaches_only_the_pages_of_who_started_it(
     assert (frame["type"], frame["id"]) == ("thing", -7)
     for page in (mine, theirs):
         await page.disconnect()
+
+
+def _many_things(account, count: int) -> None:
+    """A household the size the benchmark's `--hold 3000 --hold-devices 4` makes."""
+    now = timezone.now()
+    with scopes_disabled():
+        Thing.objects.bulk_create(
+            [
+                Thing(
+                    household_id=account.household_id,
+                    account=account,
+                    cloud_id=f"bulk{i:06d}",
+                    item_type=1,
+                    name=f"Sensor {i}",
+                    uiid=1770,
+                    online=True,
+                    params={"temperature": 2150 + i % 100, "humidity": 4000 + i % 50},
+                    last_update_at=now,
+                )
+                for i in range(count)
+            ],
+            batch_size=2000,
+        )
+
+
+async def test_a_household_of_12000_things_gets_its_whole_snapshot_in_frames_daphne_sends(
+    owner, cloud, clean_redis
+):
+    """Daphne refuses any message over 1 MiB (and only logs it): the snapshot of a large
+    household comes in parts, each under the limit, and the page gets every thing."""
+    account = await link(owner, US)
+    await sync_to_async(_many_things)(account, 12_000)
+    expected = await sync_to_async(
+        lambda: set(
+            Thing.objects.with_scopes_disabled()
+            .filter(household_id=owner.household.pk)
+            .values_list("pk", flat=True)
+        )
+    )()
+    page = await _page(owner)
+    things: dict[str, dict] = {}
+    parts, sizes, seqs = 0, [], []
+    while True:
+        text = (await page.receive_output(timeout=60))["text"]
+        sizes.append(len(text.encode()))
+        frame = json.loads(text)
+        seqs.append(frame["seq"])
+        things.update(frame["things"])
+        if frame["type"] == "snapshot":
+            break
+        assert frame["type"] == "snapshot_part"
+        parts += 1
+    assert frame["parts"] == parts >= 2
+    assert max(sizes) <= consumers.MAX_SEND_BYTES < 2**20
+    assert sum(sizes) > 2**20  # it would not have fitted in one frame
+    assert seqs == list(range(1, parts + 2))
+    assert {int(pk) for pk in things} == expected
+    assert things[str(max(expected))]["state"]["temperature"] is not None
+    # The socket lives on: a control answer (a refusal here) comes after the snapshot.
+    await page.send_json_to({"type": "control", "request": "c", "thing": 0, "control": "x"})
+    answer = await _until(page, "control_result", request="c")
+    assert answer["seq"] == parts + 2
+    await page.disconnect()
+
+
+def test_snapshot_parts_stay_under_the_budget_and_keep_every_thing() -> None:
+    views = {str(i): {"body": "x" * (i % 700), "online": True} for i in range(3000)}
+    parts = consumers.snapshot_parts(views, budget=50_000)
+    assert len(parts) > 10
+    assert all(len(part) <= 50_000 for part in parts)
+    joined = {}
+    for part in parts:
+        joined.update(json.loads("{" + part + "}"))
+    assert joined == views
+    assert consumers.snapshot_parts({}) == [""]
+    huge = {"1": {"body": "y" * (2 * 2**20)}, "2": {"body": "ok"}}
+    assert json.loads("{" + consumers.snapshot_parts(huge)[0] + "}") == {"2": {"body": "ok"}}
