@@ -199,7 +199,7 @@ class RunResult:
     expected: int
     latencies: list[float]
     delivered: int  # matched frames, all listeners
-    lost: int  # (event, listener) pairs never delivered
+    lost: int  # (event, listener) pairs never delivered (and no newer state either)
     lost_events: int  # events missing on at least one listener
     listeners: int
     unchanged: int  # cloud events that left the visible state as it was (not expected)
@@ -207,6 +207,9 @@ class RunResult:
     usage: dict[str, tuple[float, float]]
     tapped: list[float] = field(default_factory=list)  # cloud → group message seen in Redis
     drain_s: float = 0.0  # how long frames kept coming after the grace period
+    # (event, listener) pairs the page's socket merged away: a newer state of the same thing
+    # reached that listener instead (a page that was behind gets only the newest state).
+    merged: int = 0
 
     def p(self, q: float) -> float | None:
         return pct(self.latencies, q)
@@ -247,6 +250,15 @@ async def read_snapshot(
             return len(things), size, frames
         if frame.get("type") != "snapshot_part":
             raise RuntimeError(f"page socket {index}: {frame.get('type')} before the snapshot")
+
+
+def _things_or_merged(text: str) -> int:
+    """Thing states a page frame accounts for: those it carries and those it merged."""
+    head = text[:20]
+    if '"batch"' in head:
+        found = re.search(r'"merged": (\d+)', text)
+        return text.count('"type": "thing"') + (int(found.group(1)) if found else 0)
+    return 1 if '"thing"' in head else 0
 
 
 class Bench:
@@ -660,19 +672,25 @@ class Bench:
         out: dict[tuple[str, int], float] = {}
         for t, text in frames:
             if kind == "ours":
-                if not text.startswith('{"type": "thing"') and '"thing"' not in text[:20]:
+                head = text[:20]
+                if '"thing"' not in head and '"batch"' not in head:
                     continue
                 frame = json.loads(text)
-                if frame.get("type") != "thing":
-                    continue
-                deviceid = self.thing_device.get(frame.get("id"))
-                n = scaled_key((frame.get("state") or {}).get(self.state_key), self.page_scale)
-            else:
-                if self.marker not in text:
-                    continue
-                frame = json.loads(text)
-                deviceid = frame.get("deviceid")
-                n = scaled_key((frame.get("params") or {}).get(self.param), self.cloud_scale)
+                inner = frame.get("frames") if frame.get("type") == "batch" else [frame]
+                for one in inner or ():
+                    if one.get("type") != "thing":
+                        continue
+                    deviceid = self.thing_device.get(one.get("id"))
+                    state = one.get("state") or {}
+                    n = scaled_key(state.get(self.state_key), self.page_scale)
+                    if deviceid is not None and n is not None:
+                        out.setdefault((deviceid, n), t)
+                continue
+            if self.marker not in text:
+                continue
+            frame = json.loads(text)
+            deviceid = frame.get("deviceid")
+            n = scaled_key((frame.get("params") or {}).get(self.param), self.cloud_scale)
             if deviceid is not None and n is not None:
                 out.setdefault((deviceid, n), t)
         return out
@@ -682,7 +700,7 @@ class Bench:
         pushed = sum(1 for _, text in self.rec.cloud if self.marker in text)
         pages = self.rec.pages.get(kind, [])
         if kind == "ours":
-            got = [sum(1 for _, t in page if '"thing"' in t[:20]) for page in pages]
+            got = [sum(_things_or_merged(t) for _, t in page) for page in pages]
         else:
             got = [sum(1 for _, t in page if self.marker in t) for page in pages]
         return bool(got) and min(got) >= pushed
@@ -700,13 +718,20 @@ class Bench:
         unchanged: int,
     ) -> RunResult:
         latencies: list[float] = []
-        delivered = lost = negative = 0
+        delivered = lost = negative = merged = 0
         missing_any: set[tuple[str, int]] = set()
         for frames in self.rec.pages.get(kind, []):
             got = self._page_keys(kind, frames)
+            newest: dict[str, float] = {}  # device → cloud time of its newest state received
+            for (deviceid, n), t_cloud in events.items():
+                if (deviceid, n) in got:
+                    newest[deviceid] = max(newest.get(deviceid, 0.0), t_cloud)
             for key, t_cloud in events.items():
                 t_page = got.get(key)
                 if t_page is None:
+                    if kind == "ours" and t_cloud < newest.get(key[0], 0.0):
+                        merged += 1  # a newer state of the thing reached this listener
+                        continue
                     lost += 1
                     missing_any.add(key)
                     continue
@@ -745,6 +770,7 @@ class Bench:
             unchanged=unchanged,
             negative=negative,
             usage=usage,
+            merged=merged,
         )
 
     @staticmethod
@@ -754,7 +780,7 @@ class Bench:
             f"(cloud {r.achieved:.0f}/s), expected {r.expected}, "
             f"p50 {fmt(r.p(50))} p95 {fmt(r.p(95))} p99 {fmt(r.p(99))} max {fmt(r.p(100))} ms, "
             f"delivered {r.delivered / max(r.seconds, 1e-9):.0f} frames/s to {r.listeners}, "
-            f"lost {r.lost_events} events ({r.lost} frames)"
+            f"lost {r.lost_events} events ({r.lost} frames), merged {r.merged} frames"
             + (
                 f"; cloud→Redis (worker) p50 {fmt(pct(r.tapped, 50))} p99 {fmt(pct(r.tapped, 99))}"
                 f" ms of {len(r.tapped)}"
@@ -1111,7 +1137,7 @@ class Bench:
         print()
         header = (
             f"{'run':<12} {'rate':>5} {'sent':>6} {'exp':>6} {'p50':>7} {'p95':>7} "
-            f"{'p99':>7} {'max':>7} {'deliv/s':>8} {'lost':>5} {'neg':>4} "
+            f"{'p99':>7} {'max':>7} {'deliv/s':>8} {'lost':>5} {'mrgd':>5} {'neg':>4} "
             f"{'wrk p50':>7} {'wrk p99':>7} {'others':>6}  verdict"
         )
         print(header)
@@ -1126,14 +1152,16 @@ class Bench:
             print(
                 f"{r.label:<12} {r.rate:>5.0f} {r.sent:>6} {r.expected:>6} {fmt(r.p(50)):>7} "
                 f"{fmt(r.p(95)):>7} {fmt(r.p(99)):>7} {fmt(r.p(100)):>7} "
-                f"{r.delivered / max(r.seconds, 1e-9):>8.0f} {r.lost_events:>5} "
+                f"{r.delivered / max(r.seconds, 1e-9):>8.0f} {r.lost_events:>5} {r.merged:>5} "
                 f"{r.negative:>4} {fmt(pct(r.tapped, 50)):>7} {fmt(pct(r.tapped, 99)):>7} "
                 f"{fmt(r.usage.get('others', (None,))[0], 0):>5}%  {verdict}"
                 + (f" (backlog drained {r.drain_s:.0f} s later)" if r.drain_s > 1 else "")
             )
         print(
             "(ms; deliv/s = matched frames per second over all listeners; lost = events that "
-            "missed at least one listener; neg = page stamp before cloud stamp, counted as 0;\n"
+            "missed at least one listener (no newer state came either); mrgd = (event, listener)\n"
+            " pairs merged away by a page socket that was behind (a newer state of the thing\n"
+            " reached that listener instead); neg = page stamp before cloud stamp, counted as 0;\n"
             " wrk = cloud push → the worker's group message seen in Redis; others = CPU used by "
             "programs this benchmark did not start, % of one core — the machine is shared)"
         )

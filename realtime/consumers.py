@@ -44,6 +44,10 @@ MAX_UNACKED = 1000
 # closes the socket instead (the page reconnects, and redraws what it missed over HTTP).
 MAX_SEND_BYTES = 1024 * 1024 - 1024
 SNAPSHOT_PART_BYTES = 256 * 1024
+# Thing frames ready together go out as one `batch` frame. A page this many frames behind
+# (unacked) gets them at most every BEHIND_FLUSH_S, with only the newest state of each thing.
+BEHIND_FRAMES = 100
+BEHIND_FLUSH_S = 0.05
 MAX_FRAME_CHARS = 4096  # a control or an ack is ~150; bigger frames are dropped unread
 MAX_CONTROL_NAME = 50  # CommandRecord.control
 MAX_THING_ID = 2**63 - 1
@@ -76,6 +80,10 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         self.pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
         self.held: list[dict[str, Any]] | None = []  # events before the snapshot; None after
+        self.outbox: list[dict[str, Any]] = []  # thing frames waiting for the next batch
+        self.outbox_at: dict[Any, int] = {}  # thing id → its frame's place in the outbox
+        self.merged = 0  # states replaced by a newer one in the outbox since the last batch
+        self.flusher: asyncio.Task[None] | None = None
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -113,6 +121,8 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if getattr(self, "params_redraw", None) is not None:
             self.params_redraw.cancel()
+        if getattr(self, "flusher", None) is not None:
+            self.flusher.cancel()
         for task in list(getattr(self, "tasks", ())):
             task.cancel()
         for group in (self.group, self.user_group):
@@ -200,12 +210,47 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             if self.page_thing and payload.get("thing") == self.page_thing:
                 await self._fragments({"things": [self.page_thing]}, panels="live")
             return
-        if kind != "structure":
-            await self._send(payload)
-            if kind == "thing" and self.page_thing and payload.get("id") == self.page_thing:
+        if kind == "thing":
+            self._queue_thing(payload)
+            if self.page_thing and payload.get("id") == self.page_thing:
                 self._redraw_params_soon()
             return
+        if kind != "structure":
+            await self._send(payload)
+            return
         await self._fragments(payload)
+
+    def _queue_thing(self, payload: dict[str, Any]) -> None:
+        """Into the next batch; a page that is behind gets only a thing's newest state."""
+        place = self.outbox_at.get(payload.get("id"))
+        if place is not None and self._behind():
+            self.outbox[place] = payload  # the final state always goes out
+            self.merged += 1
+        else:
+            self.outbox_at[payload.get("id")] = len(self.outbox)
+            self.outbox.append(payload)
+        if self.flusher is None:
+            self.flusher = asyncio.create_task(self._flush_soon())
+
+    def _behind(self) -> bool:
+        return self.seq - self.acked >= BEHIND_FRAMES
+
+    async def _flush_soon(self) -> None:
+        """After the events already on their way to this socket (one turn of the loop), or,
+        for a page that is behind, a little later so that more states merge."""
+        try:
+            await asyncio.sleep(BEHIND_FLUSH_S if self._behind() else 0)
+        finally:
+            self.flusher = None
+        await self._flush_outbox()
+
+    async def _flush_outbox(self) -> None:
+        frames, merged = self.outbox, self.merged
+        self.outbox, self.outbox_at, self.merged = [], {}, 0
+        if len(frames) == 1 and not merged:
+            await self._send(frames[0])
+        elif frames:
+            await self._send({"type": "batch", "frames": frames, "merged": merged})
 
     def _redraw_params_soon(self) -> None:
         """A thing page's overview (its table of params) follows the card, at most once a
@@ -242,6 +287,8 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             await self._send(dict(frame))
 
     async def _send(self, payload: dict[str, Any]) -> None:
+        if self.outbox and payload.get("type") not in ("thing", "batch"):
+            await self._flush_outbox()  # in order: thing frames queued before this one first
         if self.seq - self.acked >= MAX_UNACKED:
             log.info("closing a page socket %d frames behind", self.seq - self.acked)
             await self.close(code=CLOSE_TOO_SLOW)

@@ -11,6 +11,9 @@ Server → browser (every frame carries a `seq`, increasing per socket):
 - `thing`: one thing changed; carries its whole normalized state (a few keys) and the card
   body as the server draws it (alert styling included), so a single frame is enough to redraw
   the card whatever was missed before it, and the page script does no formatting of its own.
+- `batch`: {frames, merged}: `thing` frames that were ready at the same moment, in order, in
+  one websocket frame. For a page that is behind (frames unacked) only the newest state of
+  each thing goes out; `merged` counts the older states skipped since the last batch.
 - `account`: a linked account's live connection or status changed (its cards go stale/live).
 - `control_result`: the outcome of a control the page sent (`pending` first, then the end).
 - `notification`: a household notification was created (with the new unread count).

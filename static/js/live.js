@@ -412,6 +412,13 @@
   const handlers = {
     snapshot: onSnapshot,
     snapshot_part: (frame) => { if (frame.things) snapshotParts.push(frame.things); },
+    // Thing frames that were ready together, in order (a page behind gets only the newest
+    // state of each thing: `merged` says how many older ones it skipped).
+    batch: (frame) => {
+      for (const inner of Array.isArray(frame.frames) ? frame.frames : []) {
+        if (inner && inner.type !== "batch") handlers[inner.type]?.(inner);
+      }
+    },
     thing: (frame) => {
       lastViews.set(String(frame.id), frame);
       cardsOf(frame.id).forEach((card) => patchCard(card, frame));

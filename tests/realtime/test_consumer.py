@@ -160,6 +160,7 @@ async def test_a_page_that_stops_acking_is_cut_off(owner, cloud, clean_redis, mo
     group = household_group(owner.household.pk)
     for n in range(10):
         await layer.group_send(group, group_message({"type": "thing", "id": n}))
+        await asyncio.sleep(0.05)  # one at a time: not batched
     frames = []
     while True:
         output = await page.receive_output(timeout=5)
@@ -268,3 +269,64 @@ def test_snapshot_parts_stay_under_the_budget_and_keep_every_thing() -> None:
     assert consumers.snapshot_parts({}) == [""]
     huge = {"1": {"body": "y" * (2 * 2**20)}, "2": {"body": "ok"}}
     assert json.loads("{" + consumers.snapshot_parts(huge)[0] + "}") == {"2": {"body": "ok"}}
+
+
+def _things_in(frame: dict) -> list[dict]:
+    return frame["frames"] if frame["type"] == "batch" else [frame]
+
+
+async def test_thing_frames_ready_together_go_out_in_order_and_every_state_arrives(
+    owner, cloud, clean_redis
+):
+    page = await _page(owner)
+    await page.receive_json_from()
+    layer = get_channel_layer()
+    group = household_group(owner.household.pk)
+    events = [group_message({"type": "thing", "id": n % 3, "state": {"n": n}}) for n in range(30)]
+    await asyncio.gather(*(layer.group_send(group, event) for event in events))
+    got: list[tuple[int, int]] = []
+    seqs = []
+    while len(got) < 30:
+        frame = await page.receive_json_from(timeout=5)
+        seqs.append(frame["seq"])
+        if frame["type"] == "batch":
+            assert frame["merged"] == 0  # a page that keeps up gets every state
+        got += [(f["id"], f["state"]["n"]) for f in _things_in(frame)]
+    assert got == [(n % 3, n) for n in range(30)]
+    assert seqs == list(range(2, 2 + len(seqs)))
+    await page.disconnect()
+
+
+async def test_a_page_that_is_behind_gets_the_newest_state_of_each_thing(
+    owner, cloud, clean_redis, monkeypatch
+):
+    monkeypatch.setattr(consumers, "BEHIND_FRAMES", 1)  # the snapshot was never acked
+    page = await _page(owner)
+    await page.receive_json_from()
+    layer = get_channel_layer()
+    group = household_group(owner.household.pk)
+    for n in range(40):
+        await layer.group_send(
+            group, group_message({"type": "thing", "id": n % 2, "state": {"n": n}})
+        )
+    newest: dict[int, int] = {}
+    received = merged = frames = 0
+    while newest != {0: 38, 1: 39}:
+        frame = await page.receive_json_from(timeout=5)
+        frames += 1
+        merged += frame.get("merged", 0)
+        for inner in _things_in(frame):
+            assert inner["state"]["n"] > newest.get(inner["id"], -1)  # never an older one
+            newest[inner["id"]] = inner["state"]["n"]
+            received += 1
+    assert merged > 0
+    assert received + merged == 40  # every state either went out or was counted as merged
+    assert frames < 40
+    # Other frames keep their place: a control answer after the things queued before it.
+    await layer.group_send(group, group_message({"type": "thing", "id": 5, "state": {"n": 1}}))
+    await asyncio.sleep(0.01)  # in the outbox (a page behind waits 50 ms for more)
+    await page.send_json_to({"type": "control", "request": "c", "thing": 0, "control": "x"})
+    first = await page.receive_json_from(timeout=5)
+    assert [f["id"] for f in _things_in(first)] == [5]
+    assert (await page.receive_json_from(timeout=5))["type"] == "control_result"
+    await page.disconnect()
