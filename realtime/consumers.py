@@ -48,6 +48,8 @@ SNAPSHOT_PART_BYTES = 256 * 1024
 # (unacked) gets them at most every BEHIND_FLUSH_S, with only the newest state of each thing.
 BEHIND_FRAMES = 100
 BEHIND_FLUSH_S = 0.05
+MAX_BATCH = 200  # thing frames in one batch
+MAX_GATHER_TURNS = 50  # loop turns a batch may wait for messages already received
 MAX_FRAME_CHARS = 4096  # a control or an ack is ~150; bigger frames are dropped unread
 MAX_CONTROL_NAME = 50  # CommandRecord.control
 MAX_THING_ID = 2**63 - 1
@@ -232,14 +234,25 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         if self.flusher is None:
             self.flusher = asyncio.create_task(self._flush_soon())
 
+    def _inbound(self) -> int:
+        """Group messages this process received for this socket and it has not handled."""
+        backlog = getattr(self.channel_layer, "backlog", None)
+        return int(backlog(self.channel_name)) if backlog is not None else 0
+
     def _behind(self) -> bool:
-        return self.seq - self.acked >= BEHIND_FRAMES
+        """Frames sent and not acked, or received and not handled, are piling up."""
+        return self.seq - self.acked >= BEHIND_FRAMES or self._inbound() >= BEHIND_FRAMES
 
     async def _flush_soon(self) -> None:
-        """After the events already on their way to this socket (one turn of the loop), or,
-        for a page that is behind, a little later so that more states merge."""
+        """Once the messages already received for this socket are in the batch (a few turns
+        of the loop at most), or, for a page that is behind, a little later so that more
+        states merge."""
         try:
             await asyncio.sleep(BEHIND_FLUSH_S if self._behind() else 0)
+            turns = 0
+            while self._inbound() and turns < MAX_GATHER_TURNS and len(self.outbox) < MAX_BATCH:
+                await asyncio.sleep(0)
+                turns += 1
         finally:
             self.flusher = None
         await self._flush_outbox()

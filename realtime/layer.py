@@ -62,6 +62,15 @@ class PipelinedLoopLayer(RedisPubSubLoopLayer):
 class PubSubChannelLayer(RedisPubSubChannelLayer):
     """Drop-in for `channels_redis.pubsub.RedisPubSubChannelLayer` (same CONFIG)."""
 
+    def backlog(self, channel: str) -> int:
+        """Messages received for `channel` in this process that it has not taken yet."""
+        try:
+            layer = self._layers.get(asyncio.get_running_loop())
+        except RuntimeError:
+            return 0
+        queue = layer.channels.get(channel) if layer is not None else None
+        return queue.qsize() if queue is not None else 0
+
     def _get_layer(self) -> RedisPubSubLoopLayer:
         loop = asyncio.get_running_loop()
         layer = self._layers.get(loop)
