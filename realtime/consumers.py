@@ -123,8 +123,9 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if getattr(self, "params_redraw", None) is not None:
             self.params_redraw.cancel()
-        if getattr(self, "flusher", None) is not None:
-            self.flusher.cancel()
+        flusher = getattr(self, "flusher", None)
+        if flusher is not None:
+            flusher.cancel()
         for task in list(getattr(self, "tasks", ())):
             task.cancel()
         for group in (self.group, self.user_group):

@@ -78,7 +78,7 @@ class LeaseStore:
             ]
             for batch in batches:
                 keys = [lease_key(a) for a in batch]
-                pipe.eval(_RENEW_ALL, len(keys), *keys, self.holder, self.ttl_ms)
+                pipe.eval(_RENEW_ALL, len(keys), *keys, self.holder, str(self.ttl_ms))
             results = await pipe.execute()
         for batch, indexes in zip(batches, results, strict=True):
             lost.update(batch[int(i) - 1] for i in indexes)
