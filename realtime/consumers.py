@@ -340,6 +340,9 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
             self.group = None  # no household event reaches it from now on
         self.held = []  # nor one held for after the snapshot
+        self.outbox, self.outbox_at = [], {}  # nor one queued for the next batch
+        if self.flusher is not None:
+            self.flusher.cancel()
         for task in list(self.tasks):
             task.cancel()
         await self.close(code=CLOSE_ACCESS_CHANGED)
