@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import uuid
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -171,10 +172,12 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
     async def household_event(self, message: dict[str, Any]) -> None:
         if self.group is None:
             return  # access revoked: nothing more of the household's
+        # The payload is shared by every socket of the process (PubSubChannelLayer decodes a
+        # group message once): read it, never change it.
         if self.held is None:
-            await self._deliver(dict(message["payload"]))
+            await self._deliver(message["payload"])
         elif len(self.held) < MAX_UNACKED:
-            self.held.append(dict(message["payload"]))
+            self.held.append(message["payload"])
         else:
             await self.close(code=CLOSE_TOO_SLOW)
 
@@ -219,7 +222,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
                 self._redraw_params_soon()
             return
         if kind != "structure":
-            await self._send(payload)
+            await self._send(dict(payload))
             return
         await self._fragments(payload)
 
@@ -262,9 +265,11 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         frames, merged = self.outbox, self.merged
         self.outbox, self.outbox_at, self.merged = [], {}, 0
         if len(frames) == 1 and not merged:
-            await self._send(frames[0])
+            await self._send_encoded(encoded(frames[0]))
         elif frames:
-            await self._send({"type": "batch", "frames": frames, "merged": merged})
+            inner = ", ".join(encoded(frame) for frame in frames)
+            batch = f'{{"type": "batch", "frames": [{inner}], "merged": {merged}}}'
+            await self._send_encoded(batch)
 
     def _redraw_params_soon(self) -> None:
         """A thing page's overview (its table of params) follows the card, at most once a
@@ -301,15 +306,18 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             await self._send(dict(frame))
 
     async def _send(self, payload: dict[str, Any]) -> None:
-        if self.outbox and payload.get("type") not in ("thing", "batch"):
+        if self.outbox:
             await self._flush_outbox()  # in order: thing frames queued before this one first
+        await self._send_encoded(json.dumps(payload))
+
+    async def _send_encoded(self, text: str) -> None:
+        """A JSON object as text, numbered (its `seq` added as the last key)."""
         if self.seq - self.acked >= MAX_UNACKED:
             log.info("closing a page socket %d frames behind", self.seq - self.acked)
             await self.close(code=CLOSE_TOO_SLOW)
             return
         self.seq += 1
-        payload["seq"] = self.seq
-        await self._send_text(json.dumps(payload))
+        await self._send_text(f'{text[:-1]}, "seq": {self.seq}}}')
 
     async def _send_text(self, text: str) -> None:
         if len(text) > MAX_SEND_BYTES:  # ASCII: json.dumps escapes everything else
@@ -434,6 +442,23 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             return None
         membership = current_membership_for(*signed_in)
         return None if membership is None else (membership.household_id, membership.role)
+
+
+_ENCODED: OrderedDict[int, tuple[dict[str, Any], str]] = OrderedDict()
+ENCODED_KEPT = 2048
+
+
+def encoded(payload: dict[str, Any]) -> str:
+    """A shared thing frame as JSON, encoded once for every socket of the process that sends
+    it (keyed by the object, which is kept alive meanwhile so that its id is not reused)."""
+    hit = _ENCODED.get(id(payload))
+    if hit is not None and hit[0] is payload:
+        return hit[1]
+    text = json.dumps(payload)
+    _ENCODED[id(payload)] = (payload, text)
+    if len(_ENCODED) > ENCODED_KEPT:
+        _ENCODED.popitem(last=False)
+    return text
 
 
 def snapshot_parts(things: dict[str, Any], budget: int = SNAPSHOT_PART_BYTES) -> list[str]:
