@@ -50,7 +50,9 @@ import redis.asyncio as aioredis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.live.analysis import RunResult, fmt, pct, scaled_key, things_or_merged  # noqa: E402
 from bench.live.cloud import keep_pinging, login, open_socket  # noqa: E402
+from bench.live.probes import read_snapshot  # noqa: E402
 from cloudsim.testing import RunningCloudsim, start_cloudsim  # noqa: E402
 
 PY = sys.executable
@@ -83,20 +85,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
-
-
-def fmt(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
-# -- processes ---------------------------------------------------------------------------------
 
 
 class Processes:
@@ -187,78 +175,6 @@ class Recorder:
         self.cloud = []
         self.pages = {kind: [[] for _ in range(n)] for kind, n in listeners.items()}
         self.tap = []
-
-
-@dataclass
-class RunResult:
-    label: str
-    rate: float
-    seconds: float
-    sent: int
-    achieved: float
-    expected: int
-    latencies: list[float]
-    delivered: int  # matched frames, all listeners
-    lost: int  # (event, listener) pairs never delivered (and no newer state either)
-    lost_events: int  # events missing on at least one listener
-    listeners: int
-    unchanged: int  # cloud events that left the visible state as it was (not expected)
-    negative: int
-    usage: dict[str, tuple[float, float]]
-    tapped: list[float] = field(default_factory=list)  # cloud → group message seen in Redis
-    drain_s: float = 0.0  # how long frames kept coming after the grace period
-    # (event, listener) pairs the page's socket merged away: a newer state of the same thing
-    # reached that listener instead (a page that was behind gets only the newest state).
-    merged: int = 0
-
-    def p(self, q: float) -> float | None:
-        return pct(self.latencies, q)
-
-
-def scaled_key(value: Any, scale: float) -> int | None:
-    try:
-        return round(float(value) * scale)
-    except (TypeError, ValueError):
-        return None
-
-
-async def read_snapshot(
-    ws: aiohttp.ClientWebSocketResponse, index: int, within_s: float
-) -> tuple[int, int, int]:
-    """A page's snapshot (its parts, then the `snapshot` frame): (things, bytes, frames).
-
-    Fails at once when the socket closes or sends something else, and after a while
-    (`within_s`), rather than waiting for a snapshot that will not come."""
-    things: set[str] = set()
-    size = frames = 0
-    deadline = time.monotonic() + within_s
-    while True:
-        try:
-            msg = await ws.receive(timeout=max(0.1, deadline - time.monotonic()))
-        except TimeoutError:
-            why = f"no snapshot within {within_s:.0f} s"
-            raise RuntimeError(f"page socket {index}: {why}") from None
-        if msg.type != aiohttp.WSMsgType.TEXT:
-            raise RuntimeError(
-                f"page socket {index}: no snapshot ({msg.type.name}, close code {ws.close_code})"
-            )
-        frame = json.loads(msg.data)
-        frames += 1
-        size += len(msg.data)
-        things.update(frame.get("things") or {})
-        if frame.get("type") == "snapshot":
-            return len(things), size, frames
-        if frame.get("type") != "snapshot_part":
-            raise RuntimeError(f"page socket {index}: {frame.get('type')} before the snapshot")
-
-
-def _things_or_merged(text: str) -> int:
-    """Thing states a page frame accounts for: those it carries and those it merged."""
-    head = text[:20]
-    if '"batch"' in head:
-        found = re.search(r'"merged": (\d+)', text)
-        return text.count('"type": "thing"') + (int(found.group(1)) if found else 0)
-    return 1 if '"thing"' in head else 0
 
 
 class Bench:
@@ -700,7 +616,7 @@ class Bench:
         pushed = sum(1 for _, text in self.rec.cloud if self.marker in text)
         pages = self.rec.pages.get(kind, [])
         if kind == "ours":
-            got = [sum(_things_or_merged(t) for _, t in page) for page in pages]
+            got = [sum(things_or_merged(t) for _, t in page) for page in pages]
         else:
             got = [sum(1 for _, t in page if self.marker in t) for page in pages]
         return bool(got) and min(got) >= pushed

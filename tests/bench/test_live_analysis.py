@@ -54,9 +54,9 @@ def test_batch_frames_are_read_and_merged_states_are_not_lost(bench: Any) -> Non
     assert result.delivered == 4 + 1
     assert result.merged == 2
     assert (result.lost, result.lost_events) == (1, 1)  # dev2's state on the second page
-    assert module._things_or_merged(behind[0][1]) == 3
-    assert module._things_or_merged(keeps_up[1][1]) == 2
-    assert module._things_or_merged(keeps_up[0][1]) == 1
+    assert module.things_or_merged(behind[0][1]) == 3
+    assert module.things_or_merged(keeps_up[1][1]) == 2
+    assert module.things_or_merged(keeps_up[0][1]) == 1
 
 
 def test_the_relay_never_merges(bench: Any) -> None:
