@@ -50,7 +50,9 @@ import redis.asyncio as aioredis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.live.analysis import RunResult, fmt, pct, scaled_key, things_or_merged  # noqa: E402
 from bench.live.cloud import keep_pinging, login, open_socket  # noqa: E402
+from bench.live.probes import read_snapshot  # noqa: E402
 from cloudsim.testing import RunningCloudsim, start_cloudsim  # noqa: E402
 
 PY = sys.executable
@@ -83,20 +85,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
-
-
-def fmt(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
-# -- processes ---------------------------------------------------------------------------------
 
 
 class Processes:
@@ -187,36 +175,6 @@ class Recorder:
         self.cloud = []
         self.pages = {kind: [[] for _ in range(n)] for kind, n in listeners.items()}
         self.tap = []
-
-
-@dataclass
-class RunResult:
-    label: str
-    rate: float
-    seconds: float
-    sent: int
-    achieved: float
-    expected: int
-    latencies: list[float]
-    delivered: int  # matched frames, all listeners
-    lost: int  # (event, listener) pairs never delivered
-    lost_events: int  # events missing on at least one listener
-    listeners: int
-    unchanged: int  # cloud events that left the visible state as it was (not expected)
-    negative: int
-    usage: dict[str, tuple[float, float]]
-    tapped: list[float] = field(default_factory=list)  # cloud → group message seen in Redis
-    drain_s: float = 0.0  # how long frames kept coming after the grace period
-
-    def p(self, q: float) -> float | None:
-        return pct(self.latencies, q)
-
-
-def scaled_key(value: Any, scale: float) -> int | None:
-    try:
-        return round(float(value) * scale)
-    except (TypeError, ValueError):
-        return None
 
 
 class Bench:
@@ -470,18 +428,18 @@ class Bench:
         headers = {"Cookie": cookie, "Origin": f"http://127.0.0.1:{port}"}
         sockets = []
         for i in range(count):
+            started = time.perf_counter()
             ws = await self.http.ws_connect(
                 f"ws://127.0.0.1:{port}/ws/household/", headers=headers, max_msg_size=0
             )
-            first = await ws.receive(timeout=60)
-            if first.type != aiohttp.WSMsgType.TEXT or json.loads(first.data)["type"] != "snapshot":
-                raise RuntimeError(f"page socket {i}: no snapshot ({first.type}: {first.data})")
-            snap = json.loads(first.data)
+            things, size, frames = await read_snapshot(ws, i, self.args.snapshot_timeout)
             if i == 0:
-                self.facts["snapshot_things"] = len(snap["things"])
-                self.facts["snapshot_bytes"] = len(first.data)
+                self.facts["snapshot_things"] = things
+                self.facts["snapshot_bytes"] = size
+                self.facts["snapshot_frames"] = frames
+                self.facts["snapshot_ms"] = (time.perf_counter() - started) * 1000
             sockets.append(ws)
-            self.tasks.append(asyncio.create_task(self._read_page(ws, i, "ours")))
+            self.tasks.append(asyncio.create_task(self._read_page(ws, i, "ours", frames)))
         return sockets
 
     async def open_relay_clients(self, port: int, count: int) -> list[Any]:
@@ -493,11 +451,12 @@ class Bench:
             self.tasks.append(asyncio.create_task(self._read_page(ws, i, "relay")))
         return sockets
 
-    async def _read_page(self, ws: aiohttp.ClientWebSocketResponse, index: int, kind: str) -> None:
+    async def _read_page(
+        self, ws: aiohttp.ClientWebSocketResponse, index: int, kind: str, seen: int = 0
+    ) -> None:
         rec = self.rec
         clock = time.perf_counter
-        acks = kind == "ours"
-        seen = 1  # the snapshot was frame 1
+        acks = kind == "ours"  # `seen`: frames read before (the snapshot's)
         async for msg in ws:
             if msg.type != aiohttp.WSMsgType.TEXT:
                 continue
@@ -629,19 +588,25 @@ class Bench:
         out: dict[tuple[str, int], float] = {}
         for t, text in frames:
             if kind == "ours":
-                if not text.startswith('{"type": "thing"') and '"thing"' not in text[:20]:
+                head = text[:20]
+                if '"thing"' not in head and '"batch"' not in head:
                     continue
                 frame = json.loads(text)
-                if frame.get("type") != "thing":
-                    continue
-                deviceid = self.thing_device.get(frame.get("id"))
-                n = scaled_key((frame.get("state") or {}).get(self.state_key), self.page_scale)
-            else:
-                if self.marker not in text:
-                    continue
-                frame = json.loads(text)
-                deviceid = frame.get("deviceid")
-                n = scaled_key((frame.get("params") or {}).get(self.param), self.cloud_scale)
+                inner = frame.get("frames") if frame.get("type") == "batch" else [frame]
+                for one in inner or ():
+                    if one.get("type") != "thing":
+                        continue
+                    deviceid = self.thing_device.get(one.get("id"))
+                    state = one.get("state") or {}
+                    n = scaled_key(state.get(self.state_key), self.page_scale)
+                    if deviceid is not None and n is not None:
+                        out.setdefault((deviceid, n), t)
+                continue
+            if self.marker not in text:
+                continue
+            frame = json.loads(text)
+            deviceid = frame.get("deviceid")
+            n = scaled_key((frame.get("params") or {}).get(self.param), self.cloud_scale)
             if deviceid is not None and n is not None:
                 out.setdefault((deviceid, n), t)
         return out
@@ -651,7 +616,7 @@ class Bench:
         pushed = sum(1 for _, text in self.rec.cloud if self.marker in text)
         pages = self.rec.pages.get(kind, [])
         if kind == "ours":
-            got = [sum(1 for _, t in page if '"thing"' in t[:20]) for page in pages]
+            got = [sum(things_or_merged(t) for _, t in page) for page in pages]
         else:
             got = [sum(1 for _, t in page if self.marker in t) for page in pages]
         return bool(got) and min(got) >= pushed
@@ -669,13 +634,20 @@ class Bench:
         unchanged: int,
     ) -> RunResult:
         latencies: list[float] = []
-        delivered = lost = negative = 0
+        delivered = lost = negative = merged = 0
         missing_any: set[tuple[str, int]] = set()
         for frames in self.rec.pages.get(kind, []):
             got = self._page_keys(kind, frames)
+            newest: dict[str, float] = {}  # device → cloud time of its newest state received
+            for (deviceid, n), t_cloud in events.items():
+                if (deviceid, n) in got:
+                    newest[deviceid] = max(newest.get(deviceid, 0.0), t_cloud)
             for key, t_cloud in events.items():
                 t_page = got.get(key)
                 if t_page is None:
+                    if kind == "ours" and t_cloud < newest.get(key[0], 0.0):
+                        merged += 1  # a newer state of the thing reached this listener
+                        continue
                     lost += 1
                     missing_any.add(key)
                     continue
@@ -714,6 +686,7 @@ class Bench:
             unchanged=unchanged,
             negative=negative,
             usage=usage,
+            merged=merged,
         )
 
     @staticmethod
@@ -723,7 +696,7 @@ class Bench:
             f"(cloud {r.achieved:.0f}/s), expected {r.expected}, "
             f"p50 {fmt(r.p(50))} p95 {fmt(r.p(95))} p99 {fmt(r.p(99))} max {fmt(r.p(100))} ms, "
             f"delivered {r.delivered / max(r.seconds, 1e-9):.0f} frames/s to {r.listeners}, "
-            f"lost {r.lost_events} events ({r.lost} frames)"
+            f"lost {r.lost_events} events ({r.lost} frames), merged {r.merged} frames"
             + (
                 f"; cloud→Redis (worker) p50 {fmt(pct(r.tapped, 50))} p99 {fmt(pct(r.tapped, 99))}"
                 f" ms of {len(r.tapped)}"
@@ -950,10 +923,7 @@ class Bench:
         log(f"worker holds all {len(self.accounts)} accounts after {held:.1f} s")
         pages = await self.open_pages(port, args.listeners)
         self.tasks.append(asyncio.create_task(self._tap()))
-        log(
-            f"{len(pages)} page sockets open (snapshot: {self.facts['snapshot_things']} things, "
-            f"{self.facts['snapshot_bytes'] / 1024:.0f} KiB)"
-        )
+        self._log_snapshot(pages)
         await asyncio.sleep(2)
         listeners = {"ours": args.listeners}
         if relay_clients:
@@ -974,6 +944,14 @@ class Bench:
             await ws.close()
         if relay_clients:
             await self.stop_relay(relay_clients)
+
+    def _log_snapshot(self, pages: list[Any]) -> None:
+        f = self.facts
+        log(
+            f"{len(pages)} page sockets open (snapshot: {f['snapshot_things']} things, "
+            f"{f['snapshot_bytes'] / 1024:.0f} KiB in {f['snapshot_frames']} frames, "
+            f"{f['snapshot_ms']:.0f} ms from connect)"
+        )
 
     async def _tap(self) -> None:
         """Subscribe to the household's Channels group in Redis: when the worker published."""
@@ -1011,6 +989,7 @@ class Bench:
             f"RSS {self.facts['hold_rss_mib']:.0f} MiB"
         )
         pages = await self.open_pages(port, args.listeners)
+        self._log_snapshot(pages)
         self.tasks.append(asyncio.create_task(self._tap()))
         await asyncio.sleep(2)
         self._keep(await self.load_run("hold", args.rate, args.seconds, {"ours": args.listeners}))
@@ -1074,7 +1053,7 @@ class Bench:
         print()
         header = (
             f"{'run':<12} {'rate':>5} {'sent':>6} {'exp':>6} {'p50':>7} {'p95':>7} "
-            f"{'p99':>7} {'max':>7} {'deliv/s':>8} {'lost':>5} {'neg':>4} "
+            f"{'p99':>7} {'max':>7} {'deliv/s':>8} {'lost':>5} {'mrgd':>5} {'neg':>4} "
             f"{'wrk p50':>7} {'wrk p99':>7} {'others':>6}  verdict"
         )
         print(header)
@@ -1089,14 +1068,16 @@ class Bench:
             print(
                 f"{r.label:<12} {r.rate:>5.0f} {r.sent:>6} {r.expected:>6} {fmt(r.p(50)):>7} "
                 f"{fmt(r.p(95)):>7} {fmt(r.p(99)):>7} {fmt(r.p(100)):>7} "
-                f"{r.delivered / max(r.seconds, 1e-9):>8.0f} {r.lost_events:>5} "
+                f"{r.delivered / max(r.seconds, 1e-9):>8.0f} {r.lost_events:>5} {r.merged:>5} "
                 f"{r.negative:>4} {fmt(pct(r.tapped, 50)):>7} {fmt(pct(r.tapped, 99)):>7} "
                 f"{fmt(r.usage.get('others', (None,))[0], 0):>5}%  {verdict}"
                 + (f" (backlog drained {r.drain_s:.0f} s later)" if r.drain_s > 1 else "")
             )
         print(
             "(ms; deliv/s = matched frames per second over all listeners; lost = events that "
-            "missed at least one listener; neg = page stamp before cloud stamp, counted as 0;\n"
+            "missed at least one listener (no newer state came either); mrgd = (event, listener)\n"
+            " pairs merged away by a page socket that was behind (a newer state of the thing\n"
+            " reached that listener instead); neg = page stamp before cloud stamp, counted as 0;\n"
             " wrk = cloud push → the worker's group message seen in Redis; others = CPU used by "
             "programs this benchmark did not start, % of one core — the machine is shared)"
         )
@@ -1123,6 +1104,13 @@ class Bench:
                     if self.control_failures
                     else ""
                 )
+            )
+        if "snapshot_things" in self.facts:
+            f = self.facts
+            print(
+                f"snapshot of the first page: {f['snapshot_things']} things, "
+                f"{f['snapshot_bytes'] / 1024:.0f} KiB in {f['snapshot_frames']} frames, "
+                f"{f['snapshot_ms']:.0f} ms from connect to its last frame"
             )
         if "hold_rss_mib" in self.facts:
             print(
@@ -1178,6 +1166,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--sweep-seconds", type=float, default=10)
     parser.add_argument("--controls", type=int, default=40, help="commands during scenario 1")
+    parser.add_argument(
+        "--snapshot-timeout",
+        type=float,
+        default=30,
+        help="seconds a page socket may wait for its snapshot before the run fails",
+    )
     parser.add_argument(
         "--hold", type=int, default=0, help="scenario 3 only: this many accounts held by one worker"
     )

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import uuid
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -32,6 +33,7 @@ from realtime.events import (
     ControlResultEvent,
     FragmentFrame,
     LiveUpdatesFrame,
+    SnapshotEvent,
     household_group,
 )
 from realtime.metrics import (
@@ -54,6 +56,17 @@ CLOSE_TOO_SLOW = 4408
 CLOSE_NO_SNAPSHOT = 4500
 CLOSE_ACCESS_CHANGED = 4410  # signed out, removed, password changed: the page reloads
 MAX_UNACKED = 1000
+# Daphne's message size limit no longer applies to what we send (dashboard/daphne_limits.py),
+# but a large household's snapshot still goes out in parts: no frame of megabytes for the
+# page to wait for and parse at once. One thing's view over MAX_SEND_BYTES is left out.
+MAX_SEND_BYTES = 1024 * 1024 - 1024
+SNAPSHOT_PART_BYTES = 256 * 1024
+# Thing frames ready together go out as one `batch` frame. A page this many frames behind
+# (unacked) gets them at most every BEHIND_FLUSH_S, with only the newest state of each thing.
+BEHIND_FRAMES = 100
+BEHIND_FLUSH_S = 0.05
+MAX_BATCH = 200  # thing frames in one batch
+MAX_GATHER_TURNS = 50  # loop turns a batch may wait for messages already received
 MAX_FRAME_CHARS = 4096  # a control or an ack is ~150; bigger frames are dropped unread
 MAX_CONTROL_NAME = 50  # CommandRecord.control
 MAX_THING_ID = 2**63 - 1
@@ -88,6 +101,10 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         self.pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
         self.held: list[dict[str, Any]] | None = []  # events before the snapshot; None after
+        self.outbox: list[dict[str, Any]] = []  # thing frames waiting for the next batch
+        self.outbox_at: dict[Any, int] = {}  # thing id → its frame's place in the outbox
+        self.merged = 0  # states replaced by a newer one in the outbox since the last batch
+        self.flusher: asyncio.Task[None] | None = None
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -121,7 +138,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             log.exception("no snapshot for household %s", self.household_id)
             await self.close(code=CLOSE_NO_SNAPSHOT)  # the page reconnects with backoff
             return
-        await self._send(dict(snapshot))
+        await self._send_snapshot(snapshot)
         while self.held:  # no await between the last check and `None`: nothing slips past
             await self._deliver(self.held.pop(0))
         self.held = None
@@ -133,6 +150,9 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             self.counted = False
         if getattr(self, "params_redraw", None) is not None:
             self.params_redraw.cancel()
+        flusher = getattr(self, "flusher", None)
+        if flusher is not None:
+            flusher.cancel()
         for task in list(getattr(self, "tasks", ())):
             task.cancel()
         for group in (self.group, self.user_group):
@@ -179,10 +199,12 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
     async def household_event(self, message: dict[str, Any]) -> None:
         if self.group is None:
             return  # access revoked: nothing more of the household's
+        # The payload is shared by every socket of the process (PubSubChannelLayer decodes a
+        # group message once): read it, never change it.
         if self.held is None:
-            await self._deliver(dict(message["payload"]))
+            await self._deliver(message["payload"])
         elif len(self.held) < MAX_UNACKED:
-            self.held.append(dict(message["payload"]))
+            self.held.append(message["payload"])
         else:
             DROPPED_TOO_SLOW.inc()
             await self.close(code=CLOSE_TOO_SLOW)
@@ -222,12 +244,60 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             if self.page_thing and payload.get("thing") == self.page_thing:
                 await self._fragments({"things": [self.page_thing]}, panels="live")
             return
-        if kind != "structure":
-            await self._send(payload)
-            if kind == "thing" and self.page_thing and payload.get("id") == self.page_thing:
+        if kind == "thing":
+            self._queue_thing(payload)
+            if self.page_thing and payload.get("id") == self.page_thing:
                 self._redraw_params_soon()
             return
+        if kind != "structure":
+            await self._send(dict(payload))
+            return
         await self._fragments(payload)
+
+    def _queue_thing(self, payload: dict[str, Any]) -> None:
+        """Into the next batch; a page that is behind gets only a thing's newest state."""
+        place = self.outbox_at.get(payload.get("id"))
+        if place is not None and self._behind():
+            self.outbox[place] = payload  # the final state always goes out
+            self.merged += 1
+        else:
+            self.outbox_at[payload.get("id")] = len(self.outbox)
+            self.outbox.append(payload)
+        if self.flusher is None:
+            self.flusher = asyncio.create_task(self._flush_soon())
+
+    def _inbound(self) -> int:
+        """Group messages this process received for this socket and it has not handled."""
+        backlog = getattr(self.channel_layer, "backlog", None)
+        return int(backlog(self.channel_name)) if backlog is not None else 0
+
+    def _behind(self) -> bool:
+        """Frames sent and not acked, or received and not handled, are piling up."""
+        return self.seq - self.acked >= BEHIND_FRAMES or self._inbound() >= BEHIND_FRAMES
+
+    async def _flush_soon(self) -> None:
+        """Once the messages already received for this socket are in the batch (a few turns
+        of the loop at most), or, for a page that is behind, a little later so that more
+        states merge."""
+        try:
+            await asyncio.sleep(BEHIND_FLUSH_S if self._behind() else 0)
+            turns = 0
+            while self._inbound() and turns < MAX_GATHER_TURNS and len(self.outbox) < MAX_BATCH:
+                await asyncio.sleep(0)
+                turns += 1
+        finally:
+            self.flusher = None
+        await self._flush_outbox()
+
+    async def _flush_outbox(self) -> None:
+        frames, merged = self.outbox, self.merged
+        self.outbox, self.outbox_at, self.merged = [], {}, 0
+        if len(frames) == 1 and not merged:
+            await self._send_encoded(encoded(frames[0]))
+        elif frames:
+            inner = ", ".join(encoded(frame) for frame in frames)
+            batch = f'{{"type": "batch", "frames": [{inner}], "merged": {merged}}}'
+            await self._send_encoded(batch)
 
     def _redraw_params_soon(self) -> None:
         """A thing page's overview (its table of params) follows the card, at most once a
@@ -264,15 +334,39 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             await self._send(dict(frame))
 
     async def _send(self, payload: dict[str, Any]) -> None:
+        if self.outbox:
+            await self._flush_outbox()  # in order: thing frames queued before this one first
+        await self._send_encoded(json.dumps(payload))
+
+    async def _send_encoded(self, text: str) -> None:
+        """A JSON object as text, numbered (its `seq` added as the last key)."""
         if self.seq - self.acked >= MAX_UNACKED:
             DROPPED_TOO_SLOW.inc()
             log.info("closing a page socket %d frames behind", self.seq - self.acked)
             await self.close(code=CLOSE_TOO_SLOW)
             return
         self.seq += 1
-        payload["seq"] = self.seq
-        await self.send_json(payload)
+        await self._send_text(f'{text[:-1]}, "seq": {self.seq}}}')
+
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)
         FRAMES_SENT.inc()
+
+    async def _send_snapshot(self, snapshot: SnapshotEvent) -> None:
+        """The snapshot in one frame, or, for a large household, its things in
+        `snapshot_part` frames first and the rest in the `snapshot` frame, which says how
+        many parts came before it (the page applies them together when it arrives)."""
+        parts = snapshot_parts(snapshot["things"])
+        head = json.dumps({k: v for k, v in snapshot.items() if k != "things"})
+        if parts[-1] and len(head) + len(parts[-1]) + 100 > SNAPSHOT_PART_BYTES:
+            parts.append("")  # thousands of accounts: the last things go in a part too
+        for chunk in parts[:-1]:
+            self.seq += 1
+            part = f'{{"type":"snapshot_part","seq":{self.seq},"things":{{{chunk}}}}}'
+            await self._send_text(part)
+        self.seq += 1
+        tail = f',"parts":{len(parts) - 1},"seq":{self.seq},"things":{{{parts[-1]}}}}}'
+        await self._send_text(head[:-1] + tail)
 
     async def _revoke(self, why: str) -> None:
         log.info("closing a page socket of user %s: %s", self.scope["user"].pk, why)
@@ -280,6 +374,9 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
             self.group = None  # no household event reaches it from now on
         self.held = []  # nor one held for after the snapshot
+        self.outbox, self.outbox_at = [], {}  # nor one queued for the next batch
+        if self.flusher is not None:
+            self.flusher.cancel()
         for task in list(self.tasks):
             task.cancel()
         await self.close(code=CLOSE_ACCESS_CHANGED)
@@ -321,12 +418,22 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             value=content.get("value"),
             request=request,
         )
+        announced = False
+
+        async def announce(result: ControlResultEvent) -> None:
+            nonlocal announced
+            announced = True
+            await self._send(dict(result))
+
         try:
-            result = dict(await run_control(req, self._ask_worker, self.channel_name))
+            outcome = dict(await run_control(req, self._ask_worker, self.channel_name, announce))
         except Exception:
             log.exception("control %s on thing %s failed", control, thing)
-            result = _refused(request, thing, "error", "Something went wrong; try again.")
-        await self._send(result)
+            if announced:
+                return  # the page heard the device's answer; only the record failed
+            outcome = _refused(request, thing, "error", "Something went wrong; try again.")
+        if not announced:
+            await self._send(outcome)
 
     async def _ask_worker(self, channel: str, message: dict[str, Any]) -> dict[str, Any]:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -380,6 +487,44 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             return None
         membership = current_membership_for(*signed_in)
         return None if membership is None else (membership.household_id, membership.role)
+
+
+_ENCODED: OrderedDict[int, tuple[dict[str, Any], str]] = OrderedDict()
+ENCODED_KEPT = 2048
+
+
+def encoded(payload: dict[str, Any]) -> str:
+    """A shared thing frame as JSON, encoded once for every socket of the process that sends
+    it (keyed by the object, which is kept alive meanwhile so that its id is not reused)."""
+    hit = _ENCODED.get(id(payload))
+    if hit is not None and hit[0] is payload:
+        return hit[1]
+    text = json.dumps(payload)
+    _ENCODED[id(payload)] = (payload, text)
+    if len(_ENCODED) > ENCODED_KEPT:
+        _ENCODED.popitem(last=False)
+    return text
+
+
+def snapshot_parts(things: dict[str, Any], budget: int = SNAPSHOT_PART_BYTES) -> list[str]:
+    """The snapshot's things as JSON object bodies (`"id":{view},…`) of at most `budget`
+    bytes each; always at least one (maybe empty). A view too large for any frame is left
+    out, logged: its card keeps the state it was drawn with rather than the page none."""
+    parts: list[str] = []
+    items: list[str] = []
+    size = 0
+    for pk, view in things.items():
+        item = f"{json.dumps(pk)}:{json.dumps(view)}"
+        if len(item) > MAX_SEND_BYTES - 200:
+            log.warning("thing %s left out of a snapshot: its view is %d bytes", pk, len(item))
+            continue
+        if items and size + len(item) + 1 > budget:
+            parts.append(",".join(items))
+            items, size = [], 0
+        items.append(item)
+        size += len(item) + 1
+    parts.append(",".join(items))
+    return parts
 
 
 def _moment(text: str) -> datetime | None:

@@ -5,9 +5,15 @@ Server → browser (every frame carries a `seq`, increasing per socket):
   page that missed frames while disconnected heals by reconnecting. It carries the protocol
   version (a page drawn by an older deploy reloads itself) and the household's structure
   version (a page that missed a structure change redraws its sections).
+- `snapshot_part`: {things}: a large household's snapshot comes in parts of at most 256 KB
+  (no frame of megabytes): the parts first, then the `snapshot` frame with the rest of the
+  things and `parts`, how many came before it; the page applies them all together.
 - `thing`: one thing changed; carries its whole normalized state (a few keys) and the card
   body as the server draws it (alert styling included), so a single frame is enough to redraw
   the card whatever was missed before it, and the page script does no formatting of its own.
+- `batch`: {frames, merged}: `thing` frames that were ready at the same moment, in order, in
+  one websocket frame. For a page that is behind (frames unacked) only the newest state of
+  each thing goes out; `merged` counts the older states skipped since the last batch.
 - `account`: a linked account's live connection or status changed (its cards go stale/live).
 - `control_result`: the outcome of a control the page sent (`pending` first, then the end).
 - `notification`: a household notification was created (with the new unread count).
@@ -40,7 +46,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 # Bump when a frame changes shape: open pages of the old script reload themselves.
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 ConnectionName = Literal["online", "offline", "connecting"]
 AccountStatus = Literal["active", "needs_relink", "disabled", "unlinked"]
@@ -83,6 +89,7 @@ class SnapshotEvent(TypedDict):
     accounts: dict[str, AccountView]
     server_time: str
     live_updates: NotRequired[bool]  # a realtime worker is running (absent: assume it is)
+    parts: NotRequired[int]  # `snapshot_part` frames sent before this one
     seq: NotRequired[int]
 
 

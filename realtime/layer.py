@@ -11,6 +11,7 @@ newer one.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from typing import Any
 
 from channels_redis.pubsub import (
@@ -19,6 +20,8 @@ from channels_redis.pubsub import (
     RedisSingleShardConnection,
 )
 from channels_redis.utils import _wrap_close
+
+DECODED_KEPT = 2048  # messages whose decoding is shared: more than any socket's backlog
 
 
 class PipelinedShard(RedisSingleShardConnection):
@@ -60,7 +63,36 @@ class PipelinedLoopLayer(RedisPubSubLoopLayer):
 
 
 class PubSubChannelLayer(RedisPubSubChannelLayer):
-    """Drop-in for `channels_redis.pubsub.RedisPubSubChannelLayer` (same CONFIG)."""
+    """Drop-in for `channels_redis.pubsub.RedisPubSubChannelLayer` (same CONFIG).
+
+    A group message reaches every socket of the group in this process as one bytes object;
+    upstream decodes it once per socket. Here it is decoded once: the sockets share the
+    decoded message, which they only read (treat it as frozen).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # id(raw) → (raw, decoded); the raw bytes are kept so that the id is not reused.
+        self._decoded: OrderedDict[int, tuple[bytes, Any]] = OrderedDict()
+
+    def deserialize(self, message: bytes) -> Any:
+        hit = self._decoded.get(id(message))
+        if hit is not None and hit[0] is message:
+            return hit[1]
+        value = super().deserialize(message)
+        self._decoded[id(message)] = (message, value)
+        if len(self._decoded) > DECODED_KEPT:
+            self._decoded.popitem(last=False)
+        return value
+
+    def backlog(self, channel: str) -> int:
+        """Messages received for `channel` in this process that it has not taken yet."""
+        try:
+            layer = self._layers.get(asyncio.get_running_loop())
+        except RuntimeError:
+            return 0
+        queue = layer.channels.get(channel) if layer is not None else None
+        return queue.qsize() if queue is not None else 0
 
     def _get_layer(self) -> RedisPubSubLoopLayer:
         loop = asyncio.get_running_loop()

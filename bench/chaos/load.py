@@ -75,6 +75,7 @@ class Page:
     frames: int = 0
     closes: list[int | None] = field(default_factory=list)
     live: bool = False
+    parts: dict[str, Any] = field(default_factory=dict)  # snapshot_part things so far
 
 
 class Load:
@@ -142,6 +143,7 @@ class Load:
         ) as ws:
             page.ws = ws
             page.gen += 1
+            page.parts = {}
             unacked = 0
             async for msg in ws:
                 if msg.type != aiohttp.WSMsgType.TEXT:
@@ -159,13 +161,19 @@ class Load:
 
     def _take(self, page: Page, frame: dict[str, Any], now: float) -> None:
         kind = frame.get("type")
-        if kind == "snapshot":
-            things = frame.get("things") or {}
+        if kind == "snapshot_part":  # a large snapshot's things come first, in parts
+            page.parts.update(frame.get("things") or {})
+        elif kind == "snapshot":
+            things = {**page.parts, **(frame.get("things") or {})}
+            page.parts = {}
             if not frame.get("since"):
                 page.state = {}
             for pk, view in things.items():
                 page.state[int(pk)] = {"state": view.get("state"), "online": view.get("online")}
             page.live = True
+        elif kind == "batch":  # thing frames ready together (protocol 3), in order
+            for inner in frame.get("frames") or []:
+                self._take(page, inner, now)
         elif kind == "thing":
             pk = int(frame["id"])
             page.state[pk] = {"state": frame.get("state"), "online": frame.get("online")}

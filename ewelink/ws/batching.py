@@ -1,4 +1,4 @@
-"""Merge quick successive updates of one device into one ``update`` (notes §2.7, §5)."""
+"""Send a device's first update at once, merge quick ones after it (notes §2.7, §5)."""
 
 from __future__ import annotations
 
@@ -36,9 +36,14 @@ def merge_by_outlet(base: list[Any], extra: list[Any]) -> list[Any]:
 
 
 class UpdateMerger:
-    """Collects a device's updates for ``window`` seconds, then sends them as one.
+    """Leading edge plus trailing merge, per device.
 
-    Every caller of a merged batch gets the result of the one command that was sent.
+    The first update of a device goes out at once (a tap must feel instant). Updates that
+    come within ``window`` seconds of the last one sent are merged into one trailing update,
+    sent when the window ends, and that send opens the next window. A burst of clicks inside
+    one window thus costs at most two commands and ends in the last click's state; the
+    spacing between sends to one device is never below ``window``. Every caller of a merged
+    update gets the result of the one command that carried it.
     """
 
     def __init__(
@@ -51,30 +56,55 @@ class UpdateMerger:
         self._send = send
         self.window = window
         self._sleep = sleep
-        self._pending: dict[str, tuple[JsonDict, asyncio.Future[Any]]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._pending: dict[str, tuple[JsonDict, asyncio.Future[Any]]] = {}  # trailing batch
+        self._windows: dict[str, asyncio.Task[None]] = {}  # devices inside a window
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._waiting: set[asyncio.Future[Any]] = set()  # queued or in flight, until answered
         self.merged = 0  # updates folded into an earlier one (a counter for tests/admin)
+        self.sent = 0  # updates sent (leading and trailing)
 
     async def submit(self, deviceid: str, params: JsonDict) -> Any:
-        """Queue params for a device and wait for the merged command's result."""
+        """Send now if the device is outside a window, else join its trailing update."""
         if deviceid in self._pending:
             queued, future = self._pending[deviceid]
             self._pending[deviceid] = (merge_params(queued, params), future)
             self.merged += 1
             return await asyncio.shield(future)
-        future = asyncio.get_running_loop().create_future()
-        self._waiting.add(future)
-        future.add_done_callback(self._waiting.discard)
-        self._pending[deviceid] = (dict(params), future)
-        task = asyncio.create_task(self._flush_later(deviceid))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        future = self._new_future()
+        if deviceid in self._windows:
+            self._pending[deviceid] = (dict(params), future)  # sent when the window ends
+        else:
+            self._windows[deviceid] = self._spawn(self._window(deviceid))
+            self._spawn(self._deliver(deviceid, dict(params), future))
         return await asyncio.shield(future)
 
-    async def _flush_later(self, deviceid: str) -> None:
-        await self._sleep(self.window)
-        params, future = self._pending.pop(deviceid)
+    def _new_future(self) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting.add(future)
+        future.add_done_callback(self._waiting.discard)
+        return future
+
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _window(self, deviceid: str) -> None:
+        """Hold the device's window open; send what gathered in it when it ends."""
+        try:
+            while True:
+                await self._sleep(self.window)
+                batch = self._pending.pop(deviceid, None)
+                if batch is None:
+                    return  # a quiet window: the next update is a leading one again
+                self._spawn(self._deliver(deviceid, *batch))
+        finally:
+            if self._windows.get(deviceid) is asyncio.current_task():
+                del self._windows[deviceid]
+
+    async def _deliver(self, deviceid: str, params: JsonDict, future: asyncio.Future[Any]) -> None:
+        self.sent += 1
         try:
             result = await self._send(deviceid, params)
         except Exception as exc:  # handed to every waiting caller
@@ -92,6 +122,7 @@ class UpdateMerger:
         """
         for task in list(self._tasks):
             task.cancel()
+        self._windows.clear()
         for future in list(self._waiting):
             if future.done():
                 continue

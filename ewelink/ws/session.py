@@ -172,7 +172,8 @@ class WsSession:
         owner_apikey: str | None = None,
         merge: bool = True,
     ) -> CommandResult:
-        """Change params; changes to one device within 100 ms go out as one ``update``."""
+        """Change params: the first change of a device goes out at once, those within 100 ms
+        after it go out together as one trailing ``update`` (``UpdateMerger``)."""
         if owner_apikey:
             self.owners[deviceid] = owner_apikey
         if merge:
@@ -227,6 +228,7 @@ class WsSession:
             self._pending.pop(sequence, None)
 
     async def _send_update(self, deviceid: str, params: JsonDict) -> CommandResult:
+        self.stats.updates += 1
         return await self.command("update", deviceid, params)
 
     # -- connection loop ---------------------------------------------------------------------

@@ -32,6 +32,7 @@ class SessionStats:
     pings: int = 0
     pongs: int = 0
     commands: int = 0
+    updates: int = 0  # `update` commands sent (after merging quick clicks)
     events: int = 0
     malformed: int = 0
     unknown: int = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 # A device the cloud reports that we do not hold is looked up at most this often: a sync
 # elsewhere may just have added it, but a device no sync stores must not cost a query a frame.
 UNKNOWN_RECHECK_S = 30.0
+# How long one account may hold an opening slot: a cloud that does not answer must not keep
+# the others waiting (the session goes on trying in the background).
+OPEN_WAIT_S = 10.0
 
 
 class TokensReplaced(Exception):
@@ -54,8 +58,10 @@ class AccountConnection:
         ingestor: Ingestor,
         publish: Publish,
         session_options: dict[str, Any] | None = None,
+        opening: asyncio.Semaphore | None = None,
     ) -> None:
         self.account_id = account.pk
+        self.opening = opening or asyncio.Semaphore(1)
         self.household_id = account.household_id
         self.tokens_refreshed_at = account.tokens_refreshed_at
         self.client = make_client(http, account)
@@ -81,11 +87,17 @@ class AccountConnection:
         """Until closed or the cloud rejects the credentials."""
         # Every line logged for this account from here on (tasks started here inherit it).
         log_context.bind(household=self.household_id, account=self.account_id)
-        await self.reload_things()
         events = self.session.events()
-        await self.session.start()
-        await self._set_connection(ConnectionState.CONNECTING)
         try:
+            # A worker opens a bounded number of sockets at once (see MAX_OPENING); events
+            # that come while others open are buffered in `events`.
+            async with self.opening:
+                await self.reload_things()
+                await self.session.start()
+                await self._set_connection(ConnectionState.CONNECTING)
+                with contextlib.suppress(Exception):  # a failure shows in `events` below
+                    async with asyncio.timeout(OPEN_WAIT_S):
+                        await self.session.wait_connected()
             async for event in events:
                 await self._handle_or_log(event)
         except ewelink.AuthError as exc:

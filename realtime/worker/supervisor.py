@@ -38,12 +38,15 @@ from realtime.metrics import (
 )
 from realtime.worker.connection import AccountConnection, TokensReplaced
 from realtime.worker.ingest import Ingestor, StateWriter
-from realtime.worker.leases import LeaseStore
+from realtime.worker.leases import LeaseKeeper, LeaseStore
 
 log = logging.getLogger(__name__)
 LIVE_REQUEST_EVERY = 45.0  # uiActive lasts 60 s; renew before it lapses
 WATCH_CHECK_EVERY = 5.0
 ALIVE_WITHIN = 30.0  # seconds: as long as its report in Redis lives
+# Sockets being opened at once (dispatch, connect, handshake, first load): thousands at once
+# would only queue in the loop, and starve everything else of it.
+MAX_OPENING = 64
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,12 @@ def full_account(account_id: int) -> LinkedAccount:
         return LinkedAccount.objects.get(pk=account_id)
 
 
+def full_accounts(account_ids: list[int]) -> list[LinkedAccount]:
+    """Accounts with their tokens, in one query (a worker starting takes thousands)."""
+    with scopes_disabled():
+        return list(LinkedAccount.objects.filter(pk__in=account_ids).order_by("pk"))
+
+
 class Worker:
     """Runs until `stop()`; everything it starts is kept and cancelled on the way out."""
 
@@ -113,6 +122,8 @@ class Worker:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stop = asyncio.Event()
         self._leases: LeaseStore | None = None
+        self.keeper: LeaseKeeper | None = None
+        self._opening = asyncio.Semaphore(MAX_OPENING)
         self.channel = ""
         self.reconciled_at: float | None = None  # monotonic time of the last full round
 
@@ -131,6 +142,13 @@ class Worker:
         self.channel = await layer.new_channel("realtime.")
         leases = self._leases = LeaseStore(keys.client(), self.channel, self.lease_ttl)
         await self._succeed_dead_predecessor()
+
+        async def lost(account_id: int) -> None:
+            LEASE_LOSSES.inc()
+            await self._drop(account_id, leases, release=False)
+
+        keeper = LeaseKeeper(leases, lambda: list(self.connections), lost, self.lease_ttl / 3)
+        self.keeper = keeper
         timeout = aiohttp.ClientTimeout(total=30, connect=10)
         # Each held account keeps a websocket open on this session: aiohttp's default cap of
         # 100 connections would leave every account past the 100th waiting for a slot.
@@ -140,6 +158,7 @@ class Worker:
                 self._spawn(self.writer.run()),
                 self._spawn(self._serve_commands(layer)),
                 self._spawn(self._live_requests()),
+                self._spawn(keeper.run()),
             ]
             try:
                 while not self._stop.is_set():
@@ -187,16 +206,25 @@ class Worker:
         wanted = await sync_to_async(wanted_accounts)(self.shard)
         for account_id in [a for a in self.connections if a not in wanted]:
             await self._drop(account_id, leases)
-        for account_id in await leases.renew(list(self.connections)):
-            log.warning("lost the lease of account %s", account_id)
-            LEASE_LOSSES.inc()
-            await self._drop(account_id, leases, release=False)
+        # Renewals run on their own timer (LeaseKeeper); new leases are taken in one round
+        # trip, their accounts read in one query, however many there are.
+        taken = set(await leases.acquire_many([a for a in wanted if a not in self.connections]))
+        try:
+            accounts = await sync_to_async(full_accounts)(sorted(taken))
+        except Exception:
+            # The database went away (a failed round): free them now, not after their TTL.
+            for account_id in taken:
+                await leases.release(account_id)
+            raise
+        for account in accounts:
+            self._start(account, http)
+        for account_id in taken - set(self.connections):  # gone meanwhile
+            await leases.release(account_id)
         for account_id, account in wanted.items():
             held = self.connections.get(account_id)
-            if held is None:
-                if await leases.acquire(account_id):
-                    self._start(await sync_to_async(full_account)(account_id), http)
-            elif account.household_id != held.household_id:  # moved (accounts/moving.py)
+            if held is None or account_id in taken:
+                continue
+            if account.household_id != held.household_id:  # moved (accounts/moving.py)
                 await self._drop(account_id, leases)  # the next round starts it afresh
             elif account.tokens_refreshed_at != held.tokens_refreshed_at:
                 held.adopt_tokens(await sync_to_async(full_account)(account_id))
@@ -219,7 +247,9 @@ class Worker:
         return {"shard": shard, "held": len(self.connections), "connected": connected}
 
     def _start(self, account: LinkedAccount, http: aiohttp.ClientSession) -> None:
-        connection = AccountConnection(account, http, self.ingestor, apublish, self.session_options)
+        connection = AccountConnection(
+            account, http, self.ingestor, apublish, self.session_options, opening=self._opening
+        )
         self.connections[account.pk] = connection
         self._runs[account.pk] = self._spawn(self._hold(connection))
 

@@ -46,6 +46,7 @@
   const view = sectionsEl?.dataset.view || "";
   let lastSeq = 0;
   let ackedSeq = 0;
+  let snapshotParts = []; // a large household's snapshot arrives in parts before its last frame
   let requestCount = 0;
 
   // ---- patching cards ---------------------------------------------------------------------
@@ -56,6 +57,10 @@
   // Controls and the header are patched in place (a slider held by the user keeps its value);
   // the body is replaced by the server's rendering when it changed.
   function setValue(el, value) {
+    if (el.dataset.optimistic) {
+      el._server = value; // the page shows what was just asked for until the answer comes
+      return;
+    }
     if (el.dataset.kind === "toggle") {
       el.setAttribute("aria-pressed", value === null ? "mixed" : String(Boolean(value)));
     } else if (isEditable(el)) {
@@ -253,8 +258,79 @@
     if (!entry) return;
     clearTimeout(entry.timer);
     pending.delete(request);
+    settle(entry, request, status === "ok");
     setBusy(entry.card);
     note(entry.card, text, status);
+  }
+
+  // ---- optimistic controls: shown at once, confirmed or rolled back by the server ---------
+
+  // What a control shows now, in the form setValue takes.
+  function shownValue(el) {
+    if (el.dataset.kind === "toggle") {
+      const pressed = el.getAttribute("aria-pressed");
+      return pressed === "mixed" ? null : pressed === "true";
+    }
+    return isEditable(el) ? el.value : el.textContent;
+  }
+
+  // The value the server last gave a control (an input already shows the person's new one).
+  function serverValue(card, el) {
+    const key = el.dataset.stateKey;
+    const state = lastViews.get(card.dataset.thing)?.state;
+    if (state && key in state) return state[key];
+    if (el.tagName === "SELECT") return [...el.options].find((o) => o.defaultSelected)?.value ?? "";
+    return el.getAttribute("value") ?? "";
+  }
+
+  // The controls that show one state key of a card (a slider and its readout).
+  function shownBy(card, el) {
+    const key = CSS.escape(el.dataset.stateKey || "");
+    return [...card.querySelectorAll(`[data-state-key="${key}"]`)]
+      .filter((node) => !node.closest("[data-card-body]"));
+  }
+
+  // The controls show the value asked for at once; frames for the card meanwhile are kept
+  // aside (el._server) rather than undoing it before the answer comes.
+  function showOptimistic(card, el, value, request) {
+    if (!el.dataset.stateKey) return [];
+    const els = shownBy(card, el);
+    for (const node of els) {
+      const previous = "_server" in node ? node._server
+        : node.dataset.optimistic ? node._previous
+        : isEditable(node) ? serverValue(card, node) : shownValue(node);
+      delete node.dataset.optimistic;
+      delete node._server;
+      if (node !== el) setValue(node, value); // the input itself shows it already
+      else if (node.dataset.kind === "toggle") setValue(node, value);
+      node.dataset.optimistic = request;
+      node._previous = previous;
+    }
+    card.classList.remove("card--rolled-back");
+    return els;
+  }
+
+  // The server answered the latest control of these elements: keep the value (ok: the
+  // device took it, its report follows) or put back what the server says the device shows.
+  function settle(entry, request, ok) {
+    let rolledBack = false;
+    for (const el of entry.els || []) {
+      if (el.dataset.optimistic !== request) continue; // a later click owns it now
+      const back = "_server" in el ? el._server : el._previous;
+      delete el.dataset.optimistic;
+      delete el._server;
+      delete el._previous;
+      if (ok) continue;
+      delete el.dataset.deferred; // shown now, even under the person's finger
+      if (isEditable(el)) el.value = (back ?? "").toString();
+      else setValue(el, back);
+      rolledBack = true;
+    }
+    if (!rolledBack) return;
+    const card = entry.card;
+    card.classList.add("card--rolled-back");
+    clearTimeout(card._rolledBack);
+    card._rolledBack = setTimeout(() => card.classList.remove("card--rolled-back"), NOTE_MS);
   }
 
   function onControlResult(frame) {
@@ -265,7 +341,7 @@
     finish(frame.request, text, frame.status);
   }
 
-  function sendControl(card, control, value) {
+  function sendControl(card, control, value, el) {
     if (!socket || socket.readyState !== WebSocket.OPEN) {
       // Commands to physical devices are not queued: a late "on" is worse than none.
       note(card, "Not connected, try again in a moment", "error");
@@ -277,7 +353,7 @@
     const timer = setTimeout(
       () => finish(request, "No answer from the server", "timeout"), CONTROL_TIMEOUT_MS);
     noteLine(card);
-    pending.set(request, { card, timer });
+    pending.set(request, { card, timer, els: el ? showOptimistic(card, el, value, request) : [] });
     setBusy(card);
     const thing = Number(card.dataset.thing);
     socket.send(JSON.stringify({ type: "control", request, thing, control, value }));
@@ -303,13 +379,18 @@
     delete el.dataset.deferred; // the user's own value wins over one held back for them
     const value = controlValue(el);
     if (value === null || Number.isNaN(value)) return;
-    sendControl(card, el.dataset.control, value);
+    sendControl(card, el.dataset.control, value, el);
   }
 
   // ---- frames -----------------------------------------------------------------------------
 
   function onSnapshot(frame) {
     if (protocol && frame.protocol !== protocol) return location.reload(); // a new deploy
+    if (Number.isInteger(frame.parts) && frame.parts > 0) {
+      // The things came in parts first: applied together, as one snapshot.
+      frame.things = Object.assign({}, ...snapshotParts, frame.things || {});
+    }
+    snapshotParts = [];
     // Messages that arrived while the socket was down were announced to no one.
     if (pageDown && (view === "messages" || view === "health")) redrawSections();
     attempt = 0;
@@ -337,6 +418,14 @@
 
   const handlers = {
     snapshot: onSnapshot,
+    snapshot_part: (frame) => { if (frame.things) snapshotParts.push(frame.things); },
+    // Thing frames that were ready together, in order (a page behind gets only the newest
+    // state of each thing: `merged` says how many older ones it skipped).
+    batch: (frame) => {
+      for (const inner of Array.isArray(frame.frames) ? frame.frames : []) {
+        if (inner && inner.type !== "batch") handlers[inner.type]?.(inner);
+      }
+    },
     thing: (frame) => {
       lastViews.set(String(frame.id), frame);
       cardsOf(frame.id).forEach((card) => patchCard(card, frame));
@@ -474,6 +563,7 @@
     socket = ws;
     lastSeq = 0; // seq counts per socket
     ackedSeq = 0;
+    snapshotParts = [];
     ws.onmessage = onMessage;
     ws.onclose = (event) => {
       if (socket !== ws) return;

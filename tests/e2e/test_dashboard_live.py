@@ -85,6 +85,85 @@ def test_a_toggle_switches_the_cloud_device(owner_page: Page, live_stack: LiveSt
     assert page.evaluate("window.sawBusy === true"), "the card never showed it was pending"
 
 
+# In-page stopwatch of taps: the click (capture phase, before live.js sees it), the moment the
+# toggle shows the new state (optimistic) and the moment the server's control_result ok
+# confirms it (live.js drops data-optimistic and the note says Done).
+TAP_WATCH = """el => {
+  window.taps = [];
+  el.addEventListener('click', () => {
+    window.taps.push({clicked: performance.now(), shown: null, confirmed: null, status: null});
+  }, {capture: true});
+  new MutationObserver((changes) => {
+    const tap = window.taps[window.taps.length - 1];
+    if (!tap) return;
+    for (const change of changes) {
+      if (change.attributeName === 'aria-pressed' && tap.shown === null) {
+        tap.shown = performance.now();
+      }
+      if (change.attributeName === 'data-optimistic' && !el.dataset.optimistic
+          && tap.confirmed === null) {
+        tap.confirmed = performance.now();
+        tap.status = el.closest('[data-thing]').querySelector('.card__note')?.dataset.status;
+      }
+    }
+  }).observe(el, {attributes: true, attributeFilter: ['aria-pressed', 'data-optimistic']});
+}"""
+
+
+def test_a_tap_shows_its_result_in_under_100_ms(
+    owner_page: Page, live_stack: LiveStack, record_property: Callable[[str, object], None]
+) -> None:
+    """Leading edge: the command leaves at once; the page shows it before the answer."""
+    page = owner_page
+    toggle = power(page, "Kitchen light")
+    _warm_up(page, live_stack, live_stack.device_id("Kitchen light"), toggle)
+    toggle.evaluate(TAP_WATCH)
+    confirmed, shown = [], []
+    for i in range(6):
+        target = "off" if toggle.get_attribute("aria-pressed") == "true" else "on"
+        toggle.click()
+        page.wait_for_function(f"window.taps[{i}]?.confirmed != null", timeout=5000)
+        tap = page.evaluate(f"window.taps[{i}]")
+        assert tap["status"] == "ok", tap
+        expect(toggle).to_have_attribute("aria-pressed", str(target == "on").lower())
+        wait_until(switch_is(live_stack, "Kitchen light", target), 5, f"cloud switch → {target}")
+        if i:  # the first one warms the control path (the worker's first command)
+            confirmed.append(tap["confirmed"] - tap["clicked"])
+            shown.append(tap["shown"] - tap["clicked"])
+        page.wait_for_timeout(250)  # past the merge window: each tap is a leading edge
+    report = ", ".join(f"{ms:.0f}" for ms in confirmed)
+    record_property("tap_confirmed_ms", report)
+    print(f"tap → shown: {max(shown):.1f} ms at most; tap → confirmed ok: {report} ms")
+    assert max(shown) < 50, shown  # shown before any answer
+    assert sorted(confirmed)[len(confirmed) // 2] < 100, report
+
+
+def test_a_refused_tap_rolls_back_visibly(owner_page: Page, live_stack: LiveStack) -> None:
+    page = owner_page
+    kitchen = card(page, "Kitchen light")
+    toggle = power(page, "Kitchen light")
+    device = live_stack.device_id("Kitchen light")
+    _warm_up(page, live_stack, device, toggle)
+    before = toggle.get_attribute("aria-pressed")
+    cloud_before = live_stack.device_params("Kitchen light")["switch"]
+    toggle.evaluate(TAP_WATCH)
+    live_stack.sim.control(
+        "POST", "/faults", {"kind": "command_error", "path": device, "error": 411, "count": 1}
+    )
+
+    toggle.click()
+
+    page.wait_for_function("window.taps[0]?.confirmed != null", timeout=10_000)
+    tap = page.evaluate("window.taps[0]")
+    assert tap["shown"] is not None  # it showed the new state first…
+    assert tap["status"] == "error", tap
+    expect(toggle).to_have_attribute("aria-pressed", before)  # …then put the old one back
+    expect(kitchen).to_have_class(re.compile(r"card--rolled-back"))
+    expect(kitchen.locator(".card__note")).to_contain_text("Zigbee bridge was busy")
+    assert live_stack.device_params("Kitchen light")["switch"] == cloud_before
+    expect(kitchen).not_to_have_class(re.compile(r"card--rolled-back"), timeout=8000)
+
+
 def _warm_up(page: Page, stack: LiveStack, device: str, toggle: Locator) -> None:
     """One change through the whole path before timing it: the figure is the live path's,
     not the time an earlier test's dropped socket takes to come back (reconnect and resync)."""

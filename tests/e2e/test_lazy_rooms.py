@@ -92,4 +92,7 @@ def test_later_rooms_load_when_scrolled_to_and_stay_live(
     expect(other).to_have_attribute("aria-pressed", "false")
     other.click()
     expect(other).to_have_attribute("aria-pressed", "true", timeout=10_000)
+    # Shown at once; the server's answer confirms the device took it.
+    note = card(page, "Room 6 lamp 2").locator(".card__note")
+    expect(note).to_have_attribute("data-status", "ok", timeout=10_000)
     assert switch_of(live_stack, big_house["devices"]["Room 6 lamp 2"])() == "on"

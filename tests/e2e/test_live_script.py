@@ -501,3 +501,54 @@ def test_it_says_when_live_updates_are_unavailable_and_when_they_are_back(
     fake.send({"type": "live_updates", "available": False})  # and stopped
     expect(status).to_have_text("Live updates unavailable")
     expect(kitchen).to_have_class(re.compile("card--stale"))
+
+
+def test_a_snapshot_in_parts_is_applied_as_one(page: Page, fake: FakeServer) -> None:
+    """A large household's snapshot: its things in snapshot_part frames, then the rest."""
+    whole = snapshot(page, datetime.now(UTC))
+    things = list(whole["things"].items())
+    fake.send({"type": "snapshot_part", "things": dict(things[:1])})
+    page.wait_for_timeout(100)
+    expect(page.locator("[data-live-status]")).not_to_have_text("Live")  # not before the end
+    fake.send({**whole, "things": dict(things[1:]), "parts": 1})
+    expect(page.locator("[data-live-status]")).to_have_text("Live")
+    power = card(page, "Kitchen light").get_by_role("button", name="Power")
+    expect(power).to_have_attribute("aria-pressed", "true")  # from the part
+    hall = card(page, "Hall thermostat")
+    expect(hall.locator('[data-state-key="temperature"]')).to_have_text("21.5")  # the rest
+
+
+def test_a_batch_frame_applies_each_thing_frame_in_order(page: Page, fake: FakeServer) -> None:
+    now = datetime.now(UTC)
+    fake.send(snapshot(page, now))
+    kitchen, hall = thing_id(page, "Kitchen light"), thing_id(page, "Hall thermostat")
+
+    def hall_frame(temperature: str) -> dict[str, Any]:
+        return {
+            "type": "thing",
+            "id": int(hall),
+            "state": {"temperature": float(temperature), "humidity": 50.0},
+            "online": True,
+            "last_update": iso(now),
+            "summary": f"{temperature} °C",
+            "body": thermostat_body(temperature, "50"),
+            "status": status_html(True, "just now"),
+        }
+
+    kitchen_off = {
+        "type": "thing", "id": int(kitchen), "state": {"switch": False}, "online": True,
+        "last_update": iso(now), "summary": "Off", "status": status_html(True, "just now"),
+    }  # fmt: skip
+    fake.send(
+        {"type": "batch", "frames": [hall_frame("22.0"), kitchen_off, hall_frame("23.5")],
+         "merged": 2}
+    )  # fmt: skip
+    power = card(page, "Kitchen light").get_by_role("button", name="Power")
+    expect(power).to_have_attribute("aria-pressed", "false")
+    reading = card(page, "Hall thermostat").locator('[data-state-key="temperature"]')
+    expect(reading).to_have_text("23.5")  # the last of the two, in order
+    # The batch counted as one frame: the page acks its seq like any other.
+    fake.wait(lambda: any(f["seq"] >= 2 for f in fake.sent("ack")), 3, "an ack of the batch")
+    # Other frames still work after a batch.
+    fake.send({"type": "notification", "id": 1, "kind": "x", "title": "t", "unread": 3})
+    expect(page.locator("[data-unread-count]")).to_have_text("3")

@@ -229,4 +229,8 @@ def test_a_member_is_refused_every_admin_action_and_the_cloud_is_unchanged(
         expect(page.locator("article[data-thing]").get_by_role("button").first).to_have_attribute(
             "aria-pressed", "true"
         )
+        # The toggle shows the new state at once; the server's answer confirms the device took it.
+        expect(page.locator("article[data-thing] .card__note")).to_have_attribute(
+            "data-status", "ok"
+        )
         assert sim_device(live_stack, deviceid)["params"]["switches"][0]["switch"] == "on"

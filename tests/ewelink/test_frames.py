@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import time
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -137,27 +140,83 @@ def test_merge_params_merges_switches_by_outlet() -> None:
     assert merge_by_outlet([{"outlet": 10, "s": 1}], [{"outlet": 2, "s": 2}])[0]["outlet"] == 2
 
 
-async def test_merger_sends_one_update_for_quick_clicks() -> None:
-    sent: list[tuple[str, dict[str, object]]] = []
-
+def _recording_send(sent: list[tuple[float, str, dict[str, object]]]) -> Any:
     async def send(deviceid: str, params: dict[str, object]) -> str:
-        sent.append((deviceid, params))
+        sent.append((time.monotonic(), deviceid, params))
         return f"result-{len(sent)}"
 
-    merger = UpdateMerger(send, window=0.05)
-    results = await asyncio.gather(
+    return send
+
+
+async def test_the_first_update_of_a_device_goes_out_at_once() -> None:
+    sent: list[tuple[float, str, dict[str, object]]] = []
+    merger = UpdateMerger(_recording_send(sent), window=0.5)
+    started = time.monotonic()
+    result = await merger.submit("d1", {"switch": "on"})
+    assert result == "result-1"
+    assert sent[0][0] - started < 0.1  # not held for the window
+    assert merger.sent == 1
+
+
+async def test_a_burst_costs_two_commands_and_ends_in_the_last_clicks_state() -> None:
+    sent: list[tuple[float, str, dict[str, object]]] = []
+    merger = UpdateMerger(_recording_send(sent), window=0.1)
+    first = asyncio.create_task(merger.submit("d1", {"switch": "on"}))
+    await asyncio.sleep(0.01)
+    rest = [
+        asyncio.create_task(merger.submit("d1", {"switch": value}))
+        for value in ("off", "on", "off")
+    ]
+    other = await merger.submit("d2", {"switch": "on"})  # another device: its own leading edge
+    results = await asyncio.gather(first, *rest)
+    to_d1 = [(at, params) for at, device, params in sent if device == "d1"]
+    assert [params for _, params in to_d1] == [{"switch": "on"}, {"switch": "off"}]
+    assert to_d1[1][0] - to_d1[0][0] >= 0.09  # the trailing update waits out the window
+    assert results[0] != results[1]
+    assert results[1] == results[2] == results[3]
+    assert other != results[0]
+    assert merger.merged == 2
+    assert merger.sent == 3
+
+
+async def test_trailing_merges_channels_by_outlet() -> None:
+    sent: list[tuple[float, str, dict[str, object]]] = []
+    merger = UpdateMerger(_recording_send(sent), window=0.05)
+    await asyncio.gather(
         merger.submit("d1", {"switches": [{"switch": "on", "outlet": 0}]}),
         merger.submit("d1", {"switches": [{"switch": "on", "outlet": 1}]}),
-        merger.submit("d2", {"switch": "on"}),
+        merger.submit("d1", {"switches": [{"switch": "on", "outlet": 2}]}),
     )
-    assert sorted(sent, key=lambda item: item[0]) == [
-        ("d1", {"switches": [{"switch": "on", "outlet": 0}, {"switch": "on", "outlet": 1}]}),
-        ("d2", {"switch": "on"}),
+    assert [params for _, _, params in sent] == [
+        {"switches": [{"switch": "on", "outlet": 0}]},
+        {"switches": [{"switch": "on", "outlet": 1}, {"switch": "on", "outlet": 2}]},
     ]
-    assert results[0] == results[1]  # both callers see the one command's result
-    assert merger.merged == 1
-    await merger.submit("d1", {"switch": "off"})  # a later click opens a new window
-    assert len(sent) == 3
+
+
+async def test_a_click_after_a_quiet_window_is_a_leading_edge_again() -> None:
+    sent: list[tuple[float, str, dict[str, object]]] = []
+    merger = UpdateMerger(_recording_send(sent), window=0.05)
+    await merger.submit("d1", {"switch": "on"})
+    await asyncio.sleep(0.12)  # the window ended with nothing in it
+    clicked = time.monotonic()
+    await merger.submit("d1", {"switch": "off"})
+    assert len(sent) == 2
+    assert sent[1][0] - clicked < 0.04
+
+
+async def test_clicks_within_the_window_after_a_trailing_send_wait_for_the_next() -> None:
+    """A long burst: sends to one device are never closer than the window."""
+    sent: list[tuple[float, str, dict[str, object]]] = []
+    merger = UpdateMerger(_recording_send(sent), window=0.05)
+    tasks = []
+    for i in range(12):  # a click every 10 ms for 120 ms
+        tasks.append(asyncio.create_task(merger.submit("d1", {"level": i})))
+        await asyncio.sleep(0.01)
+    await asyncio.gather(*tasks)
+    times = [at for at, _, _ in sent]
+    assert sent[-1][2] == {"level": 11}  # the last click wins
+    assert 2 <= len(sent) <= 4
+    assert all(b - a >= 0.045 for a, b in itertools.pairwise(times))
 
 
 async def test_merger_hands_send_errors_to_every_caller() -> None:

@@ -175,7 +175,7 @@ async def test_offline_timeout_and_not_connected(cloud: FakeCloud, client: EWeLi
         assert silent.sequence is not None
 
 
-async def test_quick_channel_clicks_become_one_update(
+async def test_quick_channel_clicks_become_a_leading_and_one_trailing_update(
     cloud: FakeCloud, client: EWeLinkClient
 ) -> None:
     async with client.websocket() as session:
@@ -185,8 +185,12 @@ async def test_quick_channel_clicks_become_one_update(
         )
         assert all(r.ok for r in results)
         updates = [json.loads(t) for t in cloud.ws_received if t != "ping"]
-        assert len(updates) == 1
-        assert updates[0]["params"]["switches"] == [{"switch": "on", "outlet": i} for i in range(4)]
+        assert len(updates) == 2  # the first click at once, the other three merged after it
+        assert updates[0]["params"]["switches"] == [{"switch": "on", "outlet": 0}]
+        assert updates[1]["params"]["switches"] == [
+            {"switch": "on", "outlet": i} for i in range(1, 4)
+        ]
+        assert session.stats.updates == 2
 
 
 async def test_commands_are_spaced_100ms(cloud: FakeCloud, client: EWeLinkClient) -> None:

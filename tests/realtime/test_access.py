@@ -67,6 +67,20 @@ async def test_a_removed_member_is_cut_off_at_once(owner, member, clean_redis):
     await owners_page.disconnect()
 
 
+async def test_thing_frames_queued_for_a_batch_are_dropped_when_access_ends(
+    owner, member, clean_redis, monkeypatch
+):
+    from realtime import consumers
+
+    monkeypatch.setattr(consumers, "BEHIND_FRAMES", 1)  # the page is behind: batches wait
+    monkeypatch.setattr(consumers, "BEHIND_FLUSH_S", 1.0)
+    page = await _open(await _signed_in(member.user))
+    await _event(owner.household.pk, 7)  # queued for the next batch…
+    await sync_to_async(services.remove_member)(owner.membership, member.membership)
+    await _closed_with(page, CLOSE_ACCESS_CHANGED)  # …and never sent after the removal
+    assert await page.receive_nothing(timeout=1.3)
+
+
 async def test_leaving_closes_the_pages_of_that_household(owner, member, clean_redis):
     page = await _open(await _signed_in(member.user))
     await sync_to_async(services.leave_household)(member.membership)

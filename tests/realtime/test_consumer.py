@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from devices.models import Thing
@@ -158,6 +160,7 @@ async def test_a_page_that_stops_acking_is_cut_off(owner, cloud, clean_redis, mo
     group = household_group(owner.household.pk)
     for n in range(10):
         await layer.group_send(group, group_message({"type": "thing", "id": n}))
+        await asyncio.sleep(0.05)  # one at a time: not batched
     frames = []
     while True:
         output = await page.receive_output(timeout=5)
@@ -189,3 +192,142 @@ async def test_a_batch_result_reaches_only_the_pages_of_who_started_it(
     assert (frame["type"], frame["id"]) == ("thing", -7)
     for page in (mine, theirs):
         await page.disconnect()
+
+
+def _many_things(account, count: int) -> None:
+    """A household the size the benchmark's `--hold 3000 --hold-devices 4` makes."""
+    now = timezone.now()
+    with scopes_disabled():
+        Thing.objects.bulk_create(
+            [
+                Thing(
+                    household_id=account.household_id,
+                    account=account,
+                    cloud_id=f"bulk{i:06d}",
+                    item_type=1,
+                    name=f"Sensor {i}",
+                    uiid=1770,
+                    online=True,
+                    params={"temperature": 2150 + i % 100, "humidity": 4000 + i % 50},
+                    last_update_at=now,
+                )
+                for i in range(count)
+            ],
+            batch_size=2000,
+        )
+
+
+async def test_a_household_of_12000_things_gets_its_whole_snapshot_in_frames_daphne_sends(
+    owner, cloud, clean_redis
+):
+    """The snapshot of a large household comes in parts, none of megabytes (each well under
+    Daphne's default 1 MiB limit, should a deployment keep it), and the page gets every thing."""
+    account = await link(owner, US)
+    await sync_to_async(_many_things)(account, 12_000)
+    expected = await sync_to_async(
+        lambda: set(
+            Thing.objects.with_scopes_disabled()
+            .filter(household_id=owner.household.pk)
+            .values_list("pk", flat=True)
+        )
+    )()
+    page = await _page(owner)
+    things: dict[str, dict] = {}
+    parts, sizes, seqs = 0, [], []
+    while True:
+        text = (await page.receive_output(timeout=60))["text"]
+        sizes.append(len(text.encode()))
+        frame = json.loads(text)
+        seqs.append(frame["seq"])
+        things.update(frame["things"])
+        if frame["type"] == "snapshot":
+            break
+        assert frame["type"] == "snapshot_part"
+        parts += 1
+    assert frame["parts"] == parts >= 2
+    assert max(sizes) <= consumers.MAX_SEND_BYTES < 2**20
+    assert sum(sizes) > 2**20  # it would not have fitted in one frame
+    assert seqs == list(range(1, parts + 2))
+    assert {int(pk) for pk in things} == expected
+    assert things[str(max(expected))]["state"]["temperature"] is not None
+    # The socket lives on: a control answer (a refusal here) comes after the snapshot.
+    await page.send_json_to({"type": "control", "request": "c", "thing": 0, "control": "x"})
+    answer = await _until(page, "control_result", request="c")
+    assert answer["seq"] == parts + 2
+    await page.disconnect()
+
+
+def test_snapshot_parts_stay_under_the_budget_and_keep_every_thing() -> None:
+    views = {str(i): {"body": "x" * (i % 700), "online": True} for i in range(3000)}
+    parts = consumers.snapshot_parts(views, budget=50_000)
+    assert len(parts) > 10
+    assert all(len(part) <= 50_000 for part in parts)
+    joined = {}
+    for part in parts:
+        joined.update(json.loads("{" + part + "}"))
+    assert joined == views
+    assert consumers.snapshot_parts({}) == [""]
+    huge = {"1": {"body": "y" * (2 * 2**20)}, "2": {"body": "ok"}}
+    assert json.loads("{" + consumers.snapshot_parts(huge)[0] + "}") == {"2": {"body": "ok"}}
+
+
+def _things_in(frame: dict) -> list[dict]:
+    return frame["frames"] if frame["type"] == "batch" else [frame]
+
+
+async def test_thing_frames_ready_together_go_out_in_order_and_every_state_arrives(
+    owner, cloud, clean_redis
+):
+    page = await _page(owner)
+    await page.receive_json_from()
+    layer = get_channel_layer()
+    group = household_group(owner.household.pk)
+    events = [group_message({"type": "thing", "id": n % 3, "state": {"n": n}}) for n in range(30)]
+    await asyncio.gather(*(layer.group_send(group, event) for event in events))
+    got: list[tuple[int, int]] = []
+    seqs = []
+    while len(got) < 30:
+        frame = await page.receive_json_from(timeout=5)
+        seqs.append(frame["seq"])
+        if frame["type"] == "batch":
+            assert frame["merged"] == 0  # a page that keeps up gets every state
+        got += [(f["id"], f["state"]["n"]) for f in _things_in(frame)]
+    assert got == [(n % 3, n) for n in range(30)]
+    assert seqs == list(range(2, 2 + len(seqs)))
+    assert len(seqs) < 10, seqs  # received together, sent together: a few batch frames
+    await page.disconnect()
+
+
+async def test_a_page_that_is_behind_gets_the_newest_state_of_each_thing(
+    owner, cloud, clean_redis, monkeypatch
+):
+    monkeypatch.setattr(consumers, "BEHIND_FRAMES", 1)  # the snapshot was never acked
+    page = await _page(owner)
+    await page.receive_json_from()
+    layer = get_channel_layer()
+    group = household_group(owner.household.pk)
+    for n in range(40):
+        await layer.group_send(
+            group, group_message({"type": "thing", "id": n % 2, "state": {"n": n}})
+        )
+    newest: dict[int, int] = {}
+    received = merged = frames = 0
+    while newest != {0: 38, 1: 39}:
+        frame = await page.receive_json_from(timeout=5)
+        frames += 1
+        merged += frame.get("merged", 0)
+        for inner in _things_in(frame):
+            assert inner["state"]["n"] > newest.get(inner["id"], -1)  # never an older one
+            newest[inner["id"]] = inner["state"]["n"]
+            received += 1
+    assert merged > 0
+    assert received + merged == 40  # every state either went out or was counted as merged
+    assert frames < 40
+    # Other frames keep their place: a control answer after the things queued before it.
+    await layer.group_send(group, group_message({"type": "thing", "id": 5, "state": {"n": 1}}))
+    await asyncio.sleep(0.01)  # in the outbox (a page behind waits 50 ms for more)
+    await page.send_json_to({"type": "control", "request": "c", "thing": 0, "control": "x"})
+    first = await page.receive_json_from(timeout=5)
+    assert [f["id"] for f in _things_in(first)] == [5]
+    assert (await page.receive_json_from(timeout=5))["type"] == "control_result"
+    await page.disconnect()

@@ -24,8 +24,10 @@ US = "demo-us@example.com"
 async def _until(page, kind: str, **match):
     while True:
         frame = await page.receive_json_from(timeout=10)
-        if frame["type"] == kind and all(frame.get(k) == v for k, v in match.items()):
-            return frame
+        # Thing frames ready together come in one batch frame.
+        for inner in frame["frames"] if frame["type"] == "batch" else [frame]:
+            if inner["type"] == kind and all(inner.get(k) == v for k, v in match.items()):
+                return inner
 
 
 def _garage(account) -> Thing:

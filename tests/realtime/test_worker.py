@@ -386,23 +386,34 @@ async def test_a_reconcile_round_that_fails_does_not_end_the_worker(owner, cloud
     account = await link(owner, US)
     await _connected(worker, account.pk)
     held = worker.connections[account.pk]
-    renew, failures = LeaseStore.renew, []
+    # A round takes new leases (reconcile) and renewals run on their own timer (LeaseKeeper):
+    # Redis going away breaks both; neither may end the worker.
+    acquire, renew, failures = LeaseStore.acquire_many, LeaseStore.renew, []
+    refused = redis.exceptions.ConnectionError("Error 111 connecting: Connection refused")
+
+    async def flaky_acquire(self: LeaseStore, account_ids: list[int]) -> list[int]:
+        if failures.count("acquire") < 3:
+            failures.append("acquire")
+            raise refused
+        return await acquire(self, account_ids)
 
     async def flaky_renew(self: LeaseStore, account_ids: list[int]) -> set[int]:
-        if len(failures) < 3:
-            failures.append(account_ids)
-            raise redis.exceptions.ConnectionError("Error 111 connecting: Connection refused")
+        if not failures.count("renew"):  # once: the keeper renews every 5 s
+            failures.append("renew")
+            raise refused
         return await renew(self, account_ids)
 
+    LeaseStore.acquire_many = flaky_acquire  # type: ignore[method-assign]
     LeaseStore.renew = flaky_renew  # type: ignore[method-assign]
     try:
 
         async def failed_thrice() -> bool:
-            return len(failures) == 3
+            return failures.count("acquire") == 3 and failures.count("renew") == 1
 
-        await wait_for(failed_thrice)
+        await wait_for(failed_thrice, timeout=15)
         await asyncio.sleep(0.5)  # a few good rounds after
     finally:
+        LeaseStore.acquire_many = acquire  # type: ignore[method-assign]
         LeaseStore.renew = renew  # type: ignore[method-assign]
     assert worker.connections.get(account.pk) is held  # the same socket, still up
     assert held.connected
@@ -448,3 +459,39 @@ async def test_a_control_whose_dispatch_breaks_is_answered_and_recorded(
     assert (result["status"], result["request"]) == ("error", "r9")
     record = await sync_to_async(lambda: CommandRecord.objects.with_scopes_disabled().get())()
     assert (record.result, record.control, record.thing_id) == ("error", "switch", garage.pk)
+
+
+async def test_a_tap_goes_out_at_once_and_a_burst_ends_in_the_last_clicks_state(
+    owner, cloud, worker
+):
+    """Leading edge plus trailing merge, through the worker's socket to cloudsim."""
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    garage = await sync_to_async(_thing)(account, "Garage light")
+    switch = await _switcher(owner)
+    session = worker.connections[account.pk].session
+
+    before = session.stats.updates
+    tap = await switch(owner, garage, True, "tap")
+    assert tap["status"] == "ok"
+    assert session.stats.updates == before + 1
+    record = await sync_to_async(
+        lambda: CommandRecord.objects.with_scopes_disabled().get(thing_id=garage.pk)
+    )()
+    # The command was not held for the 100 ms merge window (the socket answers in a few ms).
+    assert record.latency_ms is not None
+    assert record.latency_ms < 90, record.latency_ms
+
+    await asyncio.sleep(0.3)  # the tap's window is over: the burst starts a new one
+    # Five quick clicks, each read from the database on the way: stretch the window so that
+    # a busy machine cannot spread them over two windows (the clicks then count as two bursts).
+    session._merger.window = 1.0
+    before = session.stats.updates
+    clicks = []
+    for i, value in enumerate((False, True, False, True, False)):
+        clicks.append(asyncio.create_task(switch(owner, garage, value, f"burst-{i}")))
+        await asyncio.sleep(0.01)
+    results = await asyncio.gather(*clicks)
+    assert [r["status"] for r in results] == ["ok"] * 5
+    assert session.stats.updates - before == 2  # the first click, then the rest merged
+    assert cloud.control("GET", f"/devices/{garage.cloud_id}")["params"]["switch"] == "off"

@@ -1,0 +1,41 @@
+"""Daphne's work per delivered frame: a group message is decoded once for all the sockets
+of the process, and a thing frame encoded once for all the pages that send it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import pytest
+
+from realtime import consumers
+from realtime.layer import PubSubChannelLayer
+
+pytestmark = [pytest.mark.integration]
+
+
+async def test_a_group_message_is_decoded_once_for_every_socket(redis_url: str) -> None:
+    layer = PubSubChannelLayer(hosts=[redis_url], prefix=f"t{uuid.uuid4().hex[:6]}")
+    first, second = await layer.new_channel(), await layer.new_channel()
+    for channel in (first, second):
+        await layer.group_add("household.1", channel)
+    event = {"type": "household.event", "payload": {"type": "thing", "id": 1, "state": {}}}
+    await layer.group_send("household.1", event)
+    await layer.group_send("household.1", event)
+    a1 = await asyncio.wait_for(layer.receive(first), 5)
+    b1 = await asyncio.wait_for(layer.receive(second), 5)
+    a2 = await asyncio.wait_for(layer.receive(first), 5)
+    assert a1 == b1 == a2 == event
+    assert a1 is b1  # one decoding, shared
+    assert a2 is not a1  # another message is another object
+    await layer.flush()
+
+
+def test_a_thing_frame_is_encoded_once_and_equal_objects_are_not_confused() -> None:
+    frame = {"type": "thing", "id": 3, "state": {"switch": True}}
+    text = consumers.encoded(frame)
+    assert consumers.encoded(frame) is text
+    assert json.loads(text) == frame
+    twin = {"type": "thing", "id": 3, "state": {"switch": False}}
+    assert json.loads(consumers.encoded(twin)) == twin

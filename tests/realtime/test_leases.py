@@ -1,0 +1,111 @@
+"""Leases stay with a busy worker: renewed on their own timer, in one call, taken back if
+they lapsed while nobody else took them; given up only to another holder."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from realtime import redis as keys
+from realtime.worker import supervisor
+from realtime.worker.leases import LeaseKeeper, LeaseStore
+from tests.realtime.conftest import link, wait_for
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
+US = "demo-us@example.com"
+
+
+async def test_renewing_thousands_of_leases_is_one_call_that_takes_back_lapsed_ones(
+    clean_redis,
+):
+    redis = keys.client()
+    mine = LeaseStore(redis, "worker-a", ttl=0.3)
+    theirs = LeaseStore(redis, "worker-b", ttl=30)
+    ids = list(range(1, 2501))
+    assert await mine.acquire_many(ids) == ids
+    await asyncio.sleep(0.4)  # every lease lapsed: the worker was too busy to renew
+    assert await theirs.acquire(7)  # …and another worker took one of them meanwhile
+    lost = await mine.renew(ids)
+    assert lost == {7}
+    holders = await redis.mget([keys.lease_key(a) for a in ids])
+    assert holders.count("worker-a") == len(ids) - 1
+    assert 0 < await redis.pttl(keys.lease_key(2500)) <= 300
+
+
+async def test_the_keeper_renews_on_time_while_reconcile_rounds_take_longer_than_the_ttl(
+    owner, cloud, clean_redis, monkeypatch
+):
+    """The old worker renewed only between reconcile rounds: a round slower than the lease
+    TTL (thousands of sockets opening) let its leases lapse, and it dropped those accounts."""
+    account = await link(owner, US)
+    slow = supervisor.wanted_accounts
+
+    def busy_round(shard: supervisor.Shard) -> dict:
+        time.sleep(1.5)  # a round that takes longer than the 1 s lease
+        return slow(shard)
+
+    worker = supervisor.Worker(poll_interval=0.05, lease_ttl=1.0, flush_interval=0.1)
+    task = asyncio.create_task(worker.run())
+    try:
+
+        async def connected() -> bool:
+            conn = worker.connections.get(account.pk)
+            return conn is not None and conn.connected
+
+        await wait_for(connected)
+        held = worker.connections[account.pk]
+        monkeypatch.setattr(supervisor, "wanted_accounts", busy_round)
+        redis = keys.client()
+        deadline = time.monotonic() + 4.5  # three slow rounds
+        while time.monotonic() < deadline:
+            assert await redis.get(keys.lease_key(account.pk)) == worker.channel
+            assert worker.connections.get(account.pk) is held  # never dropped
+            await asyncio.sleep(0.1)
+        assert worker.keeper is not None
+        assert worker.keeper.renewals >= 10
+    finally:
+        worker.stop()
+        await asyncio.wait_for(task, 20)
+
+
+async def test_a_lease_another_worker_holds_is_given_up(clean_redis):
+    redis = keys.client()
+    mine = LeaseStore(redis, "worker-a", ttl=0.2)
+    assert await mine.acquire(5)
+    await asyncio.sleep(0.3)
+    assert await LeaseStore(redis, "worker-b", ttl=30).acquire(5)
+    dropped: list[int] = []
+    held = [5]
+
+    async def lost(account_id: int) -> None:
+        dropped.append(account_id)
+        held.remove(account_id)
+
+    keeper = LeaseKeeper(mine, lambda: held, lost, interval=0.05)
+    await keeper.renew_now()
+    assert dropped == [5]
+    assert await redis.get(keys.lease_key(5)) == "worker-b"
+
+
+async def test_a_lease_dropped_during_a_renewal_is_not_kept(clean_redis):
+    redis = keys.client()
+    mine = LeaseStore(redis, "worker-a", ttl=30)
+    assert await mine.acquire_many([1, 2]) == [1, 2]
+    held = [1, 2]
+    renew = mine.renew
+
+    async def renew_then_drop(ids: list[int]) -> set[int]:
+        await mine.release(2)
+        held.remove(2)  # the worker let go of account 2 meanwhile
+        return await renew(ids)  # this renewal was already on its way with it
+
+    mine.renew = renew_then_drop  # type: ignore[method-assign]
+
+    async def never(account_id: int) -> None:
+        raise AssertionError(account_id)
+
+    await LeaseKeeper(mine, lambda: held, never, interval=1).renew_now()
+    assert await redis.get(keys.lease_key(1)) == "worker-a"
+    assert await redis.get(keys.lease_key(2)) is None
