@@ -85,8 +85,9 @@ class LeaseStore:
             lost.update(batch[int(i) - 1] for i in indexes)
         return lost
 
-    async def release(self, account_id: int) -> None:
-        await self.redis.eval(_RELEASE, 1, lease_key(account_id), self.holder)
+    async def release(self, account_id: int) -> bool:
+        """Drop our lease; whether we held it."""
+        return bool(await self.redis.eval(_RELEASE, 1, lease_key(account_id), self.holder))
 
 
 class LeaseKeeper:

@@ -27,7 +27,7 @@ from django_scopes import scopes_disabled
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from accounts import log_context
-from accounts.models import LinkedAccount, LinkStatus
+from accounts.models import ConnectionState, LinkedAccount, LinkStatus
 from realtime import redis as keys
 from realtime.events import apublish
 from realtime.metrics import (
@@ -81,6 +81,7 @@ def wanted_accounts(shard: Shard) -> dict[int, LinkedAccount]:
                 "status",
                 "tokens_refreshed_at",
                 "last_sync_at",
+                "connection_state",
                 "household__time_zone",
             )
         )
@@ -113,6 +114,10 @@ class Worker:
         self.shard = shard
         self.poll_interval = poll_interval
         self.lease_ttl = lease_ttl
+        # A lease taken from a holder that may still have its socket open is used only after
+        # one renewal interval (the keeper's, lease_ttl / 3) and a margin: by then that holder
+        # has seen the loss and closed its socket, so the cloud never sees two sessions.
+        self.takeover_grace = lease_ttl / 3 + 1.0
         self.session_options = session_options or {}
         self.name = f"{socket.gethostname()}-{os.getpid()}"
         self.writer = StateWriter(flush_interval)
@@ -123,6 +128,8 @@ class Worker:
         self._stop = asyncio.Event()
         self._leases: LeaseStore | None = None
         self.keeper: LeaseKeeper | None = None
+        self._waiting: dict[int, float] = {}  # leases taken, unused until then (monotonic)
+        self._succeeded: set[int] = set()  # freed from a dead predecessor: no socket open
         self._opening = asyncio.Semaphore(MAX_OPENING)
         self.channel = ""
         self.reconciled_at: float | None = None  # monotonic time of the last full round
@@ -144,10 +151,14 @@ class Worker:
         await self._succeed_dead_predecessor()
 
         async def lost(account_id: int) -> None:
+            if self._waiting.pop(account_id, None) is not None:
+                return  # taken back by its holder before we used it
             LEASE_LOSSES.inc()
             await self._drop(account_id, leases, release=False)
 
-        keeper = LeaseKeeper(leases, lambda: list(self.connections), lost, self.lease_ttl / 3)
+        keeper = LeaseKeeper(
+            leases, lambda: [*self.connections, *self._waiting], lost, self.lease_ttl / 3
+        )
         self.keeper = keeper
         timeout = aiohttp.ClientTimeout(total=30, connect=10)
         # Each held account keeps a websocket open on this session: aiohttp's default cap of
@@ -199,7 +210,8 @@ class Worker:
         accounts = await sync_to_async(wanted_accounts)(self.shard)
         dead = LeaseStore(redis, str(record.get("channel")), self.lease_ttl)
         for account_id in accounts:
-            await dead.release(account_id)  # only where the dead worker still holds it
+            if await dead.release(account_id):  # only where the dead worker still holds it
+                self._succeeded.add(account_id)
         log.info("took over from worker process %s, which stopped", record.get("pid"))
 
     async def _reconcile(self, http: aiohttp.ClientSession, leases: LeaseStore) -> None:
@@ -208,7 +220,17 @@ class Worker:
             await self._drop(account_id, leases)
         # Renewals run on their own timer (LeaseKeeper); new leases are taken in one round
         # trip, their accounts read in one query, however many there are.
-        taken = set(await leases.acquire_many([a for a in wanted if a not in self.connections]))
+        taken = self._waited_out(wanted)
+        for account_id in taken - wanted.keys():
+            await leases.release(account_id)
+        taken &= wanted.keys()
+        free = [a for a in wanted if a not in self.connections and a not in self._waiting]
+        for account_id in await leases.acquire_many([a for a in free if a not in taken]):
+            if self._may_be_open_elsewhere(wanted[account_id]):
+                self._waiting[account_id] = time.monotonic() + self.takeover_grace
+            else:
+                taken.add(account_id)
+        self._succeeded -= taken
         try:
             accounts = await sync_to_async(full_accounts)(sorted(taken))
         except Exception:
@@ -239,6 +261,24 @@ class Worker:
             pipe.set(keys.HEARTBEAT_KEY, self.name, ex=keys.HEARTBEAT_TTL)
             await pipe.execute()
         self.reconciled_at = time.monotonic()
+
+    def _waited_out(self, wanted: dict[int, LinkedAccount]) -> set[int]:
+        """Leases whose grace is over; still ours, since the keeper forgets lost ones."""
+        now = time.monotonic()
+        done = {a for a, at in self._waiting.items() if at <= now or a not in wanted}
+        for account_id in done:
+            del self._waiting[account_id]
+        return done
+
+    def _may_be_open_elsewhere(self, account: LinkedAccount) -> bool:
+        """Whether another worker may still have this account's socket open: the database
+        says it is up (a worker that closes it says offline first), and it is not one whose
+        holder we know died. A Redis that restarted empty or a holder too slow to renew
+        leaves such a lease free while its socket is up (issue 17's soak)."""
+        return (
+            account.connection_state != ConnectionState.OFFLINE
+            and account.pk not in self._succeeded
+        )
 
     def health(self) -> dict[str, Any]:
         """What `realtime_health` and the benchmark read: accounts held, sockets up."""
@@ -292,6 +332,9 @@ class Worker:
     async def _drop_all(self, leases: LeaseStore) -> None:
         for account_id in list(self.connections):
             await self._drop(account_id, leases)
+        for account_id in list(self._waiting):
+            del self._waiting[account_id]
+            await leases.release(account_id)
 
     async def _serve_commands(self, layer: Any) -> None:
         while True:

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+import ewelink
 from realtime import redis as keys
 from realtime.worker import supervisor
 from realtime.worker.leases import LeaseKeeper, LeaseStore
@@ -109,3 +110,51 @@ async def test_a_lease_dropped_during_a_renewal_is_not_kept(clean_redis):
     await LeaseKeeper(mine, lambda: held, never, interval=1).renew_now()
     assert await redis.get(keys.lease_key(1)) == "worker-a"
     assert await redis.get(keys.lease_key(2)) is None
+
+
+async def test_a_lease_taken_over_is_used_only_once_its_old_holder_let_go(
+    owner, cloud, clean_redis
+):
+    # Issue 17's soak, two workers on one shard: Redis came back empty and the second worker
+    # took the lease before the holder's next renewal, then opened a second cloud socket while
+    # the holder's was still up (cloudsim counted 2). The taker now waits out one renewal
+    # interval first: the holder sees the loss in that time and closes its socket.
+    account = await link(owner, US)
+    backoff = ewelink.Backoff(low=0.2, high=0.5, cap=2.0)
+    options = {"backoff": backoff}
+    holder = supervisor.Worker(poll_interval=0.1, lease_ttl=3.0, session_options=options)
+    holder_run = asyncio.create_task(holder.run())
+    taker = supervisor.Worker(poll_interval=0.1, lease_ttl=3.0, session_options=options)
+    taker_run: asyncio.Task[None] | None = None
+    try:
+
+        async def holder_up() -> bool:
+            conn = holder.connections.get(account.pk)
+            return conn is not None and conn.connected
+
+        await wait_for(holder_up)
+        assert holder.keeper is not None
+        renewals = holder.keeper.renewals
+
+        async def just_renewed() -> bool:
+            return holder.keeper.renewals > renewals
+
+        await wait_for(just_renewed)  # its next renewal is a whole interval (1 s) away
+        await asyncio.to_thread(cloud.control, "POST", "/sessions/reset-peaks")
+        await keys.client().delete(keys.lease_key(account.pk))  # Redis came back empty
+        taker_run = asyncio.create_task(taker.run())
+
+        async def taken_over() -> bool:
+            conn = taker.connections.get(account.pk)
+            return conn is not None and conn.connected and account.pk not in holder.connections
+
+        await wait_for(taken_over)
+        sessions = await asyncio.to_thread(cloud.control, "GET", "/sessions")
+        assert sessions["max_peak"] == 1, sessions
+        assert await keys.client().get(keys.lease_key(account.pk)) == taker.channel
+    finally:
+        holder.stop()
+        taker.stop()
+        await asyncio.wait_for(holder_run, 20)
+        if taker_run is not None:
+            await asyncio.wait_for(taker_run, 20)
