@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.db import InterfaceError, OperationalError
 from django_scopes import scope, scopes_disabled
 
 import ewelink
@@ -108,7 +109,7 @@ async def run_control(
     """
     started = time.perf_counter()
     try:
-        prepared = await database_sync_to_async(prepare)(req)
+        prepared = await _in_database(prepare, req)
     except Refused as exc:
         PAGE_CONTROLS.labels("none", exc.status).observe(time.perf_counter() - started)
         return _result(req, exc.status, exc.message, None)
@@ -129,8 +130,22 @@ async def run_control(
             await announce(result)
     finally:
         # A page that is gone by now does not stop the command being recorded.
-        await database_sync_to_async(_record)(req, prepared, status, message, via, latency)
+        await _in_database(_record, req, prepared, status, message, via, latency)
     return result
+
+
+async def _in_database(func: Callable[..., Any], *args: Any) -> Any:
+    """`func` in the database thread, once more if the connection was cut under it.
+
+    A database restart or `pg_terminate_backend` breaks the thread's connection, which is
+    only found out on its next query; Django then replaces it on the next call. Without the
+    second try the page heard a result while no command record was written (issue 17's soak).
+    """
+    try:
+        return await database_sync_to_async(func)(*args)
+    except (OperationalError, InterfaceError) as exc:
+        log.warning("database connection lost (%s); trying %s again", exc, func.__name__)
+        return await database_sync_to_async(func)(*args)
 
 
 async def _dispatch(p: Prepared, ask: Ask, reply_to: str, request: str) -> tuple[str, str, str]:

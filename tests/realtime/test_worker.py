@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django_scopes import scopes_disabled
 
 import ewelink
@@ -495,3 +496,50 @@ async def test_a_tap_goes_out_at_once_and_a_burst_ends_in_the_last_clicks_state(
     assert [r["status"] for r in results] == ["ok"] * 5
     assert session.stats.updates - before == 2  # the first click, then the rest merged
     assert cloud.control("GET", f"/devices/{garage.cloud_id}")["params"]["switch"] == "off"
+
+
+async def test_a_control_whose_database_connection_was_cut_is_answered_and_recorded(
+    owner, cloud, clean_redis
+):
+    # Issue 17's soak: pg_terminate_backend cut the database thread's connection, the
+    # control's first query failed, and the page heard "error" with no command record.
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_terminate_backend is PostgreSQL's; SQLite connections are not cut")
+    account = await link(owner, US)
+    garage = await sync_to_async(_thing)(account, "Garage light")
+
+    def backend_pid() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return int(cursor.fetchone()[0])
+
+    def terminate(pid: int) -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        finally:
+            connection.close()  # this thread's own connection, opened for the purpose
+
+    async def never_asked(channel: str, message: dict[str, Any]) -> dict[str, Any]:
+        raise AssertionError("no worker holds the account: the control goes over REST")
+
+    def health_checks(enabled: bool) -> None:
+        connection.health_check_enabled = enabled
+
+    pid = await database_sync_to_async(backend_pid)()  # the thread controls run their SQL in
+    # Cut between the health check of the call's start and its first query, as in the soak
+    # (checks off for the thread's connection make that moment last).
+    await database_sync_to_async(health_checks)(False)
+    await sync_to_async(terminate, thread_sensitive=False)(pid)
+    req = ControlRequest(owner.user.pk, owner.household.pk, garage.pk, "switch", True, "r10")
+    try:
+        result = await run_control(req, never_asked, "nobody")
+    finally:
+        await database_sync_to_async(health_checks)(True)
+    assert (result["status"], result["request"]) == ("ok", "r10")
+    assert cloud.control("GET", f"/devices/{garage.cloud_id}")["params"]["switch"] == "on"
+    record = await sync_to_async(lambda: CommandRecord.objects.with_scopes_disabled().get())()
+    assert (record.result, record.via, record.thing_id) == ("ok", "rest", garage.pk)
+    assert await database_sync_to_async(backend_pid)() != pid  # a fresh connection did it
