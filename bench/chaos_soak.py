@@ -41,10 +41,10 @@ from bench.chaos.stack import APPID, Stack, log  # noqa: E402
 
 CONVERGE_WITHIN_S = 60.0  # after the faults stop, pages = database = cloud within this
 HELD_AGAIN_WITHIN_S = 45.0  # after a worker kill: lease TTL (15 s) + reconnect backoff
-QUEUE_LIMIT = 20  # Celery messages waiting once the backlog has had time to drain
+QUEUE_LIMIT = 20  # Celery messages waiting, for the figure of how long the queue takes to drain
 # Beat hands out each job for every account at once (48-72 messages every 5-10 minutes here),
-# so a sample taken at the end may land on such a burst: what must hold is that the backlog
-# drains once the load stops, not that the last sample happened to miss a burst.
+# so one sample says little: the check is that the queue does not grow over the run
+# (checks.queue_growth), and how long it takes to drain after the load is a figure.
 QUEUE_DRAIN_S = 120.0
 
 
@@ -361,13 +361,20 @@ class Soak:
         growth = checks.rss_growth(monitor.rss)
         grew = [g for g in growth if g[3]]
         self.row("resources: processes whose RSS kept growing", len(grew), "0", not grew)
-        waiting, waited = self.drained
+        early, late, piling = checks.queue_growth(monitor.queue)
         self.row(
-            "resources: Celery messages waiting once drained",
-            f"{waiting} after {waited:.0f} s (at the end of the load: "
-            f"{monitor.queue[-1][1] if monitor.queue else 0})",
-            f"≤ {QUEUE_LIMIT} within {QUEUE_DRAIN_S:.0f} s",
-            0 <= waiting <= QUEUE_LIMIT,
+            "resources: Celery messages waiting, median 2nd → last quarter",
+            f"{early:.0f} → {late:.0f}",
+            "not > 1.5x and +20",
+            not piling,
+        )
+        waiting, waited = self.drained
+        self.figures.append(
+            (
+                "Celery messages waiting at the end of the load / after the drain wait",
+                f"{monitor.queue[-1][1] if monitor.queue else 0} / {waiting} after {waited:.0f} s"
+                f" (≤ {QUEUE_LIMIT} ends the wait)",
+            )
         )
         self.figures.append(
             ("most Celery messages waiting", str(max((q for _, q in monitor.queue), default=0)))

@@ -166,6 +166,17 @@ def rss_growth(
     return out
 
 
+def queue_growth(queue: list[tuple[float, int]]) -> tuple[float, float, bool]:
+    """Celery messages waiting, median of the run's 2nd quarter vs its last quarter; piling
+    up when the last is > 1.5x and more than 20 messages above (beat's bursts come and go)."""
+    if len(queue) < 8:
+        return 0.0, 0.0, False
+    n = len(queue)
+    early = statistics.median(q for _, q in queue[n // 4 : n // 2])
+    late = statistics.median(q for _, q in queue[3 * n // 4 :])
+    return early, late, late > early * 1.5 and late - early > 20
+
+
 def account_labels(db_url: str) -> dict[int, int]:
     """Account index in the soak (its label "bench <i>") → LinkedAccount id."""
     with psycopg.connect(db_url, connect_timeout=3) as conn:
