@@ -21,11 +21,19 @@ from tests.fixtures.cloud import DEMO
 
 
 @pytest.fixture
-async def clean_redis(redis_url: str) -> None:
+async def clean_redis(redis_url: str) -> AsyncIterator[None]:
+    """No realtime keys before the test, and none left after it: a lease a test leaves (the
+    lease tests take thousands) would send a later test's control to a worker that is gone."""
     redis = keys.client()
-    stale = [key async for key in redis.scan_iter(f"{keys.PREFIX}:*")]
-    if stale:
-        await redis.delete(*stale)
+
+    async def clean() -> None:
+        stale = [key async for key in redis.scan_iter(f"{keys.PREFIX}:*")]
+        if stale:
+            await redis.delete(*stale)
+
+    await clean()
+    yield
+    await clean()
 
 
 async def link(persona: Any, email: str) -> LinkedAccount:

@@ -57,7 +57,9 @@ async def test_only_the_value_the_plugin_validated_is_stored(owner, cloud, clean
     await page.disconnect()
 
 
-async def test_a_huge_value_is_refused_or_dropped_before_anything_is_stored(owner, cloud):
+async def test_a_huge_value_is_refused_or_dropped_before_anything_is_stored(
+    owner, cloud, clean_redis
+):
     account = await link(owner, EU)
     blinds = await sync_to_async(_thing)(account, "Bedroom blinds")
     light = await sync_to_async(_thing)(account, "Kitchen light")
