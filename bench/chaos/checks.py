@@ -43,6 +43,7 @@ class Sample:
     t: float
     divergent: int
     unheld: int
+    unheld_keys: frozenset[str] = frozenset()  # apikeys of the accounts without a socket
 
 
 @dataclass
@@ -65,6 +66,12 @@ class Monitor:
         return recent
 
     async def divergence(self, now: float, strict: bool = False) -> tuple[int, int]:
+        divergent, unheld_keys = await self.divergence_and_unheld(now, strict)
+        return divergent, len(unheld_keys)
+
+    async def divergence_and_unheld(
+        self, now: float, strict: bool = False
+    ) -> tuple[int, frozenset[str]]:
         cloud = cloud_view(await self.load.sim("GET", "/devices"))
         recent = set() if strict else self.recent_things(now)
         divergent = 0
@@ -80,8 +87,8 @@ class Monitor:
             max((apps.get(self.appid, 0) for apps in sessions["peak"].values()), default=0),
         )
         live = sessions["live"]
-        unheld = sum(
-            1 for a in self.apikeys if a not in self.excused and not live.get(a, {}).get(self.appid)
+        unheld = frozenset(
+            a for a in self.apikeys if a not in self.excused and not live.get(a, {}).get(self.appid)
         )
         return divergent, unheld
 
@@ -90,8 +97,8 @@ class Monitor:
         while True:
             now = time.monotonic()
             with contextlib.suppress(Exception):
-                divergent, unheld = await self.divergence(now)
-                self.samples.append(Sample(now, divergent, unheld))
+                divergent, unheld = await self.divergence_and_unheld(now)
+                self.samples.append(Sample(now, divergent, len(unheld), unheld))
             if tick % 5 == 0:
                 await asyncio.to_thread(self._slow_samples, now)
                 with contextlib.suppress(Exception):
@@ -122,9 +129,18 @@ class Monitor:
                 return s.t - at
         return None
 
-    def held_after(self, at: float) -> float | None:
+    def held_after(self, at: float, hit_later: list[tuple[float, set[str]]]) -> float | None:
+        """Seconds from a worker kill at `at` until every account is on a socket again,
+        leaving out an account from the moment a later fault aimed at it (a dropped socket,
+        refused handshakes, a 406): its reconnect backoff is that fault's, not the kill's."""
         for s in self.samples:
-            if s.t >= at + 0.5 and s.unheld == 0:
+            if s.t < at + 0.5:
+                continue
+            excused: set[str] = set()
+            for t, keys in hit_later:
+                if at < t <= s.t:
+                    excused |= keys
+            if not s.unheld_keys - excused:
                 return s.t - at
         return None
 

@@ -39,6 +39,7 @@ class Injected:
     detail: str = ""
     converged_s: float | None = None  # pages = cloud and every account held again
     held_again_s: float | None = None  # kill_realtime: every account back on a cloud socket
+    apikeys: set[str] = field(default_factory=set)  # the accounts a targeted fault hit
 
 
 @dataclass
@@ -85,6 +86,7 @@ class Injector:
             for acc in picked:
                 await sim("POST", f"/accounts/{acc['apikey']}/drop-sockets")
             fault.detail = f"{len(picked)} accounts"
+            fault.apikeys = {acc["apikey"] for acc in picked}
         elif kind in ("refuse_handshake", "logged_elsewhere"):
             acc = self.rng.choice(self.healthy_accounts())
             # A refused handshake closes the socket unanswered (twice); "logged in elsewhere"
@@ -99,6 +101,7 @@ class Injector:
             )
             await sim("POST", f"/accounts/{acc['apikey']}/drop-sockets")
             fault.detail = acc["email"]
+            fault.apikeys = {acc["apikey"]}
         elif kind in ("rest_500", "rest_slow"):
             spec: dict[str, Any] = {"path": "/v2/", "probability": 0.05}
             spec |= (
