@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -58,13 +58,22 @@ class Listener:
         self.layer = layer
         self.channel = channel
 
-    async def next(self, kind: str, timeout: float = 10.0, **match: Any) -> dict[str, Any]:
+    async def next(
+        self,
+        kind: str,
+        timeout: float = 10.0,
+        where: Callable[[dict[str, Any]], bool] | None = None,
+        **match: Any,
+    ) -> dict[str, Any]:
+        """The next payload of `kind` whose keys equal `match` and for which `where` holds."""
         async with asyncio.timeout(timeout):
             while True:
                 message = await self.layer.receive(self.channel)
                 payload = message.get("payload", message)
-                if payload.get("type") == kind and all(
-                    payload.get(k) == v for k, v in match.items()
+                if (
+                    payload.get("type") == kind
+                    and all(payload.get(k) == v for k, v in match.items())
+                    and (where is None or where(payload))
                 ):
                     return payload
 
