@@ -86,12 +86,20 @@ def card_status(online: bool, last_update: datetime | None, tz: tzinfo | str | N
     if last_update is None:
         return mark_safe(f'{badge} <span class="card__updated">Never updated</span>')  # noqa: S308
     zone = zone_named(tz) if isinstance(tz, str) else tz or timezone.get_current_timezone()
-    return format_html(
-        '{} <time class="card__updated" datetime="{}">updated {}</time>',
-        badge,
-        last_update.astimezone(zone).isoformat(timespec="seconds"),
-        in_words(last_update, relative=False, zone=zone),
-    )
+    # The worker draws one per event, and the events of one second share it: keyed by what
+    # the words show (the second, the zone's today), it is formatted once, not per event.
+    key = (online, int(last_update.timestamp()), zone, today_in(zone))
+    html = _STATUSES.get(key)
+    if html is None:
+        if len(_STATUSES) >= STATUS_CACHE_SIZE:
+            _STATUSES.clear()
+        html = _STATUSES[key] = format_html(
+            '{} <time class="card__updated" datetime="{}">updated {}</time>',
+            badge,
+            last_update.astimezone(zone).isoformat(timespec="seconds"),
+            in_words(last_update, relative=False, zone=zone),
+        )
+    return html
 
 
 _ONLINE = mark_safe('<span class="badge badge--online">Online</span>')
@@ -99,6 +107,8 @@ _OFFLINE = mark_safe('<span class="badge badge--offline">Offline</span>')
 
 
 BODY_CACHE_SIZE = 4096
+STATUS_CACHE_SIZE = 1024
+_STATUSES: dict[tuple[Any, ...], str] = {}
 _BODIES: dict[tuple[Any, ...], str] = {}
 _BLANK_LINES = re.compile(r"\s*\n\s*")
 

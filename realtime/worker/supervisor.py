@@ -359,9 +359,7 @@ class Worker:
     async def _flush_for_page(self, layer: Any, message: dict[str, Any]) -> None:
         """A page is about to read its snapshot: commit what we hold in memory first."""
         await self.writer.flush()
-        await layer.send(
-            message["reply_to"], {"type": "flush.reply", "request": message["request"]}
-        )
+        await _reply(layer, message, {"type": "flush.reply", "request": message["request"]})
 
     async def _run_command(self, layer: Any, message: dict[str, Any]) -> None:
         connection = self.connections.get(message.get("account", -1))
@@ -385,7 +383,7 @@ class Worker:
                     "latency_ms": outcome.latency_ms,
                 }
                 WORKER_CONTROLS.labels(outcome.status).observe(outcome.latency_ms / 1000)
-        await layer.send(message["reply_to"], reply)
+        await _reply(layer, message, reply)
 
     async def _run_upgrade(self, layer: Any, message: dict[str, Any]) -> None:
         """A page's firmware upgrade (devices.firmware_upgrade): send it, say how it went."""
@@ -405,7 +403,7 @@ class Worker:
                 log.exception("account %s: upgrade failed", connection.account_id)
                 status = "error"
             reply["status"] = status
-        await layer.send(message["reply_to"], reply)
+        await _reply(layer, message, reply)
 
     async def _live_requests(self) -> None:
         """uiActive for metering devices, only while someone has the household's page open."""
@@ -448,7 +446,24 @@ class Worker:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_log_failure)
         return task
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    """A spawned task's error is logged when it ends, not as "never retrieved" at exit."""
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        name = getattr(task.get_coro(), "__qualname__", task.get_name())
+        log.error("%s failed", name, exc_info=exc)
+
+
+async def _reply(layer: Any, message: dict[str, Any], reply: dict[str, Any]) -> None:
+    """Answer the page's consumer. With Redis down the answer cannot go: the consumer's own
+    timeout then decides and records the command, so this is a warning, not a lost task."""
+    try:
+        await layer.send(message["reply_to"], reply)
+    except Exception as exc:
+        log.warning("%s for request %s not sent: %s", reply["type"], reply["request"], exc)
 
 
 def _process_alive(pid: int) -> bool:
