@@ -150,17 +150,18 @@ def _recording_send(sent: list[tuple[float, str, dict[str, object]]]) -> Any:
 
 async def test_the_first_update_of_a_device_goes_out_at_once() -> None:
     sent: list[tuple[float, str, dict[str, object]]] = []
-    merger = UpdateMerger(_recording_send(sent), window=0.5)
+    merger = UpdateMerger(_recording_send(sent), window=2.0)
     started = time.monotonic()
     result = await merger.submit("d1", {"switch": "on"})
     assert result == "result-1"
-    assert sent[0][0] - started < 0.1  # not held for the window
+    assert sent[0][0] - started < 1.0  # not held for the window (a busy machine stalls less)
     assert merger.sent == 1
 
 
 async def test_a_burst_costs_two_commands_and_ends_in_the_last_clicks_state() -> None:
     sent: list[tuple[float, str, dict[str, object]]] = []
-    merger = UpdateMerger(_recording_send(sent), window=0.1)
+    # A window no stall of a busy machine outlasts: every click below falls inside it.
+    merger = UpdateMerger(_recording_send(sent), window=1.0)
     first = asyncio.create_task(merger.submit("d1", {"switch": "on"}))
     await asyncio.sleep(0.01)
     rest = [
@@ -171,7 +172,7 @@ async def test_a_burst_costs_two_commands_and_ends_in_the_last_clicks_state() ->
     results = await asyncio.gather(first, *rest)
     to_d1 = [(at, params) for at, device, params in sent if device == "d1"]
     assert [params for _, params in to_d1] == [{"switch": "on"}, {"switch": "off"}]
-    assert to_d1[1][0] - to_d1[0][0] >= 0.09  # the trailing update waits out the window
+    assert to_d1[1][0] - to_d1[0][0] >= 0.95  # the trailing update waits out the window
     assert results[0] != results[1]
     assert results[1] == results[2] == results[3]
     assert other != results[0]
@@ -195,27 +196,32 @@ async def test_trailing_merges_channels_by_outlet() -> None:
 
 async def test_a_click_after_a_quiet_window_is_a_leading_edge_again() -> None:
     sent: list[tuple[float, str, dict[str, object]]] = []
-    merger = UpdateMerger(_recording_send(sent), window=0.05)
+    merger = UpdateMerger(_recording_send(sent), window=1.0)
     await merger.submit("d1", {"switch": "on"})
-    await asyncio.sleep(0.12)  # the window ended with nothing in it
+    async with asyncio.timeout(5):
+        while "d1" in merger._windows:  # until the window ended with nothing in it
+            await asyncio.sleep(0.05)
     clicked = time.monotonic()
     await merger.submit("d1", {"switch": "off"})
     assert len(sent) == 2
-    assert sent[1][0] - clicked < 0.04
+    assert sent[1][0] - clicked < 0.5  # at once, not after a window of its own
 
 
 async def test_clicks_within_the_window_after_a_trailing_send_wait_for_the_next() -> None:
     """A long burst: sends to one device are never closer than the window."""
     sent: list[tuple[float, str, dict[str, object]]] = []
     merger = UpdateMerger(_recording_send(sent), window=0.05)
-    tasks = []
+    tasks, clicked = [], []
     for i in range(12):  # a click every 10 ms for 120 ms
+        clicked.append(time.monotonic())
         tasks.append(asyncio.create_task(merger.submit("d1", {"level": i})))
         await asyncio.sleep(0.01)
     await asyncio.gather(*tasks)
     times = [at for at, _, _ in sent]
     assert sent[-1][2] == {"level": 11}  # the last click wins
-    assert 2 <= len(sent) <= 4
+    # A leading send, then at most one per window the clicks spanned: 120 ms gives 2 to 4,
+    # and a machine that stalls the loop stretches the clicks over more windows.
+    assert 2 <= len(sent) <= 2 + (clicked[-1] - clicked[0]) / 0.05
     assert all(b - a >= 0.045 for a, b in itertools.pairwise(times))
 
 
