@@ -9,6 +9,10 @@
   const DARK_PALETTE = ["#4c9bff", "#ff8a4c", "#4ac26b", "#c77dff", "#ff6b6b", "#3bc9db", "#ffc94c"];
   const HEIGHT = 220;
   const charts = new Map(); // figure → {plot, keys, data, live}
+  // Thing → [time, state] of the frames its live charts were given. A redrawn panel reloads
+  // its chart from the stored samples (one per 10 s): these put back what came since.
+  const tails = new Map();
+  const TAIL = 2000;
 
   const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   const dark = () => window.matchMedia("(prefers-color-scheme: dark)").matches;
@@ -61,6 +65,14 @@
     charts.get(figure)?.plot.destroy();
     plotEl.textContent = "";
     const { cols, series, bands, banded } = columns(answer, keys);
+    const thing = figure.closest("[data-charts]")?.dataset.chartThing;
+    if (liveRange && thing) {
+      if (!tails.has(thing)) tails.set(thing, []);
+      const stored = cols[0].length ? cols[0][cols[0].length - 1] : answer.start;
+      for (const [t, state] of tails.get(thing)) {
+        if (t > stored && keys.some((key) => typeof state?.[key] === "number")) push(cols, keys, banded, t, state);
+      }
+    }
     const opts = {
       width: width(plotEl),
       height: HEIGHT,
@@ -72,7 +84,6 @@
       cursor: { drag: { x: false, y: false } },
     };
     const plot = new uPlot(opts, cols, plotEl);
-    const thing = figure.closest("[data-charts]")?.dataset.chartThing;
     const state = { plot, keys, cols, banded, live: liveRange, start: answer.start, thing };
     charts.set(figure, state);
     figure.dataset.points = String(cols[0].length);
@@ -116,8 +127,27 @@
     }
   }
 
+  // One frame's values as a point of a chart's columns (a banded chart's band is the value).
+  function push(cols, keys, banded, t, state) {
+    cols[0].push(t);
+    keys.forEach((key, i) => {
+      const value = typeof state?.[key] === "number" ? state[key] : null;
+      const base = 1 + i * (banded ? 3 : 1);
+      cols[base].push(value);
+      if (banded) {
+        cols[base + 1].push(value);
+        cols[base + 2].push(value);
+      }
+    });
+  }
+
   function append(frame) {
     const now = Date.now() / 1000;
+    const tail = tails.get(String(frame.id));
+    if (tail) {
+      tail.push([now, frame.state]);
+      if (tail.length > TAIL) tail.shift();
+    }
     for (const [figure, chart] of charts) {
       if (!figure.isConnected) {
         chart.plot.destroy();
@@ -127,16 +157,7 @@
       if (!chart.live || chart.thing !== String(frame.id)) continue;
       const values = chart.keys.map((key) => frame.state?.[key]);
       if (!values.some((v) => typeof v === "number")) continue;
-      chart.cols[0].push(now);
-      values.forEach((v, i) => {
-        const value = typeof v === "number" ? v : null;
-        const base = 1 + i * (chart.banded ? 3 : 1);
-        chart.cols[base].push(value);
-        if (chart.banded) {
-          chart.cols[base + 1].push(value);
-          chart.cols[base + 2].push(value);
-        }
-      });
+      push(chart.cols, chart.keys, chart.banded, now, frame.state);
       chart.plot.setData(chart.cols);
       figure.dataset.points = String(chart.cols[0].length);
       const latest = figure.querySelector("[data-chart-latest]");

@@ -55,16 +55,16 @@ def test_a_meters_chart_fills_in_live_and_the_samples_are_kept(
         for tab in (page, guest):
             expect(power_chart(tab).locator("[data-chart-latest]")).not_to_have_text("")
             expect(tab.locator("[data-chart-note]")).to_contain_text("5-minute")
-        before = points(chart)
+        before, guest_before = points(chart), points(power_chart(guest))
         for watts in ("123.45", "234.56", "345.67"):
             set_params(live_stack, deviceid, {"power": watts})
             expect(chart.locator("[data-chart-latest]")).to_contain_text(f"{watts} W")
         assert points(chart) >= before + 3
         latest = power_chart(guest).locator("[data-chart-latest]")
         expect(latest).to_contain_text("345.67 W")  # a guest's page follows too
-        # Not the guest's count of points: twice it had 2 for 3 frames with its chart drawn
-        # first, likely a redraw of the page's live panels reloading the chart from the
-        # database in between (to be found; the owner's count above stands).
+        # Every point, though a structure change (a sync ending late) may have redrawn the
+        # panel in between: twice that reload lost the live points, 2 for 3 frames.
+        assert points(power_chart(guest)) >= guest_before + 3
         assert page.evaluate("window.notReloaded") is True
         # The worker kept samples (one per 10 s; written with its next flush, which may queue
         # behind other database work of the worker): the endpoint has them, a new drawing too.
@@ -78,6 +78,41 @@ def test_a_meters_chart_fills_in_live_and_the_samples_are_kept(
         page.locator('[data-chart-range="6h"]').click()
         expect(page.locator("[data-chart-note]")).to_contain_text("every sample")
         until(lambda: points(chart) >= 1, timeout=10, what="stored samples on a new drawing")
+
+
+def test_a_redrawn_readings_panel_keeps_the_live_points_its_chart_had(
+    new_tab: Callable[..., Page],
+    owner_cookies: dict[str, Any],
+    role_cookies: Callable[[str], dict[str, Any]],
+    live_stack: LiveStack,
+) -> None:
+    """A structure change (here a rename on another page) redraws every panel of a thing page:
+    the chart, reloaded from stored samples (one per 10 s), keeps the live points it showed."""
+    with own_device(live_stack, "Redrawn meter", uiid=32, params=METER) as (deviceid, pk):
+        guest = open_thing(new_tab, role_cookies("guest"), pk)
+        chart = power_chart(guest)
+        expect(chart.locator("[data-chart-latest]")).not_to_have_text("")
+        expect(guest.locator("[data-chart-note]")).to_contain_text("5-minute")
+        for watts in ("111.11", "222.22"):
+            set_params(live_stack, deviceid, {"power": watts})
+            expect(chart.locator("[data-chart-latest]")).to_contain_text(f"{watts} W")
+        shown = points(chart)
+        guest.evaluate("document.querySelector('[data-charts]').dataset.before = 'yes'")
+
+        owner = open_thing(new_tab, owner_cookies, pk)
+        settings = owner.locator('[data-fragment="thing-settings"]')
+        settings.get_by_label("Name").fill("Redrawn meter two")
+        settings.get_by_role("button", name="Rename").click()
+        expect(owner.locator(".messages")).to_contain_text("Renamed")
+
+        expect(guest.locator("[data-charts][data-before]")).to_have_count(0)  # redrawn
+        expect(guest.locator("[data-charts]")).to_have_count(1)
+        until(lambda: points(chart) >= shown, timeout=10, what="the live points drawn again")
+        expect(chart.locator("[data-chart-latest]")).to_contain_text("222.22 W")
+        set_params(live_stack, deviceid, {"power": "333.33"})
+        expect(chart.locator("[data-chart-latest]")).to_contain_text("333.33 W")
+        assert points(chart) >= shown + 1
+        assert guest.evaluate("window.notReloaded") is True
 
 
 def seed_five_minute_rollups(stack: LiveStack, pk: int, days: int) -> int:
