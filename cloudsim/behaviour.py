@@ -37,7 +37,8 @@ class Behaviour:
             await asyncio.sleep(self.rng.expovariate(rate) if rate > 0 else 0.2)
             if rate > 0:
                 await self.one_event()
-            if time.monotonic() - self.last_live >= LIVE_REPORT_S:
+            live_on = self.cloud.settings.live_reports
+            if live_on and time.monotonic() - self.last_live >= LIVE_REPORT_S:
                 self.last_live = time.monotonic()
                 await self.live_reports()
 

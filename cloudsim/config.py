@@ -70,6 +70,9 @@ class SimSettings:
     hb_interval: int = 145
     hb_grace: float = 17.0
     behaviour_rate: float = 0.0
+    # Meters report power every 2 s while a client keeps uiActive fresh, as real ones do;
+    # tests that set a meter's power turn this off so their value is the one shown.
+    live_reports: bool = True
     etiquette: bool = False
     storm_guard: bool = False
     odd_frames: bool = False

@@ -475,6 +475,17 @@ async def test_ui_active_starts_live_power_reports(cloud: Cloud) -> None:
     await ws.close()
 
 
+async def test_live_reports_can_be_turned_off_for_tests_that_set_power(cloud: Cloud) -> None:
+    owner = await cloud.user("eu")
+    meter = await owner.device(32, params={"switch": "on"})
+    await cloud.sim.acontrol("POST", "/settings", {"live_reports": False})
+    ws = await cloud.ws(owner)
+    await ws.send_str(command(owner, meter["deviceid"], "update", {"uiActive": 60}, seq="ui"))
+    assert (await next_json(ws))["error"] == 0
+    assert await no_frame(ws, 2.5), "no live values while live reports are off"
+    await ws.close()
+
+
 async def test_rf_bridge_transmit_triggers_rftrig(cloud: Cloud) -> None:
     owner = await cloud.user("eu")
     bridge = await owner.device(28)

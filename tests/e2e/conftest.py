@@ -215,8 +215,8 @@ def live_stack(redis_url: str) -> Iterator[LiveStack]:
         sim = start_cloudsim("--demo")
         cleanup.callback(sim.stop)
         # Devices change only when a test changes them: what a test asserts never races the
-        # demo's own drift and outages.
-        sim.control("POST", "/settings", {"behaviour_rate": 0})
+        # demo's own drift and outages, nor a meter's live reports while its page is open.
+        sim.control("POST", "/settings", {"behaviour_rate": 0, "live_reports": False})
         database_url = cleanup.enter_context(e2e_database(tmp))
         (tmp / "var").mkdir()
         env = {

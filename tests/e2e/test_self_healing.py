@@ -110,7 +110,7 @@ def launched() -> Iterator[Launched]:
     )  # fmt: skip
     try:
         _wait(lambda: f"Dashboard: {run.url}/" in run.log(), UP_WITHIN, "the launcher's banner")
-        run.sim("POST", "/settings", {"behaviour_rate": 0})  # devices change only when told
+        run.sim("POST", "/settings", {"behaviour_rate": 0, "live_reports": False})  # still devices
         yield run
     finally:
         _stop(run, tmp)
