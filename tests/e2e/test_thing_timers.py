@@ -191,13 +191,16 @@ def test_a_save_over_someone_elses_change_is_refused_not_lost(
 ) -> None:
     with own_device(live_stack, "Shed stale") as (deviceid, pk):
         page = open_thing(new_tab, role_cookies("member"), pk)
+        other = open_thing(new_tab, role_cookies("guest"), pk)
         adding = panel(page).locator("form[data-timer-add]")
         adding.get_by_label("Kind").select_option("countdown")
         minutes = adding.get_by_role("group", name="Countdown").get_by_label("In (minutes)")
         minutes.fill("15")  # typing: the live redraw waits while the field has focus
         theirs = {"params": {"timers": [TIMER]}}
         live_stack.sim.control("POST", f"/devices/{deviceid}/params", theirs)
-        time.sleep(1)  # the device's report reaches the worker and the page holds it back
+        # The device's report has reached the household's pages when the other one shows it;
+        # this page holds its redraw back while the field has focus.
+        expect(panel(other).locator("[data-timer]")).to_have_count(1)
         minutes.press("Enter")
         expect(page.locator(".messages")).to_contain_text("The timers changed since you opened")
         assert sim_timers(live_stack, deviceid) == [TIMER]

@@ -277,7 +277,13 @@ async def test_quick_clicks_on_two_channels_of_a_zigbee_gang_both_stick(owner, c
     connection = worker.connections[account.pk]
     off = [{"switch": "off", "outlet": 0}, {"switch": "off", "outlet": 1}]
     cloud.control("POST", f"/devices/{stairs.cloud_id}/params", {"params": {"switches": off}})
-    await asyncio.sleep(0.3)
+
+    async def all_off() -> bool:  # the worker has the cloud's report
+        live = worker.ingestor.get(account.pk, stairs.cloud_id)
+        switches = (live.params if live else {}).get("switches") or []
+        return bool(switches) and all(s["switch"] == "off" for s in switches)
+
+    await wait_for(all_off)
     # Both commands are built from the same (all off) state, as two quick taps would be.
     first = [{"switch": "on", "outlet": 0}, {"switch": "off", "outlet": 1}]
     second = [{"switch": "off", "outlet": 0}, {"switch": "on", "outlet": 1}]
