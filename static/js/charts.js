@@ -113,6 +113,9 @@
     const figures = [...panel.querySelectorAll("[data-chart]")];
     const keys = figures.flatMap((f) => f.dataset.series.split(","));
     panel.dataset.range = range;
+    // Keep the frames that come while the stored samples load: draw() puts them back.
+    const thing = panel.dataset.chartThing;
+    if (range !== "custom" && thing && !tails.has(thing)) tails.set(thing, []);
     if (note) note.textContent = "Loading…";
     try {
       const url = `${panel.dataset.url}?range=${encodeURIComponent(range)}&series=${encodeURIComponent(keys.join(","))}${extra}`;

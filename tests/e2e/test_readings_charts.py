@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from cloudsim.uiids.meters import pow_days
 from devices.plugins.meter.energy import hundred_days
-from tests.e2e.conftest import LiveStack
+from tests.e2e.conftest import LiveStack, wait_live
 from tests.e2e.test_accessibility import assert_no_violations
 from tests.e2e.things import forged_post, open_thing, own_device
 from tests.waiting import until
@@ -113,6 +113,37 @@ def test_a_redrawn_readings_panel_keeps_the_live_points_its_chart_had(
         expect(chart.locator("[data-chart-latest]")).to_contain_text("333.33 W")
         assert points(chart) >= shown + 1
         assert guest.evaluate("window.notReloaded") is True
+
+
+def test_frames_that_come_while_a_chart_loads_are_drawn(
+    new_tab: Callable[..., Page], role_cookies: Callable[[str], dict[str, Any]],
+    live_stack: LiveStack,
+) -> None:  # fmt: skip
+    """The stored samples come by a request; the live frames that arrive before its answer
+    are drawn once it comes, not lost."""
+    with own_device(live_stack, "Slow chart meter", uiid=32, params=METER) as (deviceid, pk):
+        page = new_tab(storage_state=role_cookies("guest"))
+        holding, held = [True], []
+
+        def hold(route: Route) -> None:
+            if holding[0]:
+                held.append(route)
+            else:
+                route.continue_()
+
+        page.route("**/readings/**", hold)
+        page.goto(f"/things/{pk}/")
+        wait_live(page)
+        until(lambda: page.evaluate("true") and bool(held), timeout=10, what="the chart's load")
+        for watts in ("411.11", "422.22"):
+            set_params(live_stack, deviceid, {"power": watts})
+            expect(page.locator('[data-live-power="power"]')).to_have_text(watts)
+        holding[0] = False
+        for route in held:
+            route.continue_()
+        chart = power_chart(page)
+        expect(chart.locator("[data-chart-latest]")).to_contain_text("422.22 W")
+        assert points(chart) >= 2
 
 
 def seed_five_minute_rollups(stack: LiveStack, pk: int, days: int) -> int:
