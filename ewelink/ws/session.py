@@ -88,6 +88,8 @@ class WsSession:
         self._merger = UpdateMerger(self._send_update, window=merge_window)
         self._hub = EventHub()
         self._pending: dict[str, asyncio.Future[CommandResult]] = {}
+        # A query's sequence -> its device: an answer without a deviceid is still its state.
+        self._queried: dict[str, str] = {}
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -216,6 +218,8 @@ class WsSession:
         )
         future: asyncio.Future[CommandResult] = asyncio.get_running_loop().create_future()
         self._pending[sequence] = future
+        if action == "query":
+            self._queried[sequence] = deviceid
         try:
             await ws.send_str(frames.encode(frame))
             self.stats.commands += 1
@@ -226,6 +230,7 @@ class WsSession:
             return CommandResult(CommandStatus.NOT_CONNECTED, sequence=sequence)
         finally:
             self._pending.pop(sequence, None)
+            self._queried.pop(sequence, None)
 
     async def _send_update(self, deviceid: str, params: JsonDict) -> CommandResult:
         self.stats.updates += 1
@@ -448,9 +453,11 @@ class WsSession:
             future.set_result(
                 CommandResult.from_error(reply.error, reply.params, reply.sequence, reply.raw)
             )
-        if reply.error == 0 and reply.deviceid and reply.params:
-            # A query's answer is state too: hosts merge it like a pushed update.
-            self._emit(DeviceParams(reply.deviceid, reply.params, reply.raw))
+        deviceid = reply.deviceid or self._queried.get(reply.sequence)
+        if reply.error == 0 and deviceid and reply.params:
+            # A query's answer is state too: hosts merge it like a pushed update, in the
+            # order of the frames (a push read after it is newer).
+            self._emit(DeviceParams(deviceid, reply.params, reply.raw))
 
     def _emit(self, event: DeviceParams | DeviceOnline) -> None:
         self.stats.events += 1

@@ -183,9 +183,9 @@ class AccountConnection:
         await self.session.update(deviceid, params, merge=False)
 
     async def _confirm(self, deviceid: str) -> None:
-        result = await self.session.query(deviceid)
-        if result.ok and result.params:
-            await self.ingestor.on_params(self.account_id, deviceid, result.params)
+        # The answer comes as the session's DeviceParams event, in frame order: applied here
+        # after the await, it could overwrite a push that came after it.
+        await self.session.query(deviceid)
 
     async def _handle_or_log(self, event: ewelink.Event) -> None:
         try:

@@ -38,6 +38,7 @@ class WsBehaviour:
     answer_pings: bool = True
     reply_error: int | None = 0  # None = never answer commands
     reply_params: dict[str, Any] | None = None
+    reply_deviceid: bool = True  # some replies carry no deviceid, only the sequence
     close_after_handshake: bool = False
 
 
@@ -189,10 +190,11 @@ class FakeCloud:
             return
         reply: dict[str, Any] = {
             "error": self.ws.reply_error,
-            "deviceid": frame.get("deviceid"),
             "apikey": frame.get("apikey"),
             "sequence": frame.get("sequence"),
         }
+        if self.ws.reply_deviceid:
+            reply["deviceid"] = frame.get("deviceid")
         if frame.get("action") == "query" and self.ws.reply_params is not None:
             reply["params"] = self.ws.reply_params
         await sock.send_str(json.dumps(reply))

@@ -133,6 +133,22 @@ async def test_handshake_commands_and_events(cloud: FakeCloud, client: EWeLinkCl
     assert cloud.handshakes == 1
 
 
+async def test_a_query_answer_without_a_deviceid_is_that_devices_state_in_frame_order(
+    cloud: FakeCloud, client: EWeLinkClient
+) -> None:
+    cloud.ws.reply_params, cloud.ws.reply_deviceid = {"switch": "off"}, False
+    async with client.websocket() as session:
+        events = session.events()
+        await next_event(events, Connected)
+        answer = await session.query("d1")
+        assert answer.params == {"switch": "off"}
+        push = {"action": "update", "deviceid": "d1", "apikey": "me", "params": {"switch": "on"}}
+        await cloud.push(push)
+        # The answer, then the later push: a host applying both in order ends on the push.
+        assert await next_event(events, DeviceParams) == DeviceParams("d1", {"switch": "off"}, {})
+        assert await next_event(events, DeviceParams) == DeviceParams("d1", {"switch": "on"}, {})
+
+
 async def test_handshake_frame_fields(cloud: FakeCloud, client: EWeLinkClient) -> None:
     async with client.websocket() as session:
         await asyncio.wait_for(session.wait_connected(), 5)
