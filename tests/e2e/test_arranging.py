@@ -126,6 +126,9 @@ def test_an_admin_arranges_cards_by_dragging_and_by_keyboard(
         assert sim_room_order(live_stack, "Office") == []
         expect(dashboard_room(other, "Garage").locator(".card__title")).to_have_text(expected)
         expect(dashboard_room(other, "Office")).to_contain_text("Nothing in this room")
+        # The nudge posts the order this page shows: it must show the drop's redraw first.
+        expect(garage.locator(".card__title")).to_have_text(expected)
+        expect(page.locator("[data-arrange-status]")).to_be_hidden()
 
         # The keyboard's way: the card's own buttons, one place at a time.
         page.get_by_role("button", name="Move Garage light earlier").click()
