@@ -22,6 +22,20 @@ pytestmark = pytest.mark.browser
 GARAGE = ["Garage light", "Panel circuits", "Pool pump"]  # the demo's order
 
 
+# Records the card titles of each redraw of one fragment that reaches the page.
+REDRAWS_OF = """key => {
+    window.redraws = [];
+    document.addEventListener("live:frame", ({ detail: frame }) => {
+        if (frame.type !== "fragment" || frame.key !== key) return;
+        const drawn = document.createElement("template");
+        drawn.innerHTML = frame.html || "";
+        const titles = [...drawn.content.querySelectorAll(".card__title")];
+        window.redraws.push(titles.map((title) => title.textContent.trim()));
+    });
+}"""
+DRAWN_IN_ORDER = "order => window.redraws.some((titles) => titles.join() === order.join())"
+
+
 def open_live(new_tab: Callable[..., Page], cookies: dict[str, Any], path: str) -> Page:
     # Tall enough that a dragged card and where it goes are both in view: a drag that
     # scrolls the page starts from whatever is then under the pointer.
@@ -118,6 +132,11 @@ def test_an_admin_arranges_cards_by_dragging_and_by_keyboard(
         until(lambda: sim_room_order(live_stack, "Garage") == expected, what="the cloud's order")
         expect(dashboard_room(other, "Garage").locator(".card__title")).to_have_text(expected)
 
+        # A drop into another room is two changes (the move, then the order), each redrawn:
+        # the move's redraw may show the card last. The nudge below posts the order this
+        # page shows, so it waits for a redraw of the Garage that shows the final order
+        # (none can follow that shows the move's).
+        page.evaluate(REDRAWS_OF, garage.get_attribute("data-fragment"))
         card(page, "Office power strip").drag_to(
             card(page, "Panel circuits"), target_position={"x": 5, "y": 30}
         )
@@ -126,7 +145,7 @@ def test_an_admin_arranges_cards_by_dragging_and_by_keyboard(
         assert sim_room_order(live_stack, "Office") == []
         expect(dashboard_room(other, "Garage").locator(".card__title")).to_have_text(expected)
         expect(dashboard_room(other, "Office")).to_contain_text("Nothing in this room")
-        # The nudge posts the order this page shows: it must show the drop's redraw first.
+        page.wait_for_function(DRAWN_IN_ORDER, arg=expected, timeout=10_000)
         expect(garage.locator(".card__title")).to_have_text(expected)
         expect(page.locator("[data-arrange-status]")).to_be_hidden()
 
