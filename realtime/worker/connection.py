@@ -78,6 +78,7 @@ class AccountConnection:
         # they are applied again on top of it (see _resync).
         self._resyncs = 0
         self._during_resync: list[tuple[str, Any]] = []
+        self.resyncs_done = 0  # finished (well or not): the health of a connect's heal
 
     @property
     def connected(self) -> bool:
@@ -257,6 +258,7 @@ class AccountConnection:
                 elif isinstance(event, ewelink.DeviceOnline):
                     await self.ingestor.on_online(self.account_id, deviceid, event.online)
         finally:
+            self.resyncs_done += 1
             self._resyncs -= 1
             if not self._resyncs:
                 self._during_resync.clear()
