@@ -78,7 +78,7 @@ class AccountConnection:
         # they are applied again on top of it (see _resync).
         self._resyncs = 0
         self._during_resync: list[tuple[str, Any]] = []
-        self.resyncs_done = 0  # finished (well or not): the health of a connect's heal
+        self.resyncs_done = 0  # finished, well or not (tests wait for a connect's heal)
 
     @property
     def connected(self) -> bool:

@@ -162,15 +162,15 @@ def test_a_publish_redis_cannot_take_is_logged_not_raised(monkeypatch, caplog) -
 async def test_the_worker_takes_up_a_device_a_sync_elsewhere_added(owner, cloud, worker):
     """A sync run by Celery or a page adds a device: the worker holding the account reloads
     its things and the new device's frames go live at once."""
-    from tests.realtime.conftest import listen, wait_for
-    from tests.realtime.test_worker import _connected, _resynced_once
+    from tests.realtime.conftest import listen
+    from tests.realtime.test_worker import _connected, _first_resync_over
 
     account = await link(owner, US)
     await _connected(worker, account.pk)
     # The worker's first connect heals with a sync of its own: one that read the cloud before
     # the device was added and stored after ours would take it away again (seen on a busy
     # machine). This test is about a sync elsewhere, so that one is over first.
-    await wait_for(_resynced_once(worker, account.pk), timeout=20)
+    await _first_resync_over(worker, account.pk)
     device = cloud.control(
         "POST", "/devices", {"owner": account.apikey, "uiid": 1, "name": "Shed light"}
     )

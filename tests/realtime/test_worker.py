@@ -41,12 +41,15 @@ async def _connected(worker, account_id: int) -> None:
     await wait_for(up)
 
 
-def _resynced_once(worker, account_id: int) -> Any:
-    async def done() -> bool:
+async def _first_resync_over(worker, account_id: int) -> None:
+    """The heal of the account's first connect has finished: a test that changes the cloud
+    or replaces the sync after this cannot race it."""
+
+    async def over() -> bool:
         conn = worker.connections.get(account_id)
         return conn is not None and conn.resyncs_done >= 1
 
-    return done
+    await wait_for(over, timeout=20)
 
 
 async def test_device_change_in_the_cloud_reaches_the_household_and_the_database(
@@ -346,7 +349,7 @@ async def test_a_report_that_comes_while_a_resync_runs_is_not_undone_by_it(
     # The first connect's resync must be over before the sync is replaced: on a busy machine
     # it could otherwise start late and be the one replaced, sending the report while the
     # test drops the socket (lost), then storing its "older" snapshot over the next resync.
-    await wait_for(_resynced_once(worker, account.pk), timeout=20)
+    await _first_resync_over(worker, account.pk)
     garage = await sync_to_async(_thing)(account, "Garage light")
     real_sync, calls = account_connection.async_sync_account, []
 
