@@ -41,6 +41,8 @@ def thing_page(request: HttpRequest, pk: int) -> HttpResponse:
         "panels": panels(thing, viewer_of(access), request),
         "structure_version": request.household.structure_version,  # type: ignore[attr-defined]
         "drawn_at": timezone.now().isoformat(),
+        # The state its panels show: the socket redraws them if a newer one was stored meanwhile.
+        "drawn_update": thing.last_update_at.isoformat() if thing.last_update_at else "",
         "protocol": PROTOCOL_VERSION,
     }
     return render(request, "things/page.html", context)

@@ -96,6 +96,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         self.page_thing = int(raw_thing) if raw_thing.isdigit() else 0  # a thing page's thing
         self.params_redraw: asyncio.TimerHandle | None = None
         self.since = _moment(query.get("since", ""))
+        self.drawn = _moment(query.get("drawn", ""))  # the update a thing page's panels show
         self.seq = 0
         self.acked = 0
         self.pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -139,10 +140,20 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NO_SNAPSHOT)  # the page reconnects with backoff
             return
         await self._send_snapshot(snapshot)
+        if self._panels_behind(snapshot):
+            # Stored after the page read it, announced before this socket joined (an action's
+            # own result, the page reloaded by its redirect): the panels would show it never.
+            await self._fragments({"things": [self.page_thing]}, panels="live")
         while self.held:  # no await between the last check and `None`: nothing slips past
             await self._deliver(self.held.pop(0))
         self.held = None
         await self._keep_watching(live)
+
+    def _panels_behind(self, snapshot: SnapshotEvent) -> bool:
+        """Whether a thing page's panels show an older update of its thing than the stored one."""
+        view = snapshot["things"].get(str(self.page_thing)) if self.page_thing else None
+        stored = _moment(view.get("last_update") or "") if view else None
+        return stored is not None and (self.drawn is None or stored > self.drawn)
 
     async def disconnect(self, code: int) -> None:
         if self.counted:

@@ -41,6 +41,9 @@
   let liveUpdates = true; // a realtime worker is running (the server says when not)
   // What the page shows: drawn at `since` (server time), from structure version `structure`.
   let since = sectionsEl?.dataset.since || "";
+  // A thing page's: the stored update its panels show; the socket redraws them when newer.
+  const pageThing = sectionsEl?.dataset.thingPage || "";
+  let drawnUpdate = sectionsEl?.dataset.drawnUpdate || "";
   let structure = Number(sectionsEl?.dataset.structure || 0);
   const protocol = Number(sectionsEl?.dataset.protocol || 0);
   const view = sectionsEl?.dataset.view || "";
@@ -396,6 +399,8 @@
     attempt = 0;
     pageDown = false;
     if (typeof frame.server_time === "string") since = frame.server_time;
+    const mine = frame.things?.[pageThing];
+    if (typeof mine?.last_update === "string") drawnUpdate = mine.last_update; // redrawn by it
     liveUpdates = frame.live_updates !== false;
     accounts.clear();
     for (const [id, account] of Object.entries(frame.accounts || {})) accounts.set(id, account);
@@ -557,8 +562,8 @@
     const query = new URLSearchParams({ view, since });
     const room = sectionsEl?.dataset.room;
     if (room) query.set("room", room);
-    const thing = sectionsEl?.dataset.thingPage;
-    if (thing) query.set("thing", thing);
+    if (pageThing) query.set("thing", pageThing);
+    if (pageThing && drawnUpdate) query.set("drawn", drawnUpdate);
     const ws = new WebSocket(`${scheme}//${location.host}/ws/household/?${query}`);
     socket = ws;
     lastSeq = 0; // seq counts per socket
