@@ -190,6 +190,9 @@ class LinkedAccount(models.Model):
     status = models.CharField(max_length=16, choices=LinkStatus.choices, default=LinkStatus.ACTIVE)
     last_error = models.TextField(blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
+    # When the stored sync's cloud reads began: a sync that began before it read an older
+    # cloud and is not stored over it (two syncs of one account can overlap and end in any order).
+    synced_as_of = models.DateTimeField(null=True, blank=True)
     connection_state = models.CharField(
         max_length=12, choices=ConnectionState.choices, default=ConnectionState.OFFLINE
     )

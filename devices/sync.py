@@ -35,6 +35,7 @@ class CloudSnapshot:
     homes: list[ewelink.Home]
     current_home_id: str | None
     things: list[ewelink.Thing]
+    taken_at: datetime = field(default_factory=timezone.now)  # when its first read began
 
 
 @dataclass
@@ -45,6 +46,8 @@ class SyncResult:
     updated: dict[str, int] = field(default_factory=dict)
     deleted: dict[str, int] = field(default_factory=dict)
     structure: StructureChange = field(default_factory=StructureChange)
+    # The snapshot was older than the one already stored, so nothing was written.
+    superseded: bool = False
 
     @property
     def changed(self) -> bool:
@@ -59,9 +62,10 @@ class SyncResult:
 
 async def fetch_snapshot(client: ewelink.EWeLinkClient) -> CloudSnapshot:
     """Homes with rooms, then every thing of every home (own, shared, groups)."""
+    taken_at = timezone.now()
     homes = await client.get_homes()
     things = [thing async for thing in client.iter_things()]
-    return CloudSnapshot(homes.homes, homes.current_id, things)
+    return CloudSnapshot(homes.homes, homes.current_id, things, taken_at)
 
 
 def sync_account(account_id: int) -> SyncResult:
@@ -98,20 +102,26 @@ async def _fetch_for(account: LinkedAccount) -> CloudSnapshot:
 
 
 def apply_snapshot(account_id: int, snapshot: CloudSnapshot) -> SyncResult:
-    """Make the database say what the snapshot says, in one transaction."""
+    """Make the database say what the snapshot says, in one transaction, unless a snapshot
+    taken after it is already stored (then the result is `superseded` and nothing changes)."""
     result = SyncResult()
     with scopes_disabled():
         household_id = LinkedAccount.objects.values_list("household_id", flat=True).get(
             pk=account_id
         )
     with transaction.atomic(), scope(household=household_id):
+        # The row lock orders overlapping syncs of the account; the later read wins.
         account = LinkedAccount.objects.select_for_update().get(pk=account_id)
+        if account.synced_as_of and snapshot.taken_at < account.synced_as_of:
+            result.superseded = True
+            return result
         homes = _sync_homes(account, snapshot, result)
         rooms = _sync_rooms(account, homes, snapshot, result)
         things = _sync_things(account, snapshot, homes, rooms, result)
         _sync_shares(account, things, snapshot, result)
         account.last_sync_at = timezone.now()
-        account.save(update_fields=["last_sync_at"])
+        account.synced_as_of = snapshot.taken_at
+        account.save(update_fields=["last_sync_at", "synced_as_of"])
         result.structure.accounts.add(account_id)
         announce(household_id, result.structure)  # pages redraw what moved, on commit
     return result

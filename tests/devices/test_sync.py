@@ -13,7 +13,7 @@ from accounts import linking
 from accounts.cloud import open_client
 from accounts.models import LinkedAccount
 from devices.models import Home, Room, Share, Thing
-from devices.sync import CloudSnapshot, apply_snapshot, sync_account
+from devices.sync import CloudSnapshot, apply_snapshot, fetch_snapshot, sync_account
 from tests.factories import LinkedAccountFactory
 from tests.fixtures.cloud import DEMO
 
@@ -191,3 +191,25 @@ def test_a_group_takes_its_state_from_its_members(owner, cloud, unscoped):
     sync_account(account.pk)
     group.refresh_from_db()
     assert group.params["switch"] == "on"
+
+
+@pytest.mark.integration
+def test_a_sync_that_read_the_cloud_earlier_is_not_stored_over_a_later_one(owner, cloud, unscoped):
+    # Two syncs of one account overlap (the worker's resync, a page's "Sync now"): the one
+    # that read the cloud first may finish last, and must not put back what it read.
+    account = _link(owner, EU)
+    kitchen = Thing.objects.get(account=account, name="Kitchen light")
+    earlier = _with_client(account, fetch_snapshot)
+    _with_client(account, lambda c: c.update_device_info(kitchen.cloud_id, name="Cooker light"))
+    later = _with_client(account, fetch_snapshot)
+    assert earlier.taken_at < later.taken_at
+
+    assert not apply_snapshot(account.pk, later).superseded
+    stale = apply_snapshot(account.pk, earlier)
+
+    assert stale.superseded
+    assert not stale.changed
+    kitchen.refresh_from_db()
+    assert kitchen.name == "Cooker light"
+    account.refresh_from_db()
+    assert account.synced_as_of == later.taken_at
