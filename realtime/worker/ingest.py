@@ -330,7 +330,10 @@ class Ingestor:
             self._details(thing)
 
     def _details(self, thing: LiveThing) -> None:
-        """Store the thing now, then tell its pages (they redraw from the database)."""
+        """Store the thing now, then tell its pages (they redraw from the database). Its update
+        time moves on too: a page drawn from the row before this store finds a newer update in
+        its socket's snapshot and redraws (HouseholdConsumer._panels_behind)."""
+        thing.last_update = timezone.now()
         self.writer.mark(thing)
         task = asyncio.create_task(self._announce_details(thing))
         self._tasks.add(task)

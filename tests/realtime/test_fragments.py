@@ -243,3 +243,32 @@ async def test_a_thing_page_drawn_before_its_thing_was_stored_is_redrawn_on_conn
     level, _ = await _page(owner, f"{query}&drawn={quote(current.isoformat())}")
     assert await level.receive_nothing(timeout=1)  # what it shows is the stored update
     await level.disconnect()
+
+
+async def test_a_timer_stored_before_a_thing_pages_socket_joined_reaches_its_panel(
+    owner, cloud, worker
+):
+    """The whole path of the case above: the device reports a new timer (nothing on its card
+    changes), the worker stores and announces it, and only then does the socket of a page
+    drawn from the older row join: its snapshot makes it redraw the timers panel."""
+    from tests.realtime.conftest import listen
+    from tests.realtime.test_worker import _connected, _first_resync_over
+
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    await _first_resync_over(worker, account.pk)
+    garage = await sync_to_async(_thing)(account, "Garage light")
+    drawn, drawn_at = garage.last_update_at, timezone.now()  # the page's drawing
+    listener = await listen(owner.household.pk)
+    timer = {"enabled": 1, "mId": "t-2", "type": "repeat", "at": "0 6 * * 1",
+             "do": {"switch": "on"}, "coolkit_timer_type": "repeat"}  # fmt: skip
+    cloud.control("POST", f"/devices/{garage.cloud_id}/params", {"params": {"timers": [timer]}})
+    await listener.next("details", thing=garage.pk)  # announced before the page's socket
+
+    query = f"view=thing&thing={garage.pk}&since={quote(drawn_at.isoformat())}"
+    if drawn is not None:
+        query += f"&drawn={quote(drawn.isoformat())}"
+    page, _ = await _page(owner, query)
+    timers = (await _fragments(page, "thing-timers"))["thing-timers"]
+    assert 'data-timer="' in timers["html"]
+    await page.disconnect()

@@ -189,3 +189,23 @@ async def test_details_are_announced_only_when_a_detail_changes() -> None:
     await ingestor.on_params(1, "dev1", {"timers": []})
     assert ingestor.announced == [1, 1]
     assert ingestor.get(1, "dev1").params["startup"] == "stay"
+
+
+class QuietDetails(Ingestor):
+    """Stores details as the worker does, without announcing them (no channel layer here)."""
+
+    async def _announce_details(self, thing: LiveThing) -> None:
+        return None
+
+
+async def test_a_report_of_details_alone_moves_the_things_stored_update_on(setup) -> None:
+    # A timer changed and nothing on the card did: the stored update time still moves, so a
+    # thing page drawn from the older row sees a newer update in its snapshot and redraws.
+    _, recorder, writer = setup
+    ingestor = QuietDetails(recorder, writer)
+    ingestor.load(1, [_thing(1, {"switch": "off", "timers": []})])
+    await ingestor.on_params(1, "dev1", {"timers": [{"enabled": 1, "at": "0 7 * * *"}]})
+    assert recorder.sent == []  # the card did not change
+    stored = writer._dirty[1]
+    assert stored.last_update is not None
+    assert stored.params["timers"] == [{"enabled": 1, "at": "0 7 * * *"}]
