@@ -256,7 +256,12 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
                 await self._fragments({"things": [self.page_thing]}, panels="live")
             return
         if kind == "thing":
-            self._queue_thing(payload)
+            if self.outbox or self.flusher is not None or self._inbound() or self._behind():
+                self._queue_thing(payload)  # more is ready or coming: one batch frame
+            else:
+                # Nothing to batch it with: out now, not a turn of the loop later. Order
+                # holds, since Daphne's send never yields (a batch cannot be mid-send).
+                await self._send_encoded(encoded(payload))
             if self.page_thing and payload.get("id") == self.page_thing:
                 self._redraw_params_soon()
             return
