@@ -173,21 +173,45 @@ def _cloud_change_reaches_the_card(page: Page, run: Launched, deadline: float) -
 
 def _a_click_reaches_the_cloud(page: Page, run: Launched, deadline: float) -> None:
     """Click the card's power button until the cloud device follows (a click sent while a
-    process was still starting may time out; a person would click again)."""
-    note = card(page, DEVICE).locator(".card__note")
+    process was still starting may get no answer; a person would click again).
+
+    Each click waits for the one before it to be answered or given up (the page's 15 s): a
+    second click while the first is pending inverts the first's optimistic state, not the
+    device's, and the two then cancel out in the cloud (run j1, seed 734513). And it waits
+    for the card to show what the cloud has, since an unanswered click may still land late.
+    """
+    toggle = power(page, DEVICE)
+    entry = card(page, DEVICE)
+    note = entry.locator(".card__note")
     while True:
-        after = "off" if run.switch(DEVICE) == "on" else "on"
+        _the_card_agrees_with_the_cloud(toggle, run, deadline)
+        after = "off" if toggle.get_attribute("aria-pressed") == "true" else "on"
         if note.count():  # the line of an earlier click stays a few seconds
             note.evaluate("line => { line.textContent = ''; }")
-        power(page, DEVICE).click()
-        try:
-            expect(note).to_have_text("Done", timeout=12_000)
+        toggle.click()
+        expect(entry).not_to_have_attribute("aria-busy", "true", timeout=20_000)
+        if note.text_content() == "Done":
             break
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no click was done; the last said {note.text_content()!r}")
     assert run.switch(DEVICE) == after
-    expect(power(page, DEVICE)).to_have_attribute("aria-pressed", str(after == "on").lower())
+    expect(toggle).to_have_attribute("aria-pressed", str(after == "on").lower())
+
+
+def _the_card_agrees_with_the_cloud(toggle: Locator, run: Launched, deadline: float) -> None:
+    """The card's power shows the cloud's switch, and still does a second later."""
+    agreed_since = None
+    while True:
+        shown = toggle.get_attribute("aria-pressed")
+        if shown == str(run.switch(DEVICE) == "on").lower():
+            agreed_since = agreed_since or time.monotonic()
+            if time.monotonic() - agreed_since >= 1:
+                return
+        elif time.monotonic() > deadline:
+            raise AssertionError(f"the card shows pressed={shown}, the cloud {run.switch(DEVICE)}")
+        else:
+            agreed_since = None
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
