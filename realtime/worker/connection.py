@@ -114,8 +114,11 @@ class AccountConnection:
 
     async def close(self) -> None:
         await self.session.close()
-        for task in list(self._tasks):
+        tasks = [task for task in self._tasks if not task.done()]
+        for task in tasks:
             task.cancel()
+        if tasks:  # a resync or confirm cut short has run its cleanup when close returns
+            await asyncio.wait(tasks, timeout=5.0)
         await self._set_connection(ConnectionState.OFFLINE)
 
     def adopt_tokens(self, account: LinkedAccount) -> None:

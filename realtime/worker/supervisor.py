@@ -188,6 +188,9 @@ class Worker:
                     task.cancel()
                 await self._drop_all(leases)
                 await self.writer.flush()
+                # Commands, reloads and live requests still running end here, not after the
+                # loop is gone (their Redis connections were then left half open).
+                await _cancel_and_wait(self._tasks)
 
     async def _succeed_dead_predecessor(self) -> None:
         """Free at once the leases of this shard's previous worker on this host, if it died.
@@ -448,6 +451,15 @@ class Worker:
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(_log_failure)
         return task
+
+
+async def _cancel_and_wait(tasks: set[asyncio.Task[Any]], within: float = 5.0) -> None:
+    """Cancel `tasks` and wait (a bounded time) until each has run its cleanup."""
+    pending = [task for task in tasks if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=within)
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
