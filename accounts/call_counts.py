@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-import redis.asyncio as aioredis
 from django.conf import settings
 from redis.exceptions import RedisError
+
+from dashboard.loop_redis import loop_client
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,12 @@ async def record_call(account_id: int, refused: bool, *, now: float | None = Non
     """Count one call of `account_id` (and its refusal) in the current hour's bucket."""
     hour = _hour(now)
     try:
-        # A connection per call, as the governor does: sync callers run each request in a
-        # fresh event loop that a pooled connection must not outlive.
-        async with aioredis.Redis.from_url(
+        # The loop's own client: sync callers run each request in a fresh event loop, whose
+        # close closes it (see dashboard.loop_redis).
+        client = loop_client(
             settings.REDIS_URL, socket_connect_timeout=TIMEOUT, socket_timeout=TIMEOUT
-        ) as client:
-            pipe = client.pipeline(transaction=False)
+        )
+        async with client.pipeline(transaction=False) as pipe:
             for what in ("made", "refused") if refused else ("made",):
                 key = _key(account_id, hour, what)
                 pipe.incr(key)

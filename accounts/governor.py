@@ -13,10 +13,10 @@ from __future__ import annotations
 import uuid
 
 import redis
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 import ewelink
+from dashboard.loop_redis import loop_client
 from ewelink.governor import (
     KEY_WINDOW_LIMIT,
     MIN_INTERVAL,
@@ -152,8 +152,8 @@ class RedisGovernor(ewelink.Governor):
             uuid.uuid4().hex, key, WAITER_GRACE, NOW_TOLERANCE,
         ]  # fmt: skip
         try:
-            async with aioredis.Redis.from_url(self.url, socket_connect_timeout=2) as redis:
-                granted, delay, *why = await redis.eval(_CLAIM, len(keys), *keys, *args)
+            redis = loop_client(self.url, socket_connect_timeout=2)
+            granted, delay, *why = await redis.eval(_CLAIM, len(keys), *keys, *args)
         except RedisError:
             return await super().claim(interface, key)  # this process alone, still fair
         if why:
@@ -163,10 +163,10 @@ class RedisGovernor(ewelink.Governor):
     async def _book(self, interface: str) -> float:
         keys = [f"{self.prefix}:last:{interface}", f"{self.prefix}:window"]
         args = [self.min_interval, self.window, self.window_limit, uuid.uuid4().hex]
-        # A connection per booking: calls are paced anyway, and sync callers run each
-        # request in a fresh event loop that a pooled connection must not outlive.
-        async with aioredis.Redis.from_url(self.url, socket_connect_timeout=2) as redis:
-            return float(await redis.eval(_BOOK, 2, *keys, *args))
+        # The loop's own client: sync callers run each request in a fresh event loop, whose
+        # close closes it (see dashboard.loop_redis).
+        redis = loop_client(self.url, socket_connect_timeout=2)
+        return float(await redis.eval(_BOOK, 2, *keys, *args))
 
     def reserve_counted(self, interface: str, delay: float) -> None:
         """Keep this process's counters (for the admin) in step with the shared booking."""
