@@ -2,10 +2,10 @@
 
 A client must never outlive or cross its event loop; Daphne and the realtime worker have one
 loop, while Celery tasks and tests run each request in a fresh one. A client made and closed
-per call looked safe, but a task cancelled twice (its own cancellation, then the loop's
-shutdown cancelling what was still running) stopped the close half-way and left the socket
-open after its loop was gone. Here the pooled connections are closed by the loop's own
-`close`, which no task cancellation can interrupt (as channels_redis closes its layer).
+per call in the calling task was once found still connected after its loop had closed (the
+likeliest reason: the task was cancelled again while its close ran). Here the pooled
+connections are closed by the loop's own `close`, which no task cancellation can cut short
+(as channels_redis closes its layer).
 """
 
 from __future__ import annotations

@@ -114,11 +114,7 @@ class AccountConnection:
 
     async def close(self) -> None:
         await self.session.close()
-        tasks = [task for task in self._tasks if not task.done()]
-        for task in tasks:
-            task.cancel()
-        if tasks:  # a resync or confirm cut short has run its cleanup when close returns
-            await asyncio.wait(tasks, timeout=5.0)
+        await cancel_and_wait(self._tasks)  # a resync or confirm cut short has cleaned up
         await self._set_connection(ConnectionState.OFFLINE)
 
     def adopt_tokens(self, account: LinkedAccount) -> None:
@@ -281,6 +277,15 @@ class AccountConnection:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+async def cancel_and_wait(tasks: set[asyncio.Task[Any]], within: float = 5.0) -> None:
+    """Cancel `tasks` and wait (a bounded time) until each has run its cleanup."""
+    pending = [task for task in tasks if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=within)
 
 
 def _by_outlet(items: Any) -> dict[Any, dict[str, Any]]:

@@ -36,7 +36,7 @@ from realtime.metrics import (
     LEASE_LOSSES,
     WORKER_CONTROLS,
 )
-from realtime.worker.connection import AccountConnection, TokensReplaced
+from realtime.worker.connection import AccountConnection, TokensReplaced, cancel_and_wait
 from realtime.worker.ingest import Ingestor, StateWriter
 from realtime.worker.leases import LeaseKeeper, LeaseStore
 
@@ -188,9 +188,9 @@ class Worker:
                     task.cancel()
                 await self._drop_all(leases)
                 await self.writer.flush()
-                # Commands, reloads and live requests still running end here, not after the
-                # loop is gone (their Redis connections were then left half open).
-                await _cancel_and_wait(self._tasks)
+                # Commands, reloads and live requests still running end here: a stopped
+                # worker has nothing left running on its loop.
+                await cancel_and_wait(self._tasks)
 
     async def _succeed_dead_predecessor(self) -> None:
         """Free at once the leases of this shard's previous worker on this host, if it died.
@@ -451,15 +451,6 @@ class Worker:
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(_log_failure)
         return task
-
-
-async def _cancel_and_wait(tasks: set[asyncio.Task[Any]], within: float = 5.0) -> None:
-    """Cancel `tasks` and wait (a bounded time) until each has run its cleanup."""
-    pending = [task for task in tasks if not task.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        await asyncio.wait(pending, timeout=within)
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
