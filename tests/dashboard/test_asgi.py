@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from dashboard.asgi import application
 from realtime.consumers import CLOSE_UNAUTHENTICATED
 from realtime.events import household_group
+from tests.fixtures.sockets import PageSocket
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("redis_url")]
 ORIGIN = (b"origin", b"http://localhost")
@@ -20,7 +19,7 @@ def _communicator(cookie: str | None = None, origin: tuple[bytes, bytes] = ORIGI
     headers = [origin, (b"host", b"localhost")]
     if cookie:
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
-    return WebsocketCommunicator(application, "/ws/household/", headers=headers)
+    return PageSocket("/ws/household/", headers)
 
 
 async def _session_cookie(persona) -> str:

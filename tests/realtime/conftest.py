@@ -105,9 +105,7 @@ async def wait_for(predicate: Any, timeout: float = 10.0) -> None:
 async def page_socket(client: Any, query: str = "") -> Any:
     """The page websocket of a signed-in test Client, connected (as a browser opens it);
     `query` says which page it serves and what it shows ("view=dashboard&since=…")."""
-    from channels.testing import WebsocketCommunicator
-
-    from dashboard.asgi import application
+    from tests.fixtures.sockets import PageSocket
 
     headers = [
         (b"origin", b"http://localhost"),
@@ -115,7 +113,7 @@ async def page_socket(client: Any, query: str = "") -> Any:
         (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
     ]
     path = f"/ws/household/?{query}" if query else "/ws/household/"
-    page = WebsocketCommunicator(application, path, headers=headers)
+    page = PageSocket(path, headers)
     connected, _ = await page.connect()
     assert connected
     return page

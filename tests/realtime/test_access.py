@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.urls import reverse
 
@@ -17,6 +16,7 @@ from accounts.models import Role
 from realtime.consumers import CLOSE_ACCESS_CHANGED
 from realtime.events import group_message, household_group
 from tests.factories import PASSWORD, HouseholdFactory, MembershipFactory
+from tests.fixtures.sockets import PageSocket
 from tests.realtime.conftest import link, page_socket
 from tests.realtime.test_consumer import US, _garage, _until
 
@@ -32,13 +32,13 @@ async def _signed_in(user: Any) -> Client:
     return client
 
 
-async def _open(client: Client) -> WebsocketCommunicator:
+async def _open(client: Client) -> PageSocket:
     page = await page_socket(client)
     assert (await page.receive_json_from(timeout=10))["type"] == "snapshot"
     return page
 
 
-async def _closed_with(page: WebsocketCommunicator, code: int) -> None:
+async def _closed_with(page: PageSocket, code: int) -> None:
     """The next output is the close (a household event before it would be a leak)."""
     output = await page.receive_output(timeout=10)
     assert output == {"type": "websocket.close", "code": code}
@@ -50,7 +50,7 @@ async def _event(household_id: int, marker: int) -> None:
     )
 
 
-async def _still_live(page: WebsocketCommunicator, household_id: int, marker: int) -> None:
+async def _still_live(page: PageSocket, household_id: int, marker: int) -> None:
     await _event(household_id, marker)
     frame = await _until(page, "thing", id=marker)
     assert frame["id"] == marker

@@ -8,7 +8,6 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -19,6 +18,7 @@ from realtime import redis as keys
 from realtime.consumers import CLOSE_TOO_SLOW
 from realtime.events import group_message, household_group
 from realtime.models import CommandRecord
+from tests.fixtures.sockets import PageSocket
 from tests.realtime.conftest import link, listen, page_socket
 from tests.realtime.test_worker import _connected
 
@@ -26,13 +26,13 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 US = "demo-us@example.com"
 
 
-async def _page(persona) -> WebsocketCommunicator:
+async def _page(persona) -> PageSocket:
     client = Client()
     await sync_to_async(client.force_login)(persona.user)
     return await page_socket(client)
 
 
-async def _until(page: WebsocketCommunicator, kind: str, **match):
+async def _until(page: PageSocket, kind: str, **match):
     while True:
         frame = await page.receive_json_from(timeout=10)
         if frame["type"] == kind and all(frame.get(k) == v for k, v in match.items()):
