@@ -38,6 +38,17 @@ def merge_params(current: Any, incoming: Any) -> dict[str, Any]:
     return result
 
 
+def fold_params(first: Any, second: Any) -> dict[str, Any] | None:
+    """One update that does to any params what ``first`` then ``second`` do under
+    `merge_params`, or None when there is none: an outlet array in both, one of them not
+    keyed by outlet (merging by outlet and replacing do not compose)."""
+    first, second = as_dict(first), as_dict(second)
+    for key in OUTLET_ARRAYS.intersection(first, second):
+        if _index(first[key]) is None or _index(second[key]) is None:
+            return None
+    return merge_params(first, second)
+
+
 def outlet_states(params: Any) -> dict[int, bool | None]:
     """Read ``switches`` into ``{outlet: on}``; malformed elements are skipped."""
     items = _index(as_dict(params).get("switches"))

@@ -25,6 +25,7 @@ from devices.sync import async_sync_account
 from realtime.events import AccountEvent
 from realtime.metrics import RECONNECTS
 from realtime.worker.ingest import Ingestor, Publish, load_devices
+from realtime.worker.pending_reports import PendingReports, merges_by_default
 
 log = logging.getLogger(__name__)
 # A device the cloud reports that we do not hold is looked up at most this often: a sync
@@ -74,10 +75,10 @@ class AccountConnection:
         # Channel changes sent but not yet confirmed, per device and outlet (see _with_intent).
         self._intent: dict[str, dict[Any, dict[str, Any]]] = {}
         self._looked_up: dict[str, float] = {}  # unknown deviceid → monotonic time of lookup
-        # Device reports that came while a resync ran: its snapshot may predate them, so
-        # they are applied again on top of it (see _resync).
-        self._resyncs = 0
-        self._during_resync: list[tuple[str, Any]] = []
+        # Device reports that came while each running resync ran: its snapshot may predate
+        # them, so they are applied again on top of it (see _resync).
+        self._resyncing: set[PendingReports] = set()
+        self._replaying = asyncio.Lock()
         self.resyncs_done = 0  # finished, well or not (tests wait for a connect's heal)
 
     @property
@@ -111,6 +112,10 @@ class AccountConnection:
             await self._set_connection(ConnectionState.OFFLINE, status="needs_relink")
         finally:
             events.close()
+
+    def reports_held(self) -> int:
+        """Reports kept for running resyncs to replay (folded: about one per device)."""
+        return sum(len(pending) for pending in self._resyncing)
 
     async def close(self) -> None:
         await self.session.close()
@@ -195,16 +200,9 @@ class AccountConnection:
             log.exception("account %s: %s not handled", self.account_id, type(event).__name__)
 
     async def _handle(self, event: ewelink.Event) -> None:
-        if isinstance(event, ewelink.DeviceParams):
-            await self._take_up(event.deviceid)
-            if self._resyncs:
-                self._during_resync.append((event.deviceid, event))
-            await self.ingestor.on_params(self.account_id, event.deviceid, event.params)
-        elif isinstance(event, ewelink.DeviceOnline):
-            await self._take_up(event.deviceid)
-            if self._resyncs:
-                self._during_resync.append((event.deviceid, event))
-            await self.ingestor.on_online(self.account_id, event.deviceid, event.online)
+        if isinstance(event, ewelink.DeviceParams | ewelink.DeviceOnline):
+            async with self._replaying:  # a resync's reload and replay go first (see _resync)
+                await self._report(event)
         elif isinstance(event, ewelink.Connected):
             self.connects += 1
             if self.connects > 1:
@@ -216,6 +214,20 @@ class AccountConnection:
             self._spawn(self._resync())
         elif isinstance(event, ewelink.Disconnected):
             await self._set_connection(ConnectionState.OFFLINE)
+
+    async def _report(self, event: ewelink.DeviceParams | ewelink.DeviceOnline) -> None:
+        await self._take_up(event.deviceid)
+        if isinstance(event, ewelink.DeviceParams):
+            if self._resyncing:
+                thing = self.ingestor.get(self.account_id, event.deviceid)
+                foldable = thing is not None and merges_by_default(thing.plugin)
+                for pending in self._resyncing:
+                    pending.params(event.deviceid, event.params, foldable=foldable)
+            await self.ingestor.on_params(self.account_id, event.deviceid, event.params)
+        else:
+            for pending in self._resyncing:
+                pending.online(event.deviceid, event.online)
+            await self.ingestor.on_online(self.account_id, event.deviceid, event.online)
 
     async def _take_up(self, deviceid: str) -> None:
         """A frame of a device we do not hold: a sync elsewhere may have added it before its
@@ -235,10 +247,11 @@ class AccountConnection:
         Reports that arrive while the sync runs may be newer than its snapshot, which the
         reload would otherwise put back over them (the page and, via the writer, the
         database then kept an old state until the device's next report): they are applied
-        again on top of the reloaded state, in order.
+        again on top of the reloaded state, in order. Reports handled from the reload on
+        wait for the replay, so none lands between them and is then replayed over.
         """
-        start = len(self._during_resync)
-        self._resyncs += 1
+        pending = PendingReports()
+        self._resyncing.add(pending)
         try:
             try:
                 await self.ingestor.writer.flush()  # what we hold goes to the database first
@@ -246,21 +259,24 @@ class AccountConnection:
             except ewelink.EWeLinkError as exc:
                 log.warning("account %s: resync failed: %s", self.account_id, type(exc).__name__)
                 return
-            before = {t.cloud_id: t.event() for t in self.ingestor.things_of(self.account_id)}
-            await self.reload_things()
-            for thing in self.ingestor.things_of(self.account_id):
-                if before.get(thing.cloud_id) != thing.event():
-                    await self.publish(thing.household_id, thing.event())
-            for deviceid, event in self._during_resync[start:]:
-                if isinstance(event, ewelink.DeviceParams):
-                    await self.ingestor.on_params(self.account_id, deviceid, event.params)
-                elif isinstance(event, ewelink.DeviceOnline):
-                    await self.ingestor.on_online(self.account_id, deviceid, event.online)
+            async with self._replaying:
+                self._resyncing.discard(pending)  # what comes from here on is applied once
+                await self._reload_and_replay(pending)
         finally:
             self.resyncs_done += 1
-            self._resyncs -= 1
-            if not self._resyncs:
-                self._during_resync.clear()
+            self._resyncing.discard(pending)
+
+    async def _reload_and_replay(self, pending: PendingReports) -> None:
+        before = {t.cloud_id: t.event() for t in self.ingestor.things_of(self.account_id)}
+        await self.reload_things()
+        for thing in self.ingestor.things_of(self.account_id):
+            if before.get(thing.cloud_id) != thing.event():
+                await self.publish(thing.household_id, thing.event())
+        for deviceid, kind, value in pending:
+            if kind == "params":
+                await self.ingestor.on_params(self.account_id, deviceid, value)
+            else:
+                await self.ingestor.on_online(self.account_id, deviceid, value)
 
     async def reload_things(self) -> None:
         things = await sync_to_async(load_devices)(self.account_id)

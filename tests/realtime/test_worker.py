@@ -368,6 +368,16 @@ async def test_a_change_between_the_last_sync_and_a_new_workers_connect_is_heale
         await asyncio.wait_for(task, 20)
 
 
+async def _garage_after_first_heal(owner, worker) -> tuple[LinkedAccount, Thing]:
+    """The demo account linked and connected, its first connect's resync over: a test that
+    replaces the sync after this cannot race that resync (on a busy machine it could start
+    late and be the one replaced)."""
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    await _first_resync_over(worker, account.pk)
+    return account, await sync_to_async(_thing)(account, "Garage light")
+
+
 async def test_a_report_that_comes_while_a_resync_runs_is_not_undone_by_it(
     owner, cloud, worker, monkeypatch
 ):
@@ -375,13 +385,7 @@ async def test_a_report_that_comes_while_a_resync_runs_is_not_undone_by_it(
     # report that came meanwhile; the page then kept the old state.
     from realtime.worker import connection as account_connection
 
-    account = await link(owner, US)
-    await _connected(worker, account.pk)
-    # The first connect's resync must be over before the sync is replaced: on a busy machine
-    # it could otherwise start late and be the one replaced, sending the report while the
-    # test drops the socket (lost), then storing its "older" snapshot over the next resync.
-    await _first_resync_over(worker, account.pk)
-    garage = await sync_to_async(_thing)(account, "Garage light")
+    account, garage = await _garage_after_first_heal(owner, worker)
     real_sync, calls = account_connection.async_sync_account, []
 
     async def sync_then_a_report(account_id: int, client: Any) -> Any:
@@ -430,6 +434,51 @@ async def test_a_report_that_comes_while_a_resync_runs_is_not_undone_by_it(
             last = await listener.next("thing", timeout=2, id=garage.pk)
     assert last is not None
     assert last["state"]["switch"] is True  # the page ends on "on"
+
+
+async def test_a_resync_kept_waiting_keeps_one_folded_report_per_device(
+    owner, cloud, worker, monkeypatch
+):
+    # A resync can wait minutes for the cloud governor (every account heals when a worker
+    # starts); it kept every report meanwhile: 34,000 after 40 s at 1,600 events/s, whose
+    # garbage-collection passes stalled the worker for up to 150 ms.
+    from realtime.worker import connection as account_connection
+
+    account, garage = await _garage_after_first_heal(owner, worker)
+    real_sync, entered, release = account_connection.async_sync_account, [], asyncio.Event()
+
+    async def held_sync(account_id: int, client: Any) -> Any:
+        entered.append(account_id)
+        await release.wait()
+        return await real_sync(account_id, client)
+
+    monkeypatch.setattr(account_connection, "async_sync_account", held_sync)
+    cloud.control("POST", f"/accounts/{account.apikey}/drop-sockets")
+
+    async def waiting() -> bool:
+        return bool(entered)
+
+    await wait_for(waiting, timeout=20)
+    conn = worker.connections[account.pk]
+    for n in range(1, 31):
+        params = {"switch": "on" if n % 2 else "off", "rssi": -n}
+        cloud.control("POST", f"/devices/{garage.cloud_id}/params", {"params": params})
+
+    async def heard_all() -> bool:
+        live = worker.ingestor.get(account.pk, garage.cloud_id)
+        return live is not None and live.params.get("rssi") == -30
+
+    await wait_for(heard_all, timeout=20)
+    assert conn.reports_held() == 1
+    release.set()
+
+    async def healed() -> bool:
+        live = worker.ingestor.get(account.pk, garage.cloud_id)
+        return conn.resyncs_done >= 2 and live.params.get("rssi") == -30
+
+    await wait_for(healed, timeout=20)
+    assert conn.reports_held() == 0
+    assert worker.ingestor.get(account.pk, garage.cloud_id).params["switch"] == "off"
 
 
 async def test_a_reconcile_round_that_fails_does_not_end_the_worker(owner, cloud, worker):
