@@ -49,7 +49,8 @@ return tostring(start - now)
 """
 
 # KEYS: last slot of the interface, the window, the account's window, the interface's
-# waiting accounts (account → when it is due to ask again), its accounts' last slots.
+# waiting accounts (sorted set: account by when it is due to ask again), its accounts' last
+# slots, and its waiting accounts again (sorted set: account by its last slot, its rank).
 # ARGV: min_interval, window, limit, key_limit, member, account, grace, tolerance.
 # Returns {1, delay before the slot} when booked, {0, seconds before asking again} (with a
 # third element 'share' when the account has used its share of the window).
@@ -79,21 +80,17 @@ if limit > 0 and count >= limit then
   local free_at = tonumber(oldest[2]) + window
   if free_at > start then start = free_at end
 end
-local function before(a_served, a, b_served, b)
-  return a_served < b_served or (a_served == b_served and a < b)
-end
 local my_served = tonumber(redis.call('HGET', KEYS[5], key) or '0')
-local ahead = 0
-local waiting = redis.call('HGETALL', KEYS[4])
-for i = 1, #waiting, 2 do
-  local other, due = waiting[i], tonumber(waiting[i + 1])
-  if due < now - grace then
-    redis.call('HDEL', KEYS[4], other)
-  elseif other ~= key then
-    local served = tonumber(redis.call('HGET', KEYS[5], other) or '0')
-    if before(served, other, my_served, key) then ahead = ahead + 1 end
-  end
+-- Waiters that gave up leave both sets; the rest are ranked by the share they were served,
+-- then by key (the sorted set's own order), in O(log n): a starting worker's thousands of
+-- heals all wait here at once.
+local cutoff = '(' .. tostring(now - grace)
+for _, other in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', cutoff)) do
+  redis.call('ZREM', KEYS[6], other)
 end
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', cutoff)
+redis.call('ZADD', KEYS[6], my_served, key)
+local ahead = redis.call('ZRANK', KEYS[6], key)
 if start - now <= tolerance and ahead == 0 then
   redis.call('SET', KEYS[1], tostring(start), 'EX', ttl)
   redis.call('ZADD', KEYS[2], start, member)
@@ -102,12 +99,14 @@ if start - now <= tolerance and ahead == 0 then
   redis.call('EXPIRE', KEYS[3], ttl)
   redis.call('HSET', KEYS[5], key, tostring(start))
   redis.call('EXPIRE', KEYS[5], ttl)
-  redis.call('HDEL', KEYS[4], key)
+  redis.call('ZREM', KEYS[4], key)
+  redis.call('ZREM', KEYS[6], key)
   return {1, tostring(math.max(start - now, 0))}
 end
 local retry = math.max(start - now, 0) + ahead * min_interval
-redis.call('HSET', KEYS[4], key, tostring(now + retry))
+redis.call('ZADD', KEYS[4], now + retry, key)
 redis.call('EXPIRE', KEYS[4], ttl)
+redis.call('EXPIRE', KEYS[6], ttl)
 return {0, tostring(math.max(retry, tolerance))}
 """
 
@@ -144,8 +143,9 @@ class RedisGovernor(ewelink.Governor):
             f"{self.prefix}:last:{interface}",
             f"{self.prefix}:window",
             f"{self.prefix}:account-window:{key}",
-            f"{self.prefix}:waiting:{interface}",
+            f"{self.prefix}:waiting-due:{interface}",
             f"{self.prefix}:served:{interface}",
+            f"{self.prefix}:waiting-order:{interface}",
         ]
         args = [
             self.min_interval, self.window, self.window_limit, self.key_window_limit,

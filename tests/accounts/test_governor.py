@@ -93,3 +93,21 @@ async def test_an_accounts_share_of_the_window_holds_across_processes(redis_url)
     assert time.monotonic() - started < 0.4
     await first.acquire("/c", "greedy")  # its third call waits for its first to leave
     assert time.monotonic() - started >= 0.45
+
+
+async def test_waiting_accounts_are_ranked_by_when_they_were_last_served_then_by_key(redis_url):
+    """Each answer says how long to wait: the next slot plus one spacing per account ahead,
+    read from the rank of the waiting set (a starting worker has thousands of accounts there,
+    so the rank is a sorted set's, not a pass over every waiter)."""
+    spacing = 10.0
+    prefix = f"test:{uuid.uuid4().hex}"
+    web, worker = (_governor(redis_url, prefix, min_interval=spacing) for _ in range(2))
+    assert (await web.claim("/x", "b"))[0]  # served now; the next slot is 10 s away
+    for key in ("c", "b", "a"):  # all three wait
+        await worker.claim("/x", key)
+    waits = {key: (await worker.claim("/x", key)) for key in ("c", "b", "a")}
+    assert not any(granted for granted, _ in waits.values())
+    base = waits["a"][1]  # never served and first by key: nobody ahead
+    assert base <= spacing
+    assert abs(waits["c"][1] - base - spacing) < 1  # behind "a" only
+    assert abs(waits["b"][1] - base - 2 * spacing) < 1  # served last: behind both
