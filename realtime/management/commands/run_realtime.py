@@ -9,6 +9,7 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from dashboard import heap
 from realtime.worker.supervisor import Shard, Worker
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class Command(BaseCommand):
                 settings.METRICS_ADDRESS,
                 lambda: readiness.report("realtime", checks),
             )
+        heap.settle()
         asyncio.run(self._run(worker))
         self.stdout.write("realtime worker stopped")
 
