@@ -38,6 +38,7 @@ APPS = {
 OWNER_EMAIL = "owner@bench.example.com"
 OWNER_PASSWORD = "bench-owner-Pa55word!"  # noqa: S105 - a throwaway local user
 SWITCH_UIID = 1  # the one switch the command round-trip toggles
+CONTROL_TIMEOUT = aiohttp.ClientTimeout(total=60)
 
 
 class Stack:
@@ -68,7 +69,6 @@ class Stack:
         self.env: dict[str, str] = {}
         self.session: aiohttp.ClientSession | None = None  # the run's, set once its loop runs
         self.accounts: list[dict[str, Any]] = []  # email, password, apikey, meters, switch
-        self.meters: list[str] = []  # every loaded device's id
         self.first_params: dict[str, dict[str, Any]] = {}  # deviceid → params when created
         self.household = 0
         self.thing_device: dict[int, str] = {}  # thing pk → deviceid
@@ -134,11 +134,14 @@ class Stack:
     async def control(self, method: str, path: str, body: Any = None) -> Any:
         """cloudsim's control API (`/_sim/...`): accounts, devices, load, counters."""
         url = self.sim.control_url + path
-        async with self.http.request(method, url, json=body) as resp:
-            text = await resp.text()
-            if resp.status >= 300:
-                raise RuntimeError(f"{method} {path}: {resp.status} {text}")
-            return json.loads(text or "null")
+        try:
+            async with self.http.request(method, url, json=body, timeout=CONTROL_TIMEOUT) as resp:
+                text = await resp.text()
+        except TimeoutError:  # e.g. cloudsim out of file descriptors: fail, never hang
+            raise RuntimeError(f"{method} {path}: cloudsim did not answer within 60 s") from None
+        if resp.status >= 300:
+            raise RuntimeError(f"{method} {path}: {resp.status} {text}")
+        return json.loads(text or "null")
 
     async def make_accounts(self, count: int, devices: int, uiid: int) -> None:
         """`count` cloudsim accounts of `devices` devices of `uiid`; account 0 also a switch."""
@@ -177,7 +180,6 @@ class Stack:
                 }
 
         self.accounts = list(await asyncio.gather(*(one(i) for i in range(count))))
-        self.meters = [d for a in self.accounts for d in a["meters"]]
         log(f"cloudsim: {count} accounts x {devices} meters in {time.monotonic() - started:.1f} s")
 
     def migrate_and_link(self) -> None:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from dashboard import heap
+from realtime.worker.file_limit import raise_to_hard_limit
 from realtime.worker.supervisor import Shard, Worker
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class Command(BaseCommand):
                 settings.METRICS_ADDRESS,
                 lambda: readiness.report("realtime", checks),
             )
+        raise_to_hard_limit()
         heap.settle()
         asyncio.run(self._run(worker))
         self.stdout.write("realtime worker stopped")
