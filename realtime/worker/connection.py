@@ -11,8 +11,6 @@ from typing import Any
 
 import aiohttp
 from asgiref.sync import sync_to_async
-from django.utils import timezone
-from django_scopes import scopes_disabled
 
 import ewelink
 from accounts import log_context
@@ -20,11 +18,11 @@ from accounts.cloud import make_client, tokens_of
 from accounts.cloud_metrics import CLOUD_ERRORS
 from accounts.linking import explain, mark_needs_relink
 from accounts.models import ConnectionState, LinkedAccount
-from devices.models import Thing
 from devices.sync import async_sync_account
 from realtime.events import AccountEvent
 from realtime.metrics import RECONNECTS
-from realtime.worker.ingest import Ingestor, Publish, load_devices
+from realtime.worker.connection_states import ConnectionStates
+from realtime.worker.ingest import Ingestor, LiveThing, Publish, load_devices
 from realtime.worker.pending_reports import PendingReports, merges_by_default
 
 log = logging.getLogger(__name__)
@@ -60,9 +58,11 @@ class AccountConnection:
         publish: Publish,
         session_options: dict[str, Any] | None = None,
         opening: asyncio.Semaphore | None = None,
+        states: ConnectionStates | None = None,
     ) -> None:
         self.account_id = account.pk
         self.opening = opening or asyncio.Semaphore(1)
+        self.states = states or ConnectionStates()
         self.household_id = account.household_id
         self.tokens_refreshed_at = account.tokens_refreshed_at
         self.client = make_client(http, account)
@@ -80,6 +80,7 @@ class AccountConnection:
         self._resyncing: set[PendingReports] = set()
         self._replaying = asyncio.Lock()
         self.resyncs_done = 0  # finished, well or not (tests wait for a connect's heal)
+        self.things_loaded = False
 
     @property
     def connected(self) -> bool:
@@ -94,7 +95,8 @@ class AccountConnection:
             # A worker opens a bounded number of sockets at once (see MAX_OPENING); events
             # that come while others open are buffered in `events`.
             async with self.opening:
-                await self.reload_things()
+                if not self.things_loaded:
+                    await self.reload_things()
                 await self.session.start()
                 await self._set_connection(ConnectionState.CONNECTING)
                 with contextlib.suppress(Exception):  # a failure shows in `events` below
@@ -279,13 +281,17 @@ class AccountConnection:
                 await self.ingestor.on_online(self.account_id, deviceid, value)
 
     async def reload_things(self) -> None:
-        things = await sync_to_async(load_devices)(self.account_id)
+        self.take_things(await sync_to_async(load_devices)(self.account_id))
+
+    def take_things(self, things: list[LiveThing]) -> None:
+        """The account's things as the database has them now (the supervisor loads those of
+        the accounts it starts together, in one query)."""
         self.ingestor.load(self.account_id, things)
-        owners = await sync_to_async(_owners)(self.account_id)
-        self.session.owners.update(owners)
+        self.session.owners.update({t.cloud_id: t.owner_apikey for t in things if t.owner_apikey})
+        self.things_loaded = True
 
     async def _set_connection(self, state: str, status: str = "active") -> None:
-        await sync_to_async(_store_connection)(self.account_id, state)
+        await self.states.store(self.account_id, state)
         event = AccountEvent(type="account", id=self.account_id, connection=state, status=status)  # type: ignore[typeddict-item]
         await self.publish(self.household_id, event)
 
@@ -308,16 +314,3 @@ def _by_outlet(items: Any) -> dict[Any, dict[str, Any]]:
     if not isinstance(items, list):
         return {}
     return {i["outlet"]: i for i in items if isinstance(i, dict) and "outlet" in i}
-
-
-def _owners(account_id: int) -> dict[str, str]:
-    with scopes_disabled():
-        rows = Thing.objects.filter(account_id=account_id, kind="device").exclude(owner_apikey="")
-        return dict(rows.values_list("cloud_id", "owner_apikey"))
-
-
-def _store_connection(account_id: int, state: str) -> None:
-    with scopes_disabled():
-        LinkedAccount.objects.filter(pk=account_id).update(
-            connection_state=state, connection_changed_at=timezone.now()
-        )

@@ -64,6 +64,7 @@ class LiveThing:
     # been offline since (rebooted), after which the version it reports decides the outcome.
     upgrade_from: str | None = None
     rebooted: bool = False
+    owner_apikey: str = ""  # a shared device's owner: commands to it name them (notes §2.6)
 
     def refresh_state(self) -> dict[str, Any]:
         self.state = self.plugin.state(self.params, self.tags)
@@ -96,6 +97,7 @@ def live_thing(thing: Thing) -> LiveThing:
         last_update=thing.last_update_at,
         plugin=plugin,
         time_zone=thing.household.time_zone,
+        owner_apikey=thing.owner_apikey if thing.kind == "device" else "",
     )
     if thing.kind == "group":
         live.members = tuple(str(m) for m in (thing.extra or {}).get("members") or ())
@@ -106,17 +108,24 @@ def live_thing(thing: Thing) -> LiveThing:
 def load_devices(account_id: int) -> list[LiveThing]:
     """The account's devices and groups (groups get no frames: they follow their members),
     with their household's zone and any firmware upgrade under way, in one query."""
+    return load_devices_of([account_id]).get(account_id, [])
+
+
+def load_devices_of(account_ids: Sequence[int]) -> dict[int, list[LiveThing]]:
+    """`load_devices` of many accounts in one query (a starting worker takes thousands)."""
     with scopes_disabled():
         pending = FirmwareUpgrade.objects.filter(thing=OuterRef("pk"), state=UpgradeState.PENDING)
         things = (
-            Thing.objects.filter(account_id=account_id)
+            Thing.objects.filter(account_id__in=account_ids)
             .select_related("household")
             .annotate(upgrade_from=Subquery(pending.values("from_version")[:1]))
         )
-        live = [live_thing(thing) for thing in things]
-    for thing, row in zip(live, things, strict=True):
-        thing.upgrade_from = row.upgrade_from
-    return live
+        by_account: dict[int, list[LiveThing]] = {}
+        for row in things:
+            live = live_thing(row)
+            live.upgrade_from = row.upgrade_from
+            by_account.setdefault(row.account_id, []).append(live)
+    return by_account
 
 
 class StateWriter:

@@ -100,7 +100,7 @@ def test_the_accounts_a_worker_wants_carry_their_households_zone(
     account = LinkedAccountFactory()
     Household.objects.filter(pk=account.household_id).update(time_zone=TOKYO)
     with django_assert_num_queries(1):
-        zones = {a.household_id: a.household.time_zone for a in wanted_accounts(Shard()).values()}
+        zones = {a.household_id: a.time_zone for a in wanted_accounts(Shard()).values()}
     assert zones[account.household_id] == TOKYO
 
 

@@ -198,20 +198,21 @@ async def test_an_account_whose_connection_loop_died_is_started_again(
 ):
     from django.db import OperationalError
 
-    from realtime.worker import connection as account_connection
+    from realtime.worker import connection_states
 
-    load, loads = account_connection.load_devices, []
+    store, stores = connection_states.store_connection_states, []
 
-    def flaky_load(account_id: int) -> Any:
-        loads.append(account_id)
-        if len(loads) == 1:  # the database is away when the worker first picks the account up
+    def flaky_store(states: dict[int, str]) -> Any:
+        stores.extend(states.values())
+        if len(stores) == 1:  # the database is away when the connection first says "connecting"
             raise OperationalError("database went away")
-        return load(account_id)
+        return store(states)
 
-    monkeypatch.setattr(account_connection, "load_devices", flaky_load)
+    monkeypatch.setattr(connection_states, "store_connection_states", flaky_store)
     account = await link(owner, US)
     await _connected(worker, account.pk)
-    assert len(loads) >= 2  # the failed load and the restart's (its resync may load again)
+    assert stores[0] == "connecting"  # the loop that failed
+    assert stores.count("connecting") >= 2  # and the restart's
     assert await keys.client().get(keys.lease_key(account.pk)) == worker.channel
 
 
