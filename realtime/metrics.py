@@ -40,6 +40,11 @@ ACCOUNTS_CONNECTED = Gauge(
     "dashboard_realtime_accounts_connected", "Held accounts whose cloud websocket is up",
     multiprocess_mode="livesum",
 )  # fmt: skip
+REPORTS_HELD = Gauge(
+    "dashboard_realtime_reports_held",
+    "Device reports kept for resyncs still waiting on the cloud, to replay after them",
+    multiprocess_mode="livesum",
+)  # fmt: skip
 CLOUD_EVENTS = Counter("dashboard_realtime_cloud_events", "Device frames in from the cloud")
 EVENTS_PUBLISHED = Counter(
     "dashboard_realtime_events_published", "Thing events published to households' pages"

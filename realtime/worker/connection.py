@@ -24,6 +24,7 @@ from realtime.metrics import RECONNECTS
 from realtime.worker.connection_states import ConnectionStates
 from realtime.worker.ingest import Ingestor, LiveThing, Publish, load_devices
 from realtime.worker.pending_reports import PendingReports, merges_by_default
+from realtime.worker.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 # A device the cloud reports that we do not hold is looked up at most this often: a sync
@@ -207,6 +208,7 @@ class AccountConnection:
                 await self._report(event)
         elif isinstance(event, ewelink.Connected):
             self.connects += 1
+            log.debug("account %s: websocket up (connect %d)", self.account_id, self.connects)
             if self.connects > 1:
                 RECONNECTS.inc()
             await self._set_connection(ConnectionState.ONLINE)
@@ -215,6 +217,7 @@ class AccountConnection:
             # restarted, a lease taken over), and the cloud does not replay what it pushed.
             self._spawn(self._resync())
         elif isinstance(event, ewelink.Disconnected):
+            log.debug("account %s: websocket down", self.account_id)
             await self._set_connection(ConnectionState.OFFLINE)
 
     async def _report(self, event: ewelink.DeviceParams | ewelink.DeviceOnline) -> None:
@@ -299,15 +302,6 @@ class AccountConnection:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-async def cancel_and_wait(tasks: set[asyncio.Task[Any]], within: float = 5.0) -> None:
-    """Cancel `tasks` and wait (a bounded time) until each has run its cleanup."""
-    pending = [task for task in tasks if not task.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        await asyncio.wait(pending, timeout=within)
 
 
 def _by_outlet(items: Any) -> dict[Any, dict[str, Any]]:

@@ -35,12 +35,14 @@ from realtime.metrics import (
     ACCOUNTS_CONNECTED,
     ACCOUNTS_HELD,
     LEASE_LOSSES,
+    REPORTS_HELD,
     WORKER_CONTROLS,
 )
-from realtime.worker.connection import AccountConnection, TokensReplaced, cancel_and_wait
+from realtime.worker.connection import AccountConnection, TokensReplaced
 from realtime.worker.connection_states import ConnectionStates
 from realtime.worker.ingest import Ingestor, LiveThing, StateWriter, load_devices_of
 from realtime.worker.leases import LeaseKeeper, LeaseStore
+from realtime.worker.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 LIVE_REQUEST_EVERY = 45.0  # uiActive lasts 60 s; renew before it lapses
@@ -275,6 +277,7 @@ class Worker:
         health = self.health()
         ACCOUNTS_HELD.set(health["held"])
         ACCOUNTS_CONNECTED.set(health["connected"])
+        REPORTS_HELD.set(sum(c.reports_held() for c in self.connections.values()))
         async with keys.client().pipeline(transaction=False) as pipe:
             pipe.set(keys.alive_key(self.name), json.dumps(health), ex=30)
             pipe.set(keys.HEARTBEAT_KEY, self.name, ex=keys.HEARTBEAT_TTL)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -18,6 +18,9 @@ from realtime import redis as keys
 from realtime.events import household_group
 from realtime.worker.supervisor import Worker
 from tests.fixtures.cloud import DEMO
+
+if TYPE_CHECKING:
+    from tests.fixtures.sockets import PageSocket
 
 
 @pytest.fixture
@@ -102,10 +105,10 @@ async def wait_for(predicate: Any, timeout: float = 10.0) -> None:
             await asyncio.sleep(0.05)
 
 
-async def page_socket(client: Any, query: str = "") -> Any:
+async def page_socket(client: Any, query: str = "") -> PageSocket:
     """The page websocket of a signed-in test Client, connected (as a browser opens it);
     `query` says which page it serves and what it shows ("view=dashboard&since=…")."""
-    from tests.fixtures.sockets import PageSocket
+    from tests.fixtures.sockets import PageSocket  # imports the ASGI app: only when used
 
     headers = [
         (b"origin", b"http://localhost"),

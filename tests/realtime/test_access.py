@@ -34,13 +34,13 @@ async def _signed_in(user: Any) -> Client:
 
 async def _open(client: Client) -> PageSocket:
     page = await page_socket(client)
-    assert (await page.receive_json_from(timeout=10))["type"] == "snapshot"
+    assert (await page.receive_json_from())["type"] == "snapshot"
     return page
 
 
 async def _closed_with(page: PageSocket, code: int) -> None:
     """The next output is the close (a household event before it would be a leak)."""
-    output = await page.receive_output(timeout=10)
+    output = await page.receive_output()
     assert output == {"type": "websocket.close", "code": code}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from typing import Any
 
@@ -16,6 +17,7 @@ from channels.layers import get_channel_layer
 from django_scopes import scopes_disabled
 
 import ewelink
+from accounts.log_context import ContextFilter
 from accounts.models import LinkedAccount, LinkStatus
 from devices.models import Thing
 from realtime import redis as keys
@@ -23,6 +25,7 @@ from realtime.control import ControlRequest, run_control
 from realtime.models import CommandRecord
 from realtime.worker.leases import LeaseStore
 from realtime.worker.supervisor import Worker
+from tests.ops.samples import sample
 from tests.realtime.conftest import link, listen, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
@@ -191,6 +194,22 @@ async def test_a_failed_publish_loses_one_event_not_the_accounts_stream(owner, c
         event = await listener.next("thing", id=garage.pk)
     assert event["state"]["switch"] is False
     assert worker.connections[account.pk] is held  # the same socket went on, no restart
+
+
+async def test_a_connect_is_logged_with_the_account_and_its_household(owner, cloud, worker, caplog):
+    """A worker's lines say which account and household they are about (the e2e log check
+    reads them at DEBUG); its first query of an account no longer runs in the account's own
+    task, so this line is what says it."""
+    caplog.set_level(logging.DEBUG, logger="realtime.worker.connection")
+    caplog.handler.addFilter(ContextFilter())
+    account = await link(owner, US)
+
+    async def logged() -> bool:
+        return any("websocket up" in r.getMessage() for r in caplog.records)
+
+    await wait_for(logged)
+    (line,) = [r for r in caplog.records if "websocket up" in r.getMessage()][:1]
+    assert (line.account, line.household) == (account.pk, owner.household.pk)
 
 
 async def test_an_account_whose_connection_loop_died_is_started_again(
@@ -471,6 +490,11 @@ async def test_a_resync_kept_waiting_keeps_one_folded_report_per_device(
 
     await wait_for(heard_all, timeout=20)
     assert conn.reports_held() == 1
+
+    async def reported(held: float) -> bool:  # the worker's gauge, set every round
+        return sample("dashboard_realtime_reports_held") == held
+
+    await wait_for(lambda: reported(1))
     release.set()
 
     async def healed() -> bool:
@@ -479,6 +503,7 @@ async def test_a_resync_kept_waiting_keeps_one_folded_report_per_device(
 
     await wait_for(healed, timeout=20)
     assert conn.reports_held() == 0
+    await wait_for(lambda: reported(0))
     assert worker.ingestor.get(account.pk, garage.cloud_id).params["switch"] == "off"
 
 
