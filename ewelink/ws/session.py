@@ -40,6 +40,7 @@ _LOG = logging.getLogger(__name__)
 DEFAULT_HB_INTERVAL = 90.0  # seconds, when the handshake gives none (API document)
 COMMAND_SPACING = 0.1  # seconds between commands on one account (notes §2.7)
 REPLY_TIMEOUT = 5.0
+CLOSE_RECHECK_S = 0.5  # close(): how long to wait before cancelling the loop again
 
 
 class WsSession:
@@ -104,10 +105,13 @@ class WsSession:
 
     async def close(self) -> None:
         """Close the socket and stop reconnecting; event iterators end."""
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        task = self._task
+        while task is not None and not task.done():
+            # Cancelled again until the loop has ended: a cancellation can be swallowed below
+            # it (one that came as a connect finished; the loop then served a socket nobody
+            # read, and a single cancel-and-await here waited until the test gave up).
+            task.cancel()
+            await asyncio.wait({task}, timeout=CLOSE_RECHECK_S)
         await self._merger.close(CommandResult(CommandStatus.NOT_CONNECTED))
         self.state = SessionState.CLOSED
         if not self._hub.ended:
@@ -223,7 +227,8 @@ class WsSession:
         try:
             await ws.send_str(frames.encode(frame))
             self.stats.commands += 1
-            return await asyncio.wait_for(future, reply_timeout or self.reply_timeout)
+            async with asyncio.timeout(reply_timeout or self.reply_timeout):  # see _handshake
+                return await future
         except TimeoutError:
             return CommandResult(CommandStatus.TIMEOUT, sequence=sequence)
         except (aiohttp.ClientError, ConnectionError):
@@ -372,7 +377,11 @@ class WsSession:
         )
         await ws.send_str(frames.encode(hello))
         try:
-            message = await asyncio.wait_for(ws.receive(), self.handshake_timeout)
+            # Not wait_for: on Python 3.11 it swallows a cancellation that comes as the reply
+            # does (gh-86296), and a session closed mid-handshake then went on serving a
+            # socket nobody read, its close() waiting on it.
+            async with asyncio.timeout(self.handshake_timeout):
+                message = await ws.receive()
         except TimeoutError as exc:
             raise HandshakeError("no handshake reply") from exc
         if message.type is not aiohttp.WSMsgType.TEXT:

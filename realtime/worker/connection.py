@@ -217,7 +217,7 @@ class AccountConnection:
             # restarted, a lease taken over), and the cloud does not replay what it pushed.
             self._spawn(self._resync())
         elif isinstance(event, ewelink.Disconnected):
-            log.debug("account %s: websocket down", self.account_id)
+            log.debug("account %s: websocket down (%s)", self.account_id, event.reason)
             await self._set_connection(ConnectionState.OFFLINE)
 
     async def _report(self, event: ewelink.DeviceParams | ewelink.DeviceOnline) -> None:

@@ -430,3 +430,36 @@ async def test_random_frame_storm_keeps_the_session_alive(
         assert (await session.update("d", {"switch": "on"}, merge=False)).ok
     closed = [e async for e in events if isinstance(e, Disconnected)]
     assert closed == [Disconnected("closed by client", will_retry=False)]
+
+
+async def test_close_ends_a_loop_that_swallowed_a_cancellation(
+    cloud: FakeCloud, client: EWeLinkClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cancellation swallowed below the loop (seen as a connect finished) left close()
+    waiting on a loop that went on serving a socket nobody read."""
+    session = client.websocket()
+    serve = session._serve
+    swallowed = []
+
+    async def deaf_once(ws: aiohttp.ClientWebSocketResponse) -> str:
+        try:
+            return await serve(ws)
+        except asyncio.CancelledError:
+            swallowed.append(True)  # as if a library below had eaten it
+            asyncio.current_task().uncancel()  # type: ignore[union-attr]
+            return await serve(ws)
+
+    monkeypatch.setattr(session, "_serve", deaf_once)
+    await session.start()
+    await asyncio.wait_for(session.wait_connected(), 5)
+    closing = asyncio.create_task(session.close())
+    done, _ = await asyncio.wait({closing}, timeout=3)  # not wait_for: it would cancel close()
+    loop = session._task
+    if not done:  # the old close(): still waiting; end it all for the next test
+        closing.cancel()
+        assert loop is not None
+        loop.cancel()
+    assert done == {closing}
+    assert swallowed == [True]
+    assert loop is not None
+    assert loop.done()
