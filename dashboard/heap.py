@@ -5,7 +5,8 @@ A full collection walks every tracked object: with a worker's devices in memory 
 (bench/live_latency.py's sweep at 1,600 events/s: p99 157 ms). What lives as long as the
 process (modules, Django, settings) is frozen out of collections once it has started, and
 the generations are collected less often, so that a full pass comes minutes apart instead
-of seconds (same sweep: p99 47 ms).
+of seconds (same sweep: p99 47 ms on 2026-12-04's machine; on a slower one on 2026-12-05,
+where both cores were full, the gain did not show: bench/README.md).
 """
 
 from __future__ import annotations

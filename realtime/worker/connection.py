@@ -57,6 +57,7 @@ class AccountConnection:
         http: aiohttp.ClientSession,
         ingestor: Ingestor,
         publish: Publish,
+        things: list[LiveThing],
         session_options: dict[str, Any] | None = None,
         opening: asyncio.Semaphore | None = None,
         states: ConnectionStates | None = None,
@@ -81,7 +82,8 @@ class AccountConnection:
         self._resyncing: set[PendingReports] = set()
         self._replaying = asyncio.Lock()
         self.resyncs_done = 0  # finished, well or not (tests wait for a connect's heal)
-        self.things_loaded = False
+        # Its things as the database had them, read with other accounts' (Worker._reconcile).
+        self.take_things(things)
 
     @property
     def connected(self) -> bool:
@@ -96,8 +98,6 @@ class AccountConnection:
             # A worker opens a bounded number of sockets at once (see MAX_OPENING); events
             # that come while others open are buffered in `events`.
             async with self.opening:
-                if not self.things_loaded:
-                    await self.reload_things()
                 await self.session.start()
                 await self._set_connection(ConnectionState.CONNECTING)
                 with contextlib.suppress(Exception):  # a failure shows in `events` below
@@ -287,11 +287,9 @@ class AccountConnection:
         self.take_things(await sync_to_async(load_devices)(self.account_id))
 
     def take_things(self, things: list[LiveThing]) -> None:
-        """The account's things as the database has them now (the supervisor loads those of
-        the accounts it starts together, in one query)."""
+        """The account's things as the database has them now."""
         self.ingestor.load(self.account_id, things)
         self.session.owners.update({t.cloud_id: t.owner_apikey for t in things if t.owner_apikey})
-        self.things_loaded = True
 
     async def _set_connection(self, state: str, status: str = "active") -> None:
         await self.states.store(self.account_id, state)

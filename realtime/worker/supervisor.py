@@ -316,11 +316,11 @@ class Worker:
             http,
             self.ingestor,
             apublish,
+            things,
             self.session_options,
             opening=self._opening,
             states=self._states,
         )
-        connection.take_things(things)
         self.connections[account.pk] = connection
         self._runs[account.pk] = self._spawn(self._hold(connection))
 
