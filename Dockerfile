@@ -29,5 +29,5 @@ RUN pip install . \
 
 USER dashboard
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--websocket-max-message-size", "16384", \
+CMD ["python", "-m", "dashboard.serve", "-b", "0.0.0.0", "-p", "8000", "--websocket-max-message-size", "16384", \
      "dashboard.asgi:application"]

@@ -59,6 +59,7 @@ class Bench:
             redis_url=args.redis_url,
             database_url=args.database_url,
             worker_governor=args.worker_governor,
+            event_loop=args.event_loop,
             stall_seconds=args.stall_seconds,
         )
         self.rec = Recorder()
@@ -235,6 +236,12 @@ def parse_args() -> argparse.Namespace:
         choices=["on", "off"],
         default="on",
         help="'off' runs the worker with the cloud etiquette governor disabled",
+    )
+    parser.add_argument(
+        "--event-loop",
+        choices=["uvloop", "asyncio"],
+        default="uvloop",
+        help="the loop of Daphne and the worker (DASHBOARD_EVENT_LOOP); 'asyncio' for an A/B",
     )
     parser.add_argument(
         "--relay",

@@ -263,7 +263,7 @@ def daphne(env: dict[str, str], tmp: Path) -> Iterator[str]:
     from tests.e2e.conftest import Service, free_port, start_service, wait_http
 
     port = free_port()
-    args = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+    args = [sys.executable, "-m", "dashboard.serve", "-b", "127.0.0.1", "-p", str(port)]
     service: Service = start_service("daphne", [*args, "dashboard.asgi:application"], env, tmp)
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", service, timeout=60)

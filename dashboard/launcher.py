@@ -52,7 +52,7 @@ def build_plan(environ: dict[str, str], var_dir: Path) -> Plan:
     else:
         plan.notes.append(cloud_note(environ))
     plan.processes["web"] = (
-        f"exec {PY} -m daphne -b {shlex.quote(host)} -p {shlex.quote(port)} "
+        f"exec {PY} -m dashboard.serve -b {shlex.quote(host)} -p {shlex.quote(port)} "
         "--websocket-max-message-size 16384 dashboard.asgi:application"
     )
     plan.processes["realtime"] = f"exec {PY} manage.py run_realtime"

@@ -172,7 +172,7 @@ class Stack:
     def command(self, role: str) -> list[str]:
         if role.startswith("daphne"):
             port = self.daphne_ports[int(role[-1])]
-            return [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+            return [PY, "-m", "dashboard.serve", "-b", "127.0.0.1", "-p", str(port)]
         if role.startswith("realtime"):
             shard = f"{role[-1]}/2" if self.shards == "split" else "0/1"
             return [PY, "manage.py", "run_realtime", "--shard", shard]

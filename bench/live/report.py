@@ -58,6 +58,7 @@ def report(
         f"live_latency: {args.accounts} accounts x {args.devices} devices "
         f"(uiid {args.uiid}) in one household, "
         f"{args.listeners} listening page sockets, worker governor {args.worker_governor}, "
+        f"{args.event_loop} loop, "
         f"{'SQLite' if not args.database_url else 'DATABASE_URL'}, "
         f"{'embedded Redis' if not args.redis_url else 'Redis ' + args.redis_url}, "
         f"{os.cpu_count()} CPUs"

@@ -56,12 +56,14 @@ class Stack:
         redis_url: str,
         database_url: str,
         worker_governor: str,
+        event_loop: str = "uvloop",
         stall_seconds: float,
     ) -> None:
         self.facts = facts
         self.given_redis_url = redis_url  # '' = start a private embedded Redis
         self.database_url = database_url  # '' = a SQLite file in the temp dir
         self.worker_governor = worker_governor
+        self.event_loop = event_loop
         self.stall_seconds = stall_seconds
         self.tmp = Path(tempfile.mkdtemp(prefix="live-bench-"))
         self.procs = Processes()
@@ -129,6 +131,7 @@ class Stack:
             "DEBUG": "false",
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
+            "DASHBOARD_EVENT_LOOP": self.event_loop,
         }
 
     async def control(self, method: str, path: str, body: Any = None) -> Any:
@@ -229,13 +232,14 @@ class Stack:
     # -- Daphne and the realtime worker ------------------------------------------------------
 
     def start_web_and_worker(self) -> int:
-        """Daphne and `manage.py run_realtime` as in production; returns Daphne's port."""
+        """Daphne (`dashboard.serve`) and `manage.py run_realtime` as in production; returns
+        Daphne's port."""
         port = free_port()
         logs = self.tmp / "logs"
         logs.mkdir(exist_ok=True)
         argv = ["-b", "127.0.0.1", "-p", str(port), "dashboard.asgi:application"]
         daphne = subprocess.Popen(
-            [PY, "-m", "daphne", *argv],
+            [PY, "-m", "dashboard.serve", *argv],
             cwd=ROOT,
             env=self.env,
             stdout=open(logs / "daphne.log", "w"),  # noqa: SIM115

@@ -14,6 +14,7 @@ ARGS = argparse.Namespace(
     uiid=1770,
     listeners=10,
     worker_governor="on",
+    event_loop="uvloop",
     database_url="",
     redis_url="",
     stall_seconds=30.0,

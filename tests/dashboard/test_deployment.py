@@ -97,9 +97,9 @@ def _free_port() -> int:
 
 def _daphne_args(port: int) -> list[str]:
     """The web service's Daphne command line, bound to a local test port."""
-    command = re.search(r"daphne [^\"\n]*", _service("web"))
+    command = re.search(r"-m dashboard\.serve [^\"\n]*", _service("web"))
     assert command
-    args = shlex.split(command.group(0))[1:]
+    args = shlex.split(command.group(0))[2:]
     args[args.index("-b") + 1] = "127.0.0.1"
     args[args.index("-p") + 1] = str(port)
     return args
@@ -121,7 +121,7 @@ def _web(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     log_path = tmp_path / "daphne.log"
     with log_path.open("w") as log:
         daphne = subprocess.Popen(
-            [sys.executable, "-m", "daphne", *_daphne_args(port)],
+            [sys.executable, "-m", "dashboard.serve", *_daphne_args(port)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:

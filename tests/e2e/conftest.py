@@ -256,7 +256,7 @@ def live_stack(redis_url: str) -> Iterator[LiveStack]:
         cleanup.callback(lambda: [s.stop() for s in reversed(stack.services)])
         daphne = start_service(
             "daphne",
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+            [sys.executable, "-m", "dashboard.serve", "-b", "127.0.0.1", "-p", str(port),
              "dashboard.asgi:application"],
             env,
             tmp,

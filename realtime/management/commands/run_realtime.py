@@ -9,7 +9,7 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard import heap
+from dashboard import event_loop, heap
 from realtime.worker.file_limit import raise_to_hard_limit
 from realtime.worker.supervisor import Shard, Worker
 
@@ -40,14 +40,19 @@ class Command(BaseCommand):
             )
         raise_to_hard_limit()
         heap.settle()
-        asyncio.run(self._run(worker))
+        event_loop.run(self._run(worker))
         self.stdout.write("realtime worker stopped")
 
     async def _run(self, worker: Worker) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, worker.stop)
-        log.info("realtime worker %s starting (shard %s/%s)", worker.name, *_shard(worker))
+        log.info(
+            "realtime worker %s starting (shard %s/%s, %s loop)",
+            worker.name,
+            *_shard(worker),
+            type(loop).__module__.split(".")[0],
+        )
         await worker.run()
 
 
