@@ -10,6 +10,7 @@ snapshot) rather than letting its backlog grow in the server's memory.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import uuid
@@ -20,7 +21,9 @@ from urllib.parse import parse_qsl
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from redis.exceptions import RedisError
 
 from accounts import log_context
@@ -36,6 +39,7 @@ from realtime.events import (
     SnapshotEvent,
     household_group,
 )
+from realtime.message_loop import pump_messages
 from realtime.metrics import (
     DROPPED_BINARY,
     DROPPED_TOO_LARGE,
@@ -86,6 +90,28 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
     user_id: int = 0
     role: str = Role.GUEST
     counted = False  # in PAGE_SOCKETS
+    inbox: asyncio.Queue[Any] | None = None  # this process's queue of the socket's messages
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """`AsyncConsumer.__call__` with `pump_messages` as its loop (see there)."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        if self.channel_layer is None:
+            await super().__call__(scope, receive, send)
+            return
+        self.channel_name = await self.channel_layer.new_channel()
+        self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        inbox = getattr(self.channel_layer, "inbox", None)
+        self.inbox = inbox(self.channel_name) if inbox is not None else None
+        self.base_send = send
+        try:
+            await pump_messages([receive, self.channel_receive], self.dispatch)
+        except StopConsumer:
+            pass
+        finally:
+            drop = getattr(self.channel_layer, "drop_channel", None)
+            if drop is not None:
+                await drop(self.channel_name)
 
     async def connect(self) -> None:
         # Which page this socket serves (its fragments) and what it already shows.
@@ -284,8 +310,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
 
     def _inbound(self) -> int:
         """Group messages this process received for this socket and it has not handled."""
-        backlog = getattr(self.channel_layer, "backlog", None)
-        return int(backlog(self.channel_name)) if backlog is not None else 0
+        return self.inbox.qsize() if self.inbox is not None else 0
 
     def _behind(self) -> bool:
         """Frames sent and not acked, or received and not handled, are piling up."""

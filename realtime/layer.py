@@ -85,14 +85,17 @@ class PubSubChannelLayer(RedisPubSubChannelLayer):
             self._decoded.popitem(last=False)
         return value
 
-    def backlog(self, channel: str) -> int:
-        """Messages received for `channel` in this process that it has not taken yet."""
-        try:
-            layer = self._layers.get(asyncio.get_running_loop())
-        except RuntimeError:
-            return 0
-        queue = layer.channels.get(channel) if layer is not None else None
-        return queue.qsize() if queue is not None else 0
+    def inbox(self, channel: str) -> asyncio.Queue[bytes] | None:
+        """The queue this process fills with `channel`'s messages (a consumer reads its size
+        on every message: looked up once, not through the layer each time)."""
+        return self._get_layer().channels.get(channel)
+
+    async def drop_channel(self, channel: str) -> None:
+        """Unsubscribe a channel of this process, as `receive` does when it is cancelled
+        (a consumer whose reader stopped elsewhere must not leave its subscription)."""
+        layer = self._get_layer()
+        if layer.channels.pop(channel, None) is not None:
+            await layer._get_shard(channel).unsubscribe(channel)
 
     def _get_layer(self) -> RedisPubSubLoopLayer:
         loop = asyncio.get_running_loop()

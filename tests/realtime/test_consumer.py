@@ -330,3 +330,19 @@ async def test_a_page_that_is_behind_gets_the_newest_state_of_each_thing(
     assert [f["id"] for f in _things_in(first)] == [5]
     assert (await page.receive_json_from(timeout=5))["type"] == "control_result"
     await page.disconnect()
+
+
+async def test_a_closed_page_socket_leaves_no_channel_subscribed(owner, clean_redis):
+    """The consumer's own message loop (realtime.message_loop) ends its channel as
+    Channels' does: unsubscribed in Redis, gone from the process."""
+    layer = get_channel_layer()
+    channels = layer._get_layer().channels  # this process's subscribed channels
+    before = set(channels)
+    page = await _page(owner)
+    assert (await page.receive_json_from())["type"] == "snapshot"
+    [mine] = set(channels) - before
+    redis = keys.client()
+    assert (await redis.pubsub_numsub(mine))[0][1] == 1
+    await page.disconnect()
+    assert mine not in channels
+    assert (await redis.pubsub_numsub(mine))[0][1] == 0

@@ -39,3 +39,28 @@ def test_a_thing_frame_is_encoded_once_and_equal_objects_are_not_confused() -> N
     assert json.loads(text) == frame
     twin = {"type": "thing", "id": 3, "state": {"switch": False}}
     assert json.loads(consumers.encoded(twin)) == twin
+
+
+async def test_a_channels_inbox_counts_what_came_and_dropping_it_unsubscribes(
+    redis_url: str,
+) -> None:
+    import redis.asyncio as aioredis
+
+    layer = PubSubChannelLayer(hosts=[redis_url], prefix=f"t{uuid.uuid4().hex[:6]}")
+    channel = await layer.new_channel()
+    inbox = layer.inbox(channel)
+    assert inbox is not None
+    assert inbox.qsize() == 0
+    await layer.send(channel, {"type": "control.reply", "request": "r1"})
+    async with asyncio.timeout(5):
+        while inbox.qsize() < 1:
+            await asyncio.sleep(0.01)
+    client = aioredis.Redis.from_url(redis_url)
+    [(_, before)] = await client.pubsub_numsub(channel)
+    await layer.drop_channel(channel)
+    await layer.drop_channel(channel)  # twice is harmless
+    [(_, after)] = await client.pubsub_numsub(channel)
+    assert (before, after) == (1, 0)
+    assert layer.inbox(channel) is None
+    await client.aclose()
+    await layer.flush()
