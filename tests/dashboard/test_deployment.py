@@ -11,7 +11,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,6 +21,7 @@ import pytest
 
 from dashboard.healthcheck import probe_host
 from tests.factories import PASSWORD
+from tests.fixtures.daphne import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = (ROOT / "docker-compose.yml").read_text()
@@ -118,26 +118,8 @@ def _manage(env: dict[str, str], *args: str) -> str:
 def _web(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     """Daphne as the web service runs it; yields its base URL once it listens."""
     port = _free_port()
-    log_path = tmp_path / "daphne.log"
-    with log_path.open("w") as log:
-        daphne = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.serve", *_daphne_args(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    assert daphne.poll() is None, log_path.read_text()
-                    assert time.monotonic() < deadline, "daphne did not come up"
-                    time.sleep(0.1)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            daphne.terminate()
-            daphne.wait(timeout=20)
+    with serving(_daphne_args(port), env, tmp_path / "daphne.log"):
+        yield f"http://127.0.0.1:{port}"
 
 
 def _clean_env(tmp_path: Path, **values: str) -> dict[str, str]:
