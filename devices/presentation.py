@@ -113,6 +113,20 @@ _BODIES: dict[tuple[Any, ...], str] = {}
 _BLANK_LINES = re.compile(r"\s*\n\s*")
 
 
+class _TemplateState(dict):  # type: ignore[type-arg]
+    """A card's state as its template reads it: a key the device never reported
+    (`{% if state.heating %}` on a plain sensor) is looked up without listing dict's methods.
+
+    Django's failed lookup falls back to an attribute and then calls `dir()` on the dict to
+    tell a failing property from a missing name; a dict has no properties, so that answer
+    is always "missing", and here it comes at once. That `dir()` was a third of a card
+    body's render on the worker's hot path (65 → 42 µs, uiid 1770).
+    """
+
+    def __dir__(self) -> list[str]:
+        return []
+
+
 def _render_body(template_name: str, state: dict[str, Any], plugin: DevicePlugin) -> str:
     """Only the card template's `body` block, rendered from `state` and the plugin.
 
@@ -123,7 +137,7 @@ def _render_body(template_name: str, state: dict[str, Any], plugin: DevicePlugin
     nodelist = _body_block(template)
     if nodelist is None:
         return ""
-    context = Context({"state": state, "plugin": plugin}, autoescape=True)
+    context = Context({"state": _TemplateState(state), "plugin": plugin}, autoescape=True)
     with context.render_context.push_state(template), context.bind_template(template):
         html = nodelist.render(context).strip()
     # Template indentation is most of a body's bytes; a newline renders as the same space.
