@@ -67,6 +67,7 @@ class AccountConnection:
         self.states = states or ConnectionStates()
         self.household_id = account.household_id
         self.tokens_refreshed_at = account.tokens_refreshed_at
+        self.tokens_mark: str | None = None  # the supervisor's: see WantedAccount
         self.client = make_client(http, account)
         options = {"label": f"account {account.pk}", **(session_options or {})}
         self.session = self.client.websocket(**options)

@@ -677,3 +677,45 @@ async def test_a_control_whose_database_connection_was_cut_is_answered_and_recor
     record = await sync_to_async(lambda: CommandRecord.objects.with_scopes_disabled().get())()
     assert (record.result, record.via, record.thing_id) == ("ok", "rest", garage.pk)
     assert await database_sync_to_async(backend_pid)() != pid  # a fresh connection did it
+
+
+async def test_tokens_refreshed_by_another_process_are_adopted_by_the_held_connection(
+    owner, cloud, worker
+):
+    """The token job refreshes in Celery; the worker notices in its next round (by the
+    account's tokens_refreshed_at) and its connection uses the new tokens from then on."""
+    from accounts.tokens import refresh_account_tokens
+
+    account = await link(owner, US)
+    await _connected(worker, account.pk)
+    held = worker.connections[account.pk]
+    before = held.client.http.tokens.at
+    assert held.tokens_mark is not None  # the round's view of the refresh time
+    assert await sync_to_async(refresh_account_tokens)(account.pk)
+    fresh = await sync_to_async(_fresh)(account.pk)
+
+    async def adopted() -> bool:
+        return held.client.http.tokens.at != before
+
+    await wait_for(adopted)
+    assert worker.connections[account.pk] is held  # the same socket, not a new one
+    assert held.tokens_refreshed_at == fresh.tokens_refreshed_at
+    assert held.client.http.tokens.at == fresh.access_token
+    # Once only: the next rounds read the same refresh time and leave the tokens alone.
+    adopted_again = []
+    held.adopt_tokens = adopted_again.append  # type: ignore[method-assign]
+    rounds = worker.reconciled_at
+    await wait_for(_after(worker, rounds, 3))
+    assert adopted_again == []
+
+
+def _after(worker: Worker, since: float, rounds: int):  # type: ignore[no-untyped-def]
+    async def done() -> bool:
+        return worker.reconciled_at >= since + rounds * worker.poll_interval
+
+    return done
+
+
+def _fresh(account_id: int) -> LinkedAccount:
+    with scopes_disabled():
+        return LinkedAccount.objects.get(pk=account_id)
