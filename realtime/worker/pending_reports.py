@@ -29,6 +29,7 @@ class PendingReports:
 
     def __init__(self) -> None:
         self._by_device: dict[str, list[tuple[Kind, Any]]] = {}
+        self._count = 0  # entries: a gauge reads every connection's each round
 
     def params(self, deviceid: str, params: dict[str, Any], *, foldable: bool = True) -> None:
         """An update; `foldable` is False when the device's plugin merges its own way."""
@@ -39,10 +40,12 @@ class PendingReports:
                 entries[-1] = ("params", folded)
                 return
         entries.append(("params", params))
+        self._count += 1
 
     def online(self, deviceid: str, online: bool) -> None:
         # Never folded: going offline during a firmware upgrade marks the device rebooted.
         self._by_device.setdefault(deviceid, []).append(("online", online))
+        self._count += 1
 
     def __iter__(self) -> Iterator[tuple[str, Kind, Any]]:
         for deviceid, entries in self._by_device.items():
@@ -50,4 +53,4 @@ class PendingReports:
                 yield deviceid, kind, value
 
     def __len__(self) -> int:
-        return sum(len(entries) for entries in self._by_device.values())
+        return self._count
