@@ -1,5 +1,7 @@
-"""An ASGI app served by `python -m dashboard.serve` in tests: it answers with the module of
-the event loop serving it (test_event_loop)."""
+"""An ASGI app served by `python -m dashboard.serve` in tests: over HTTP it answers with the
+module of the event loop serving it (test_event_loop); over a websocket, a text "burst N
+SIZE" gets "small", then "writers K" (the reactor's sockets waiting to write right after
+"small" was sent), then N numbered messages of SIZE bytes (test_twisted_writes)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,27 @@ from typing import Any
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    if scope["type"] != "http":
-        return
-    name = type(asyncio.get_running_loop()).__module__.split(".")[0].encode()
-    await send({"type": "http.response.start", "status": 200, "headers": []})
-    await send({"type": "http.response.body", "body": name})
+    if scope["type"] == "http":
+        name = type(asyncio.get_running_loop()).__module__.split(".")[0].encode()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": name})
+    elif scope["type"] == "websocket":
+        await _websocket(receive, send)
+
+
+async def _websocket(receive: Any, send: Any) -> None:
+    from twisted.internet import reactor
+
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.connect":
+            await send({"type": "websocket.accept"})
+        elif message["type"] == "websocket.receive":
+            _, count, size = message["text"].split()
+            await send({"type": "websocket.send", "text": "small"})
+            waiting = len(reactor.getWriters())  # type: ignore[attr-defined]
+            await send({"type": "websocket.send", "text": f"writers {waiting}"})
+            for n in range(int(count)):
+                await send({"type": "websocket.send", "text": f"{n:08d}" * (int(size) // 8)})
+        else:
+            return
