@@ -39,13 +39,11 @@ def run(main: Coroutine[Any, Any, T]) -> T:
         return runner.run(main)
 
 
-def install() -> str:
-    """Make the policy's new loops (Twisted's reactor, asgiref's threads) uvloop's; returns
-    the name of the loop in use. Call before anything creates a loop."""
-    factory = loop_factory()
-    if factory is asyncio.new_event_loop:
-        return "asyncio"
+def install() -> None:
+    """Make the policy's new loops (Twisted's reactor, asgiref's threads) uvloop's, unless
+    told otherwise. Call before anything creates a loop."""
+    if loop_factory() is asyncio.new_event_loop:
+        return
     import uvloop
 
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    return "uvloop"

@@ -61,13 +61,14 @@ class AccountConnection:
         session_options: dict[str, Any] | None = None,
         opening: asyncio.Semaphore | None = None,
         states: ConnectionStates | None = None,
+        tokens_mark: str | None = None,
     ) -> None:
         self.account_id = account.pk
         self.opening = opening or asyncio.Semaphore(1)
         self.states = states or ConnectionStates()
         self.household_id = account.household_id
         self.tokens_refreshed_at = account.tokens_refreshed_at
-        self.tokens_mark: str | None = None  # the supervisor's: see WantedAccount
+        self.tokens_mark = tokens_mark  # the supervisor's view of the refresh: WantedAccount
         self.client = make_client(http, account)
         options = {"label": f"account {account.pk}", **(session_options or {})}
         self.session = self.client.websocket(**options)

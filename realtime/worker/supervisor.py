@@ -259,9 +259,10 @@ class Worker:
                 batch = accounts[first : first + START_BATCH]
                 things = await sync_to_async(load_devices_of)([a.pk for a in batch])
                 for account in batch:
-                    self._start(account, http, things.get(account.pk, []))
-                    # Read before the account: a refresh in between is adopted next round.
-                    self.connections[account.pk].tokens_mark = wanted[account.pk].tokens_mark
+                    # The mark was read before the account: a refresh in between is adopted
+                    # in the next round.
+                    mark = wanted[account.pk].tokens_mark
+                    self._start(account, http, things.get(account.pk, []), mark)
         finally:
             # Gone meanwhile, or the database went away (a failed round): free them now, not
             # after their TTL.
@@ -314,7 +315,11 @@ class Worker:
         return {"shard": shard, "held": len(self.connections), "connected": connected}
 
     def _start(
-        self, account: LinkedAccount, http: aiohttp.ClientSession, things: list[LiveThing]
+        self,
+        account: LinkedAccount,
+        http: aiohttp.ClientSession,
+        things: list[LiveThing],
+        tokens_mark: str | None,
     ) -> None:
         connection = AccountConnection(
             account,
@@ -325,6 +330,7 @@ class Worker:
             self.session_options,
             opening=self._opening,
             states=self._states,
+            tokens_mark=tokens_mark,
         )
         self.connections[account.pk] = connection
         self._runs[account.pk] = self._spawn(self._hold(connection))
