@@ -32,6 +32,7 @@ from accounts.tenancy import current_membership_for
 from devices.fragments import fragments_for
 from realtime import redis as keys
 from realtime.control import MESSAGES, ControlRequest, run_control
+from realtime.direct_send import TextSender, direct_text_sender
 from realtime.events import (
     ControlResultEvent,
     FragmentFrame,
@@ -91,6 +92,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
     role: str = Role.GUEST
     counted = False  # in PAGE_SOCKETS
     inbox: asyncio.Queue[Any] | None = None  # this process's queue of the socket's messages
+    send_text_now: TextSender | None = None  # Daphne's protocol, directly (direct_send.py)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """`AsyncConsumer.__call__` with `pump_messages` as its loop (see there)."""
@@ -104,6 +106,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         inbox = getattr(self.channel_layer, "inbox", None)
         self.inbox = inbox(self.channel_name) if inbox is not None else None
         self.base_send = send
+        self.send_text_now = direct_text_sender(send)
         try:
             await pump_messages([receive, self.channel_receive], self.dispatch)
         except StopConsumer:
@@ -390,7 +393,10 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         await self._send_text(f'{text[:-1]}, "seq": {self.seq}}}')
 
     async def _send_text(self, text: str) -> None:
-        await self.send(text_data=text)
+        if self.send_text_now is not None:
+            self.send_text_now(text)
+        else:
+            await self.send(text_data=text)
         FRAMES_SENT.inc()
 
     async def _send_snapshot(self, snapshot: SnapshotEvent) -> None:
