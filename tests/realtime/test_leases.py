@@ -1,5 +1,5 @@
-"""Leases stay with a busy worker: renewed on their own timer, in one call, taken back if
-they lapsed while nobody else took them; given up only to another holder."""
+"""Leases stay with a busy worker: renewed on their own timer, a call per thousand, taken back
+if they lapsed while nobody else took them; given up only to another holder."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 US = "demo-us@example.com"
 
 
-async def test_renewing_thousands_of_leases_is_one_call_that_takes_back_lapsed_ones(
+async def test_renewing_thousands_of_leases_batch_by_batch_takes_back_lapsed_ones(
     clean_redis,
 ):
     redis = keys.client()
@@ -27,11 +27,13 @@ async def test_renewing_thousands_of_leases_is_one_call_that_takes_back_lapsed_o
     ids = list(range(1, 2501))
     assert await mine.acquire_many(ids) == ids
     await asyncio.sleep(0.4)  # every lease lapsed: the worker was too busy to renew
-    assert await theirs.acquire(7)  # …and another worker took one of them meanwhile
+    # …and another worker took two of them meanwhile, in the first and the last batch.
+    assert await theirs.acquire(7)
+    assert await theirs.acquire(2401)
     lost = await mine.renew(ids)
-    assert lost == {7}
+    assert lost == {7, 2401}
     holders = await redis.mget([keys.lease_key(a) for a in ids])
-    assert holders.count("worker-a") == len(ids) - 1
+    assert holders.count("worker-a") == len(ids) - 2
     assert 0 < await redis.pttl(keys.lease_key(2500)) <= 300
 
 
@@ -158,3 +160,34 @@ async def test_a_lease_taken_over_is_used_only_once_its_old_holder_let_go(
         await asyncio.wait_for(holder_run, 20)
         if taker_run is not None:
             await asyncio.wait_for(taker_run, 20)
+
+
+async def test_a_round_counts_every_account_and_lets_the_loop_run_between_slices():
+    """The round's tally over 10,000 held accounts gives other tasks (every account's events)
+    turns while it counts, instead of holding them back until it is done."""
+
+    class Held:
+        def __init__(self, n: int) -> None:
+            self.connected = n % 3 != 0
+            self.held = n % 7 == 0
+
+        def reports_held(self) -> int:
+            return 2 if self.held else 0
+
+    worker = type("W", (), {"connections": {n: Held(n) for n in range(10_000)}})()
+    turns = 0
+
+    async def other_task() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    runner = asyncio.create_task(other_task())
+    await asyncio.sleep(0)
+    before = turns
+    connected, reports = await supervisor.Worker._tally(worker)  # type: ignore[arg-type]
+    runner.cancel()
+    assert connected == sum(1 for n in range(10_000) if n % 3 != 0)
+    assert reports == 2 * sum(1 for n in range(10_000) if n % 7 == 0)
+    assert turns - before >= 10_000 // supervisor.ROUND_SLICE - 1
