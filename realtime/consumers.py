@@ -107,14 +107,21 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         self.inbox = inbox(self.channel_name) if inbox is not None else None
         self.base_send = send
         self.send_text_now = direct_text_sender(send)
+        messages = self.channel_receive if self.inbox is None else self._next_group_message
         try:
-            await pump_messages([receive, self.channel_receive], self.dispatch)
+            await pump_messages([receive, messages], self.dispatch)
         except StopConsumer:
             pass
         finally:
             drop = getattr(self.channel_layer, "drop_channel", None)
             if drop is not None:
                 await drop(self.channel_name)
+
+    async def _next_group_message(self) -> Any:
+        """The layer's `receive` without its way in: read from the socket's queue directly
+        (the lookups of layer and queue were a twelfth of Daphne's work at 800 events/s)."""
+        assert self.inbox is not None
+        return self.channel_layer.deserialize(await self.inbox.get())
 
     async def connect(self) -> None:
         # Which page this socket serves (its fragments) and what it already shows.
