@@ -275,11 +275,7 @@ class AccountConnection:
             self._resyncing.discard(pending)
 
     async def _reload_and_replay(self, pending: PendingReports) -> None:
-        before = {t.cloud_id: t.event() for t in self.ingestor.things_of(self.account_id)}
-        await self.reload_things()
-        for thing in self.ingestor.things_of(self.account_id):
-            if before.get(thing.cloud_id) != thing.event():
-                await self.publish(thing.household_id, thing.event())
+        await self.reload_and_announce()
         for deviceid, kind, value in pending:
             if kind == "params":
                 await self.ingestor.on_params(self.account_id, deviceid, value)
@@ -288,6 +284,17 @@ class AccountConnection:
 
     async def reload_things(self) -> None:
         self.take_things(await sync_to_async(load_devices)(self.account_id))
+
+    async def reload_and_announce(self) -> None:
+        """Reload, then send the pages every thing whose event the reload changed. A state
+        the database had and the worker did not (a sync elsewhere stored it) would otherwise
+        never reach them: a later frame with that value looks like no news."""
+        before = {t.cloud_id: t.event() for t in self.ingestor.things_of(self.account_id)}
+        await self.reload_things()
+        for thing in self.ingestor.things_of(self.account_id):
+            event = thing.event()
+            if before.get(thing.cloud_id) != event:
+                await self.publish(thing.household_id, event)
 
     def take_things(self, things: list[LiveThing]) -> None:
         """The account's things as the database has them now."""

@@ -719,3 +719,22 @@ def _after(worker: Worker, since: float, rounds: int):  # type: ignore[no-untype
 def _fresh(account_id: int) -> LinkedAccount:
     with scopes_disabled():
         return LinkedAccount.objects.get(pk=account_id)
+
+
+async def test_a_state_a_reload_brings_in_reaches_the_pages(owner, cloud, worker):
+    """A sync elsewhere stored a state the worker had not seen, then asked it to reload: the
+    pages get it from the reload (a later frame with that value would look like no news)."""
+    from realtime.reload import ask_to_reload
+
+    account, garage = await _garage_after_first_heal(owner, worker)
+    assert garage.params.get("switch") == "off"
+    listener = await listen(owner.household.pk)
+
+    def stored_elsewhere() -> None:
+        with scopes_disabled():
+            Thing.objects.filter(pk=garage.pk).update(params={**garage.params, "switch": "on"})
+
+    await sync_to_async(stored_elsewhere)()
+    await ask_to_reload([account.pk])
+    event = await listener.next("thing", timeout=10, id=garage.pk)
+    assert event["state"]["switch"] is True
