@@ -42,15 +42,11 @@ from realtime.worker.connection import AccountConnection, TokensReplaced
 from realtime.worker.connection_states import ConnectionStates
 from realtime.worker.ingest import Ingestor, LiveThing, StateWriter, load_devices_of
 from realtime.worker.leases import LeaseKeeper, LeaseStore
-from realtime.worker.tasks import cancel_and_wait
+from realtime.worker.tasks import cancel_and_wait, in_turns
 
 log = logging.getLogger(__name__)
 LIVE_REQUEST_EVERY = 45.0  # uiActive lasts 60 s; renew before it lapses
 WATCH_CHECK_EVERY = 5.0
-# Passes over every held account (the round, the live requests) give the loop a turn this
-# often: in one go, over 10,000 accounts, they held every account's events back for tens of
-# ms each round, and starting 10,000 live requests at once for over 100 ms.
-ROUND_SLICE = 500
 ALIVE_WITHIN = 30.0  # seconds: as long as its report in Redis lives
 # Sockets being opened at once (dispatch, connect, handshake): thousands at once
 # would only queue in the loop, and starve everything else of it.
@@ -272,9 +268,7 @@ class Worker:
             # after their TTL.
             for account_id in taken - set(self.connections):
                 await leases.release(account_id)
-        for n, (account_id, account) in enumerate(wanted.items(), 1):
-            if n % ROUND_SLICE == 0:
-                await asyncio.sleep(0)
+        async for account_id, account in in_turns(wanted.items()):
             held = self.connections.get(account_id)
             if held is None or account_id in taken:
                 continue
@@ -316,13 +310,11 @@ class Worker:
         )
 
     async def _tally(self) -> tuple[int, int]:
-        """Sockets up and reports held for replay, over every held account a slice at a time."""
+        """Sockets up and reports held for replay, over every held account (in turns)."""
         connected = reports = 0
-        for n, connection in enumerate(list(self.connections.values()), 1):
+        async for connection in in_turns(self.connections.values()):
             connected += connection.connected
             reports += connection.reports_held()
-            if n % ROUND_SLICE == 0:
-                await asyncio.sleep(0)
         return connected, reports
 
     def health(self, connected: int | None = None) -> dict[str, Any]:
@@ -473,13 +465,12 @@ class Worker:
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(WATCH_CHECK_EVERY)
-            due = []
-            for n, c in enumerate(list(self.connections.values()), 1):
-                since = loop.time() - sent.get(c.account_id, -LIVE_REQUEST_EVERY)
-                if c.connected and since >= LIVE_REQUEST_EVERY:
-                    due.append(c)
-                if n % ROUND_SLICE == 0:
-                    await asyncio.sleep(0)
+            due = [
+                c
+                async for c in in_turns(self.connections.values())
+                if c.connected
+                and loop.time() - sent.get(c.account_id, -LIVE_REQUEST_EVERY) >= LIVE_REQUEST_EVERY
+            ]
             households = sorted({c.household_id for c in due})
             try:
                 watched_flags = (
@@ -488,13 +479,11 @@ class Worker:
             except RedisConnectionError:
                 continue  # Redis is restarting: the next round asks again
             watched = {h for h, flag in zip(households, watched_flags, strict=True) if flag}
-            for n, connection in enumerate(due, 1):
+            async for connection in in_turns(due):
                 if connection.household_id in watched:
                     sent[connection.account_id] = loop.time()
                     # Accounts in parallel: each session paces its own commands.
                     self._spawn(self._live_request(connection))
-                if n % ROUND_SLICE == 0:
-                    await asyncio.sleep(0)
 
     async def _live_request(self, connection: AccountConnection) -> None:
         for thing in self.ingestor.things_of(connection.account_id):

@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
 
-from realtime.direct_send import direct_text_sender, text_frame
+from realtime.direct_send import _plain, direct_text_sender, text_frame
 from tests.fixtures.daphne import free_port, serving
 
 # Around each boundary of the frame's three length encodings (RFC 6455 §5.2).
@@ -56,3 +57,38 @@ def test_frames_written_directly_arrive_whole_and_in_order(tmp_path: Path) -> No
     assert [len(f) for f in frames] == SIZES
     assert all(f == (f"{len(f):08d}" * (len(f) // 8 + 1))[: len(f)] for f in frames)
     assert mixed == ["a", "b", "c"]
+
+
+def _protocol(**changes: object) -> SimpleNamespace:
+    """The attributes of an open Autobahn server protocol as Daphne configures it."""
+    plain = {
+        "STATE_OPEN": 1,
+        "SEND_STATE_GROUND": 0,
+        "state": 1,
+        "send_state": 0,
+        "send_queue": [],
+        "_perMessageCompress": None,
+        "autoFragmentSize": 0,
+        "maskServerFrames": False,
+        "logFrames": False,
+        "trackedTimings": None,
+    }
+    return SimpleNamespace(**{**plain, **changes})
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"state": 2},  # closing
+        {"send_state": 1},  # inside a fragmented message
+        {"send_queue": [(b"x", True)]},  # a chopped send still going out
+        {"_perMessageCompress": object()},  # compression negotiated
+        {"autoFragmentSize": 4096},
+        {"maskServerFrames": True},
+        {"logFrames": True},
+        {"trackedTimings": object()},
+    ],
+)
+def test_anything_but_a_plain_open_socket_goes_through_daphne(changes: dict) -> None:
+    assert _plain(_protocol())
+    assert not _plain(_protocol(**changes))

@@ -10,6 +10,7 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from realtime.worker import supervisor
+from realtime.worker.tasks import TURN_EVERY, in_turns
 
 
 class DownLayer:
@@ -47,3 +48,28 @@ async def test_a_spawned_task_that_fails_is_logged_when_it_ends(
     del task
     gc.collect()
     assert not loop_errors  # retrieved: asyncio has nothing "never retrieved" to report
+
+
+async def test_a_long_pass_lets_the_other_tasks_run_and_sees_every_item_once():
+    """The worker's passes over 10,000 held accounts give every account's events turns while
+    they run, instead of holding them back until they are done."""
+    turns = 0
+
+    async def other_task() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    items = {n: n for n in range(10_000)}
+    runner = asyncio.create_task(other_task())
+    await asyncio.sleep(0)
+    before = turns
+    seen = []
+    async for item in in_turns(items.values()):
+        seen.append(item)
+        if item == 0:
+            items[-1] = -1  # the source changes meanwhile: the pass goes on over what it took
+    runner.cancel()
+    assert seen == list(range(10_000))
+    assert turns - before >= 10_000 // TURN_EVERY - 1
