@@ -94,6 +94,10 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
     inbox: asyncio.Queue[Any] | None = None  # this process's queue of the socket's messages
     send_text_now: TextSender | None = None  # Daphne's protocol, directly (direct_send.py)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.turn = asyncio.Lock()  # held while a message is dispatched (pump_messages)
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """`AsyncConsumer.__call__` with `pump_messages` as its loop (see there)."""
         self.scope = scope
@@ -109,7 +113,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         self.send_text_now = direct_text_sender(send)
         messages = self.channel_receive if self.inbox is None else self._next_group_message
         try:
-            await pump_messages([receive, messages], self.dispatch)
+            await pump_messages([receive, messages], self.dispatch, self.turn)
         except StopConsumer:
             pass
         finally:
@@ -163,6 +167,9 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         PAGE_SOCKETS.inc()
         self.counted = True
+        deliver_now = getattr(self.channel_layer, "deliver_now", None)
+        if deliver_now is not None and self.send_text_now is not None:
+            deliver_now(self.channel_name, self._household_event_now)
         # In a task: the workers' flush replies are dispatched only once connect() returns.
         self._spawn(self._start())
 
@@ -292,19 +299,45 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
                 await self._fragments({"things": [self.page_thing]}, panels="live")
             return
         if kind == "thing":
-            if self.outbox or self.flusher is not None or self._inbound() or self._behind():
-                self._queue_thing(payload)  # more is ready or coming: one batch frame
-            else:
+            if self._keeping_up():
                 # Nothing to batch it with: out now, not a turn of the loop later. Order
                 # holds, since Daphne's send never yields (a batch cannot be mid-send).
                 await self._send_encoded(encoded(payload))
-            if self.page_thing and payload.get("id") == self.page_thing:
-                self._redraw_params_soon()
+            else:
+                self._queue_thing(payload)  # more is ready or coming: one batch frame
+            self._thing_sent(payload)
             return
         if kind != "structure":
             await self._send(dict(payload))
             return
         await self._fragments(payload)
+
+    def _household_event_now(self, data: bytes) -> bool:
+        """The layer's reader offers each group message here before queueing it (`deliver_now`,
+        registered once connected): a thing's new state for a page that keeps up and is not
+        busy with another message goes out in the reader's turn, as `household_event` would
+        send it, without waking this socket's task. Anything else: False, and it is queued."""
+        if self.group is None or self.held is not None or self.turn.locked():
+            return False
+        message = self.channel_layer.deserialize(data)
+        payload = message.get("payload") if message.get("type") == "household.event" else None
+        if not isinstance(payload, dict) or payload.get("type") != "thing":
+            return False
+        if not self._keeping_up() or self.send_text_now is None:
+            return False
+        self.seq += 1
+        self.send_text_now(_numbered(encoded(payload), self.seq))
+        FRAMES_SENT.inc()
+        self._thing_sent(payload)
+        return True
+
+    def _keeping_up(self) -> bool:
+        """No thing frame waits for a batch, none is coming, and the page acks in time."""
+        return not (self.outbox or self.flusher is not None or self._inbound() or self._behind())
+
+    def _thing_sent(self, payload: dict[str, Any]) -> None:
+        if self.page_thing and payload.get("id") == self.page_thing:
+            self._redraw_params_soon()
 
     def _queue_thing(self, payload: dict[str, Any]) -> None:
         """Into the next batch; a page that is behind gets only a thing's newest state."""
@@ -397,7 +430,7 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_TOO_SLOW)
             return
         self.seq += 1
-        await self._send_text(f'{text[:-1]}, "seq": {self.seq}}}')
+        await self._send_text(_numbered(text, self.seq))
 
     async def _send_text(self, text: str) -> None:
         if self.send_text_now is not None:
@@ -545,6 +578,11 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
 
 _ENCODED: OrderedDict[int, tuple[dict[str, Any], str]] = OrderedDict()
 ENCODED_KEPT = 2048
+
+
+def _numbered(text: str, seq: int) -> str:
+    """A JSON object's text with its `seq` added as the last key."""
+    return f'{text[:-1]}, "seq": {seq}}}'
 
 
 def encoded(payload: dict[str, Any]) -> str:

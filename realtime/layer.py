@@ -6,12 +6,18 @@ waiting on Redis round trips. Here every publish joins an outbox that one task d
 into a pipeline: one round trip for whatever accumulated while the last one was in
 flight, and still in call order, so a page never sees a thing's older state after its
 newer one.
+
+A channel may also have a handler that takes its messages as the reader gets them
+(`deliver_now`): a page socket that is idle sends a thing's new state in the reader's own
+turn, instead of each of ten sockets waiting for its task to be woken (issue 18).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from channels_redis.pubsub import (
@@ -21,7 +27,10 @@ from channels_redis.pubsub import (
 )
 from channels_redis.utils import _wrap_close
 
+log = logging.getLogger(__name__)
 DECODED_KEPT = 2048  # messages whose decoding is shared: more than any socket's backlog
+# Given a message as it came from Redis: True if it handled it; False to queue it as usual.
+NowHandler = Callable[[bytes], bool]
 
 
 class PipelinedShard(RedisSingleShardConnection):
@@ -55,11 +64,41 @@ class PipelinedShard(RedisSingleShardConnection):
                     if not future.done():
                         future.set_result(None)
 
+    def _receive_message(self, message: Any) -> None:
+        """Upstream's, with a channel's `deliver_now` handler asked first, and only when the
+        channel's queue is empty (a message never overtakes one queued before it)."""
+        if message is None:
+            return
+        name = message["channel"]
+        if isinstance(name, bytes):
+            name = name.decode()
+        layer = self.channel_layer
+        queues, handlers = layer.channels, layer.handlers
+        targets = (name,) if name in queues else layer.groups.get(name, ())
+        data = message["data"]
+        for channel in tuple(targets):
+            queue = queues.get(channel)
+            if queue is None:
+                continue
+            handler = handlers.get(channel)
+            if handler is not None and queue.empty() and _handled(handler, data):
+                continue
+            queue.put_nowait(data)
+
+
+def _handled(handler: NowHandler, data: bytes) -> bool:
+    try:
+        return handler(data)
+    except Exception:  # the reader serves every socket: one handler's bug must not stop it
+        log.exception("a channel's deliver_now handler failed; its message is queued")
+        return False
+
 
 class PipelinedLoopLayer(RedisPubSubLoopLayer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._shards = [PipelinedShard(shard.host, self) for shard in self._shards]
+        self.handlers: dict[str, NowHandler] = {}  # channel → its deliver_now handler
 
 
 class PubSubChannelLayer(RedisPubSubChannelLayer):
@@ -90,10 +129,21 @@ class PubSubChannelLayer(RedisPubSubChannelLayer):
         on every message: looked up once, not through the layer each time)."""
         return self._get_layer().channels.get(channel)
 
+    def deliver_now(self, channel: str, handler: NowHandler | None) -> None:
+        """Have the reader offer `channel`'s messages to `handler` before queueing them
+        (None: stop). It runs in the reader's task: it must not block, and it may only
+        return True when it did with the message all that receiving it would have done."""
+        handlers = self._get_layer().handlers
+        if handler is None:
+            handlers.pop(channel, None)
+        else:
+            handlers[channel] = handler
+
     async def drop_channel(self, channel: str) -> None:
         """Unsubscribe a channel of this process, as `receive` does when it is cancelled
         (a consumer whose reader stopped elsewhere must not leave its subscription)."""
         layer = self._get_layer()
+        layer.handlers.pop(channel, None)
         if layer.channels.pop(channel, None) is not None:
             await layer._get_shard(channel).unsubscribe(channel)
 

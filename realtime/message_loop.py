@@ -19,10 +19,13 @@ Source = Callable[[], Awaitable[Any]]
 Dispatch = Callable[[Any], Awaitable[None]]
 
 
-async def pump_messages(sources: Sequence[Source], dispatch: Dispatch) -> None:
+async def pump_messages(
+    sources: Sequence[Source], dispatch: Dispatch, turn: asyncio.Lock | None = None
+) -> None:
     """Dispatch what the sources give until a dispatch (or a source) raises; re-raises it
-    (`StopConsumer` included) once every source's reader has stopped."""
-    turn = asyncio.Lock()
+    (`StopConsumer` included) once every source's reader has stopped. `turn` is held while
+    a message is dispatched (the caller's own, to see whether one is)."""
+    turn = turn or asyncio.Lock()
 
     async def pump(source: Source) -> None:
         while True:

@@ -64,3 +64,51 @@ async def test_a_channels_inbox_counts_what_came_and_dropping_it_unsubscribes(
     assert layer.inbox(channel) is None
     await client.aclose()
     await layer.flush()
+
+
+async def test_a_channels_deliver_now_handler_takes_messages_before_its_queue(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The reader offers a message to the channel's handler; what it declines, what would
+    overtake a message already queued, and what its handler fails on are queued, in order."""
+    layer = PubSubChannelLayer(hosts=[redis_url], prefix=f"t{uuid.uuid4().hex[:6]}")
+    channel = await layer.new_channel()
+    await layer.group_add("household.1", channel)
+    inbox = layer.inbox(channel)
+    assert inbox is not None
+    offered: list[int] = []
+    taken: list[int] = []
+
+    def handler(data: bytes) -> bool:
+        n = layer.deserialize(data)["n"]
+        offered.append(n)
+        if n == 4:
+            raise RuntimeError("a handler's bug")
+        if n == 2:
+            return False
+        taken.append(n)
+        return True
+
+    async def queued(count: int) -> list[int]:
+        async with asyncio.timeout(5):
+            while inbox.qsize() < count:
+                await asyncio.sleep(0.01)
+        return [layer.deserialize(inbox.get_nowait())["n"] for _ in range(count)]
+
+    layer.deliver_now(channel, handler)
+    for n in (1, 2, 3):
+        await layer.group_send("household.1", {"type": "household.event", "n": n})
+    assert await queued(2) == [2, 3]
+    assert (offered, taken) == ([1, 2], [1])  # 3 came with 2 still queued: not offered
+    await layer.group_send("household.1", {"type": "household.event", "n": 4})
+    assert await queued(1) == [4]
+    assert "deliver_now handler failed" in caplog.text
+    await layer.send(channel, {"type": "control.reply", "n": 5})  # its own channel's too
+    async with asyncio.timeout(5):
+        while taken != [1, 5]:
+            await asyncio.sleep(0.01)
+    layer.deliver_now(channel, None)
+    await layer.group_send("household.1", {"type": "household.event", "n": 6})
+    assert (await asyncio.wait_for(layer.receive(channel), 5))["n"] == 6
+    assert offered == [1, 2, 4, 5]
+    await layer.flush()
