@@ -263,3 +263,20 @@ async def apublish(household_id: int, payload: PageEvent) -> None:
     layer = get_channel_layer()
     if layer is not None:
         await layer.group_send(household_group(household_id), group_message(payload))
+
+
+class PublishNow:
+    """`apublish` without waiting for Redis's reply, for code that must not wait (the
+    realtime worker's socket reader): in call order with every other publish of the
+    process. Ask `ready()` first: False when the layer cannot (not ours, or Redis behind),
+    and then `apublish` it is."""
+
+    def __init__(self) -> None:
+        self.layer = get_channel_layer()
+
+    def ready(self) -> bool:
+        backlogged = getattr(self.layer, "backlogged", None)
+        return backlogged is not None and not backlogged()
+
+    def __call__(self, household_id: int, payload: PageEvent) -> None:
+        self.layer.group_send_now(household_group(household_id), group_message(payload))

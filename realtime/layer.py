@@ -28,6 +28,7 @@ from channels_redis.pubsub import (
 from channels_redis.utils import _wrap_close
 
 log = logging.getLogger(__name__)
+NOWAIT_BACKLOG = 1000  # messages queued for Redis beyond which group_send_now is declined
 DECODED_KEPT = 2048  # messages whose decoding is shared: more than any socket's backlog
 # Given a message as it came from Redis: True if it handled it; False to queue it as usual.
 NowHandler = Callable[[bytes], bool]
@@ -36,15 +37,28 @@ NowHandler = Callable[[bytes], bool]
 class PipelinedShard(RedisSingleShardConnection):
     def __init__(self, host: Any, channel_layer: Any) -> None:
         super().__init__(host, channel_layer)
-        self._outbox: list[tuple[str, bytes, asyncio.Future[None]]] = []
+        # Each message with its caller's future (None: published without waiting).
+        self._outbox: list[tuple[str, bytes, asyncio.Future[None] | None]] = []
         self._drainer: asyncio.Task[None] | None = None
 
     async def publish(self, channel: str, message: bytes) -> None:
         future = asyncio.get_running_loop().create_future()
         self._outbox.append((channel, message, future))
+        self._drain_soon()
+        await future
+
+    def publish_nowait(self, channel: str, message: bytes) -> None:
+        """`publish` without waiting for Redis's reply: in call order with every other
+        publish of the process; a failure is logged, not raised to anyone."""
+        self._outbox.append((channel, message, None))
+        self._drain_soon()
+
+    def backlog(self) -> int:
+        return len(self._outbox)
+
+    def _drain_soon(self) -> None:
         if self._drainer is None or self._drainer.done():
             self._drainer = asyncio.create_task(self._drain())
-        await future
 
     async def _drain(self) -> None:
         while self._outbox:
@@ -56,12 +70,17 @@ class PipelinedShard(RedisSingleShardConnection):
                         pipe.publish(channel, message)
                     await pipe.execute()
             except Exception as exc:  # every caller of the batch gets the error
+                unawaited = 0
                 for *_, future in batch:
-                    if not future.done():
+                    if future is None:
+                        unawaited += 1
+                    elif not future.done():
                         future.set_exception(exc)
+                if unawaited:
+                    log.error("%d messages published without waiting were lost: %r", unawaited, exc)
             else:
                 for *_, future in batch:
-                    if not future.done():
+                    if future is not None and not future.done():
                         future.set_result(None)
 
     def _receive_message(self, message: Any) -> None:
@@ -97,7 +116,9 @@ def _handled(handler: NowHandler, data: bytes) -> bool:
 class PipelinedLoopLayer(RedisPubSubLoopLayer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._shards = [PipelinedShard(shard.host, self) for shard in self._shards]
+        self._shards: list[PipelinedShard] = [
+            PipelinedShard(shard.host, self) for shard in self._shards
+        ]
         self.handlers: dict[str, NowHandler] = {}  # channel → its deliver_now handler
 
 
@@ -128,6 +149,18 @@ class PubSubChannelLayer(RedisPubSubChannelLayer):
         """The queue this process fills with `channel`'s messages (a consumer reads its size
         on every message: looked up once, not through the layer each time)."""
         return self._get_layer().channels.get(channel)
+
+    def group_send_now(self, group: str, message: dict[str, Any]) -> None:
+        """`group_send` without waiting for Redis: the message is in the process's next
+        pipeline, after every message sent before it. Check `backlogged()` first."""
+        layer = self._get_layer()
+        channel = layer._get_group_channel_name(group)
+        shard = layer._get_shard(channel)
+        shard.publish_nowait(channel, self.serialize(message))
+
+    def backlogged(self) -> bool:
+        """Redis is behind (or away): senders should wait for their replies, not add more."""
+        return any(shard.backlog() >= NOWAIT_BACKLOG for shard in self._get_layer()._shards)
 
     def deliver_now(self, channel: str, handler: NowHandler | None) -> None:
         """Have the reader offer `channel`'s messages to `handler` before queueing them

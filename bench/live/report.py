@@ -17,7 +17,7 @@ def run_line(r: RunResult) -> str:
     return (
         f"{r.label}: {r.rate:.0f} ev/s x {r.seconds:.1f} s → sent {r.sent} "
         f"(cloud {r.achieved:.0f}/s), expected {r.expected}, "
-        f"p50 {fmt(r.p(50))} p95 {fmt(r.p(95))} p99 {fmt(r.p(99))} max {fmt(r.p(100))} ms, "
+        f"p50 {fmt(r.p(50), 2)} p95 {fmt(r.p(95))} p99 {fmt(r.p(99))} max {fmt(r.p(100))} ms, "
         f"delivered {r.delivered / max(r.seconds, 1e-9):.0f} frames/s to {r.listeners}, "
         f"lost {r.lost_events} events ({r.lost} frames), merged {r.merged} frames"
         + (
@@ -126,7 +126,7 @@ def results_table(results: list[RunResult]) -> list[str]:
     out = [header, "-" * len(header)]
     for r in results:
         out.append(
-            f"{r.label:<12} {r.rate:>5.0f} {r.sent:>6} {r.expected:>6} {fmt(r.p(50)):>7} "
+            f"{r.label:<12} {r.rate:>5.0f} {r.sent:>6} {r.expected:>6} {fmt(r.p(50), 2):>7} "
             f"{fmt(r.p(95)):>7} {fmt(r.p(99)):>7} {fmt(r.p(100)):>7} "
             f"{r.delivered / max(r.seconds, 1e-9):>8.0f} {r.lost_events:>5} {r.merged:>5} "
             f"{r.negative:>4} {fmt(pct(r.tapped, 50)):>7} {fmt(pct(r.tapped, 99)):>7} "

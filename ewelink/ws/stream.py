@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 from typing import Final, cast
 
 from ewelink.errors import EWeLinkError
 from ewelink.ws.events import Event
 
+_LOG = logging.getLogger(__name__)
 _END: Final = object()
+# Given an event in the session reader's turn: True if it handled it, False to queue it.
+TakeNow = Callable[[Event], bool]
 
 
 class EventStream:
@@ -17,8 +22,23 @@ class EventStream:
     def __init__(self, hub: EventHub) -> None:
         self._hub = hub
         self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._take_now: TakeNow | None = None
+
+    def take_now(self, handler: TakeNow | None) -> None:
+        """Offer each event to `handler` as the session reads it, before queueing it, while
+        the queue is empty (an event never overtakes a queued one). It runs in the reader:
+        it must not block, and returns True only when it did all the subscriber would have
+        done with the event; False queues it. None: stop offering."""
+        self._take_now = handler
 
     def put(self, item: object) -> None:
+        handler = self._take_now
+        if handler is not None and item is not _END and self._queue.empty():
+            try:
+                if handler(cast(Event, item)):
+                    return
+            except Exception:  # the reader serves the whole session: queue it instead
+                _LOG.exception("an event stream's take_now handler failed; event queued")
         self._queue.put_nowait(item)
 
     def __aiter__(self) -> EventStream:

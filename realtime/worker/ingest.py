@@ -29,7 +29,7 @@ from devices.presentation import card_body, card_status
 from logbook.recording import Transition, record_transitions
 from readings.energy import store_history
 from readings.sampling import Sampler, write_samples
-from realtime.events import DetailsEvent, LogbookNews, PageEvent, ThingEvent
+from realtime.events import DetailsEvent, LogbookNews, PageEvent, PublishNow, ThingEvent
 from realtime.metrics import CLOUD_EVENTS, EVENTS_PUBLISHED
 
 log = logging.getLogger(__name__)
@@ -245,8 +245,11 @@ def write_states(rows: list[StateRow], transitions: Sequence[Transition] = ()) -
 class Ingestor:
     """Merges frames of the accounts a worker holds and publishes what changed."""
 
-    def __init__(self, publish: Publish, writer: StateWriter) -> None:
+    def __init__(
+        self, publish: Publish, writer: StateWriter, publish_now: PublishNow | None = None
+    ) -> None:
         self.publish = publish
+        self.publish_now = publish_now  # for params_now/online_now; None: they decline
         self.writer = writer
         self._accounts: dict[int, dict[str, LiveThing]] = {}  # account → deviceid → thing
         self._groups: dict[int, list[LiveThing]] = {}  # account → its groups
@@ -300,18 +303,36 @@ class Ingestor:
 
     async def on_params(self, account_id: int, deviceid: str, params: dict[str, Any]) -> None:
         """A device reported params (partial or full)."""
+        await self._publish(self._apply_params(account_id, deviceid, params))
+
+    def ready_now(self) -> bool:
+        """Whether `params_now` and `online_now` can publish now (they decline otherwise)."""
+        return self.publish_now is not None and self.publish_now.ready()
+
+    def params_now(self, account_id: int, deviceid: str, params: dict[str, Any]) -> bool:
+        """`on_params` in the caller's turn, publishing without waiting for Redis (the
+        socket reader's way); False, and nothing done, when the layer cannot take it now."""
+        if not self.ready_now():
+            return False
+        self._publish_now(self._apply_params(account_id, deviceid, params))
+        return True
+
+    def _apply_params(
+        self, account_id: int, deviceid: str, params: dict[str, Any]
+    ) -> list[LiveThing]:
+        """Merge a report; the things it changed (the device, then groups that follow it)."""
         self.frames += 1
         CLOUD_EVENTS.inc()
         thing = self.get(account_id, deviceid)
         if thing is None or not isinstance(params, dict):
-            return
+            return []
         energy_keys = thing.plugin.energy_keys.intersection(params)
         if energy_keys:
             # Energy history goes to its table, not into the state (long strings, §3.3).
             self._energy_report(thing, {k: params[k] for k in energy_keys})
             params = {k: v for k, v in params.items() if k not in energy_keys}
             if not params:
-                return
+                return []
         was = thing.params
         thing.params = thing.plugin.merge(was, params)
         came_online = not thing.online and not params.keys() <= NOT_A_SIGN_OF_LIFE
@@ -326,10 +347,9 @@ class Ingestor:
         if thing.upgrade_from is not None and "fwVersion" in params:
             self._upgrade_reported(thing, str(params["fwVersion"]))
         if thing.refresh_state() == before and not came_online:
-            return
+            return []
         thing.last_update = timezone.now()
-        await self._changed(thing)
-        await self._follow(account_id, thing.cloud_id)
+        return [thing, *self._follow(account_id, thing.cloud_id)]
 
     def _energy_report(self, thing: LiveThing, report: dict[str, Any]) -> None:
         """Store a decoded history, then tell the thing's pages (they redraw from it)."""
@@ -374,27 +394,53 @@ class Ingestor:
 
     async def on_online(self, account_id: int, deviceid: str, online: bool) -> None:
         """`sysmsg`: the device went online or offline."""
+        await self._publish(self._apply_online(account_id, deviceid, online))
+
+    def online_now(self, account_id: int, deviceid: str, online: bool) -> bool:
+        """`on_online` as `params_now` is `on_params`."""
+        if not self.ready_now():
+            return False
+        self._publish_now(self._apply_online(account_id, deviceid, online))
+        return True
+
+    def _apply_online(self, account_id: int, deviceid: str, online: bool) -> list[LiveThing]:
         self.frames += 1
         CLOUD_EVENTS.inc()
         thing = self.get(account_id, deviceid)
         if thing is not None and thing.upgrade_from is not None and not online:
             thing.rebooted = True
         if thing is None or thing.online == online or not thing.plugin.trusts_online_flag():
-            return
+            return []
         thing.online = online
         thing.last_update = timezone.now()
         self.writer.note_online(thing)
-        await self._changed(thing)
+        return [thing]
 
-    async def _changed(self, thing: LiveThing) -> None:
+    async def _publish(self, changed: list[LiveThing]) -> None:
+        # Marked for the writer before the first wait: a page's snapshot flushes the writer
+        # after joining, so a state it may have missed on the way is in the database.
+        for thing in changed:
+            self._count(thing)
+        for thing in changed:
+            await self.publish(thing.household_id, thing.event())
+
+    def _publish_now(self, changed: list[LiveThing]) -> None:
+        assert self.publish_now is not None
+        for thing in changed:
+            self.publish_now(thing.household_id, thing.event())
+        for thing in changed:  # after: nothing runs in between, and the event goes out sooner
+            self._count(thing)
+
+    def _count(self, thing: LiveThing) -> None:
         self.writer.mark(thing)
         self.events += 1
         EVENTS_PUBLISHED.inc()
-        await self.publish(thing.household_id, thing.event())
 
-    async def _follow(self, account_id: int, deviceid: str) -> None:
-        """Groups holding a changed device take their state from their members."""
+    def _follow(self, account_id: int, deviceid: str) -> list[LiveThing]:
+        """Groups holding a changed device take their state from their members: the groups
+        whose state that changed."""
         devices = self._accounts.get(account_id, {})
+        changed = []
         for group in self._groups.get(account_id, ()):
             if deviceid not in (group.members or ()) or not isinstance(group.plugin, GroupPlugin):
                 continue
@@ -403,4 +449,5 @@ class Ingestor:
             before = group.state
             if group.refresh_state() != before:
                 group.last_update = timezone.now()
-                await self._changed(group)
+                changed.append(group)
+        return changed

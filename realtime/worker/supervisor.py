@@ -30,7 +30,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from accounts import log_context
 from accounts.models import ConnectionState, LinkedAccount, LinkStatus
 from realtime import redis as keys
-from realtime.events import apublish
+from realtime.events import PublishNow, apublish
 from realtime.metrics import (
     ACCOUNTS_CONNECTED,
     ACCOUNTS_HELD,
@@ -137,7 +137,7 @@ class Worker:
         self.session_options = session_options or {}
         self.name = f"{socket.gethostname()}-{os.getpid()}"
         self.writer = StateWriter(flush_interval)
-        self.ingestor = Ingestor(apublish, self.writer)
+        self.ingestor = Ingestor(apublish, self.writer, PublishNow())
         self.connections: dict[int, AccountConnection] = {}
         self._runs: dict[int, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()

@@ -55,7 +55,7 @@ def _results() -> list[RunResult]:
 def test_run_line_names_the_worker_split_only_when_tapped() -> None:
     ours, relay = _results()[:2]
     assert run_line(ours).startswith("ours: 200 ev/s x 5.0 s → sent 1000 (cloud 200/s), ")
-    assert "p50 3.0 p95 4.0 p99 4.0 max 4.0 ms" in run_line(ours)
+    assert "p50 3.00 p95 4.0 p99 4.0 max 4.0 ms" in run_line(ours)  # p50: the ratio's digits
     assert run_line(ours).endswith("; cloud→Redis (worker) p50 1.0 p99 2.0 ms of 2")
     assert run_line(relay).endswith("lost 0 events (0 frames), merged 0 frames")
 

@@ -463,3 +463,52 @@ async def test_close_ends_a_loop_that_swallowed_a_cancellation(
     assert swallowed == [True]
     assert loop is not None
     assert loop.done()
+
+
+async def test_a_take_now_handler_gets_events_in_the_readers_turn_and_keeps_their_order(
+    cloud: FakeCloud, client: EWeLinkClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What the handler takes never reaches the queue; what it declines or fails on is
+    queued, and an event is not offered while one is queued before it."""
+    taken: list[Event] = []
+    state = {"decline": False, "fail": False}
+
+    def take(event: Event) -> bool:
+        if not isinstance(event, DeviceParams):
+            return False
+        if state["fail"]:
+            raise RuntimeError("a handler's bug")
+        if state["decline"]:
+            return False
+        taken.append(event)
+        return True
+
+    def update(n: int) -> dict[str, object]:
+        return {"action": "update", "deviceid": "d1", "apikey": "me", "params": {"n": n}}
+
+    async with client.websocket() as session:
+        events = session.events()
+        events.take_now(take)
+        await next_event(events, Connected)  # declined: queued, and read from the queue
+        await cloud.push(update(1))
+        await async_until(lambda: len(taken) == 1)
+        state["decline"] = True
+        await cloud.push(update(2))
+        await async_until(lambda: events._queue.qsize() == 1)
+        state["decline"] = False
+        await cloud.push(update(3))  # 2 is still queued: 3 goes behind it, not offered
+        await async_until(lambda: events._queue.qsize() == 2)
+        assert [e.params for e in taken] == [{"n": 1}]  # type: ignore[attr-defined]
+        assert [(await next_event(events, DeviceParams)).params for _ in "ab"] == [  # type: ignore[attr-defined]
+            {"n": 2},
+            {"n": 3},
+        ]
+        state["fail"] = True
+        await cloud.push(update(4))
+        assert (await next_event(events, DeviceParams)).params == {"n": 4}  # type: ignore[attr-defined]
+        assert "take_now handler failed" in caplog.text
+        state["fail"] = False
+        events.take_now(None)
+        await cloud.push(update(5))
+        assert (await next_event(events, DeviceParams)).params == {"n": 5}  # type: ignore[attr-defined]
+    assert [e.params for e in taken] == [{"n": 1}]  # type: ignore[attr-defined]

@@ -209,3 +209,51 @@ async def test_a_report_of_details_alone_moves_the_things_stored_update_on(setup
     stored = writer._dirty[1]
     assert stored.last_update is not None
     assert stored.params["timers"] == [{"enabled": 1, "at": "0 7 * * *"}]
+
+
+class NowRecorder:
+    """A `PublishNow` stand-in: records, and is ready only while `ready_now` says so."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, dict[str, Any]]] = []
+        self.ready_now = True
+
+    def ready(self) -> bool:
+        return self.ready_now
+
+    def __call__(self, household: int, payload: dict[str, Any]) -> None:
+        self.sent.append((household, payload))
+
+
+def test_a_report_in_the_readers_turn_publishes_what_on_params_would_without_waiting() -> None:
+    now, awaited, writer = NowRecorder(), Recorder(), StateWriter()
+    ingestor = Ingestor(awaited, writer, now)
+    group = _group(9, {"switch": "off"}, ("dev1", "dev2"))
+    ingestor.load(
+        1, [_thing(1, {"switch": "off"}, pk=1), _thing(1, {"switch": "off"}, pk=2), group]
+    )
+    assert ingestor.params_now(1, "dev1", {"switch": "on"})
+    assert [(h, e["id"], e["state"]["switch"]) for h, e in now.sent] == [
+        (7, 1, True),
+        (7, 9, True),  # the group follows, after its member
+    ]
+    assert {1, 9} <= writer._dirty.keys()  # written like any report
+    assert ingestor.events == 2
+    assert ingestor.online_now(1, "dev2", False)
+    assert now.sent[-1][1]["online"] is False
+    assert ingestor.params_now(1, "dev1", {"switch": "on"})  # no news: taken, nothing sent
+    assert len(now.sent) == 3
+    assert awaited.sent == []
+
+
+def test_a_report_is_left_alone_when_publishing_now_is_not_possible() -> None:
+    now = NowRecorder()
+    now.ready_now = False  # Redis is behind: the caller queues it for on_params instead
+    ingestor = Ingestor(Recorder(), StateWriter(), now)
+    ingestor.load(1, [_thing(1, {"switch": "off"})])
+    assert not ingestor.params_now(1, "dev1", {"switch": "on"})
+    assert not ingestor.online_now(1, "dev1", False)
+    assert ingestor.get(1, "dev1").params == {"switch": "off"}  # nothing merged
+    assert ingestor.get(1, "dev1").online
+    assert (now.sent, ingestor.frames) == ([], 0)
+    assert not Ingestor(Recorder(), StateWriter()).params_now(1, "dev1", {"switch": "on"})

@@ -8,8 +8,10 @@ import json
 import uuid
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from realtime import consumers
+from realtime import layer as layer_module
 from realtime.layer import PubSubChannelLayer
 
 pytestmark = [pytest.mark.integration]
@@ -112,3 +114,32 @@ async def test_a_channels_deliver_now_handler_takes_messages_before_its_queue(
     assert (await asyncio.wait_for(layer.receive(channel), 5))["n"] == 6
     assert offered == [1, 2, 4, 5]
     await layer.flush()
+
+
+async def test_a_message_sent_now_keeps_its_place_and_a_lost_one_is_logged(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    layer = PubSubChannelLayer(hosts=[redis_url], prefix=f"t{uuid.uuid4().hex[:6]}")
+    channel = await layer.new_channel()
+    await layer.group_add("household.1", channel)
+    assert not layer.backlogged()
+    layer.group_send_now("household.1", {"type": "household.event", "n": 1})
+    await layer.group_send("household.1", {"type": "household.event", "n": 2})
+    layer.group_send_now("household.1", {"type": "household.event", "n": 3})
+    got = [(await asyncio.wait_for(layer.receive(channel), 5))["n"] for _ in range(3)]
+    assert got == [1, 2, 3]
+    await layer.flush()
+
+    # Nothing listens at this port: the awaited send raises, the unawaited one is logged.
+    away = PubSubChannelLayer(hosts=["redis://127.0.0.1:1/0"], prefix="t-away")
+    away.group_send_now("household.1", {"type": "household.event", "n": 4})
+    with pytest.raises(RedisConnectionError):
+        await away.group_send("household.1", {"type": "household.event", "n": 5})
+    assert "1 messages published without waiting were lost" in caplog.text
+    for n in range(layer_module.NOWAIT_BACKLOG):  # none sent yet (nothing yielded)
+        away.group_send_now("household.1", {"type": "household.event", "n": n})
+    assert away.backlogged()  # senders wait for replies instead of adding more
+    async with asyncio.timeout(5):
+        while away.backlogged():  # the failed batch is dropped (and logged) as a whole
+            await asyncio.sleep(0.01)
+    assert f"{layer_module.NOWAIT_BACKLOG} messages published without waiting" in caplog.text

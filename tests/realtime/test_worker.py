@@ -74,6 +74,38 @@ async def test_device_change_in_the_cloud_reaches_the_household_and_the_database
     await wait_for(stored)
 
 
+async def test_a_report_while_the_account_is_idle_goes_out_in_the_socket_readers_turn(
+    owner, cloud, worker
+):
+    """The real stack takes the reader's way (Ingestor.params_now) once the connect's heal is
+    over, and the report still reaches the page and the database."""
+    account = await link(owner, US)
+    listener = await listen(owner.household.pk)
+    await _first_resync_over(worker, account.pk)
+    garage = await sync_to_async(_thing)(account, "Garage light")
+    taken: list[dict[str, Any]] = []
+    params_now = worker.ingestor.params_now
+
+    def recording(account_id: int, deviceid: str, params: dict[str, Any]) -> bool:
+        done = params_now(account_id, deviceid, params)
+        if done and deviceid == garage.cloud_id:
+            taken.append(params)
+        return done
+
+    worker.ingestor.params_now = recording
+    for value in ("on", "off", "on"):
+        cloud.control("POST", f"/devices/{garage.cloud_id}/params", {"params": {"switch": value}})
+        event = await listener.next("thing", id=garage.pk)
+        assert event["state"]["switch"] is (value == "on")
+    assert [p.get("switch") for p in taken] == ["on", "off", "on"]
+
+    async def stored() -> bool:
+        thing = await sync_to_async(_thing)(account, "Garage light")
+        return thing.params.get("switch") == "on"
+
+    await wait_for(stored)
+
+
 async def test_stopping_ends_every_task_the_worker_started(owner, cloud, clean_redis, monkeypatch):
     """A reload (or a command, or a live request) still running when the worker stops is cut
     short before `run` returns, not left to the event loop's end: such a task's half-open
@@ -172,15 +204,27 @@ async def test_a_failed_publish_loses_one_event_not_the_accounts_stream(owner, c
     await _connected(worker, account.pk)
     garage = await sync_to_async(_thing)(account, "Garage light")
     held = worker.connections[account.pk]
-    publish, failed = worker.ingestor.publish, []
+    publish, publish_now, failed = worker.ingestor.publish, worker.ingestor.publish_now, []
+    assert publish_now is not None
 
-    async def flaky(household_id: int, payload: dict[str, Any]) -> None:
+    def fail_once(payload: dict[str, Any]) -> None:
         if payload.get("type") == "thing" and not failed:  # Redis away for one publish
             failed.append(payload)
             raise ConnectionError("Redis went away")
+
+    async def flaky(household_id: int, payload: dict[str, Any]) -> None:
+        fail_once(payload)
         await publish(household_id, payload)
 
+    class FlakyNow:  # the socket reader's way (Ingestor.params_now)
+        ready = publish_now.ready
+
+        def __call__(self, household_id: int, payload: dict[str, Any]) -> None:
+            fail_once(payload)
+            publish_now(household_id, payload)
+
     worker.ingestor.publish = flaky
+    worker.ingestor.publish_now = FlakyNow()
     listener = await listen(owner.household.pk)
     cloud.control("POST", f"/devices/{garage.cloud_id}/params", {"params": {"switch": "on"}})
 
