@@ -3,12 +3,17 @@ the plain state dict, for every built-in card template, with keys present and mi
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.template import Context, Engine
+from hypothesis import given
+from hypothesis import strategies as st
 
 from devices import presentation
 from devices.plugins.registry import default_registry
 
+BLANK_LINES = re.compile(r"\s*\n\s*")
 SAMPLE = {
     "switch": True, "temperature": 21.5, "humidity": 45.0, "battery": 80.0, "power": 12.5,
     "heating": True, "auto": False, "motion": True, "detected": False, "color": "#ff0000",
@@ -24,7 +29,13 @@ def _plain_body(template_name: str, state: dict, plugin) -> str:  # type: ignore
     context = Context({"state": state, "plugin": plugin}, autoescape=True)
     with context.render_context.push_state(template), context.bind_template(template):
         html = nodelist.render(context).strip()
-    return presentation._BLANK_LINES.sub("\n", html)
+    return BLANK_LINES.sub("\n", html)  # the rule, as a regex: the worker's way is quicker
+
+
+@given(st.text(alphabet=" \n\t\r\x0b\x0c\x1c\x85\xa0\u2028\u3000ab<>", max_size=40))
+def test_blank_lines_go_as_the_regex_says(text: str) -> None:
+    text = text.strip()
+    assert presentation.without_blank_lines(text) == BLANK_LINES.sub("\n", text)
 
 
 @pytest.mark.parametrize("uiid", sorted(default_registry.uiid_table()))

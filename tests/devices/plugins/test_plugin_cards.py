@@ -148,3 +148,21 @@ def test_known_raw_params_get_words_and_units() -> None:
         assert f'>{label}</dt><dd class="reading__value">{text}</dd>' in body
     for raw in ("fwVersion", "rssi", "sledOnline", "zled"):
         assert raw not in body
+
+
+def test_a_body_shows_times_in_the_zone_it_is_drawn_for() -> None:
+    """Drawn for the current zone (no switch) or for another one (switched, then back)."""
+    from django.utils import timezone
+
+    from devices.plugins import registry
+
+    door = registry.plugin_for(3026, {"switch": "on"})
+    instant = datetime.now(UTC).replace(hour=12, minute=34, second=0, microsecond=0)
+    state = door.state({"switch": "on", "trigTime": str(int(instant.timestamp() * 1000))}, {})
+    with timezone.override("UTC"):
+        assert "12:34" in card_body(door, state)  # the current zone
+        assert "12:34" in card_body(door, state, tz="UTC")
+        tokyo = card_body(door, state, tz="Asia/Tokyo")
+        assert "21:34" in tokyo
+        assert "12:34" not in tokyo
+        assert str(timezone.get_current_timezone()) == "UTC"  # switched back after
