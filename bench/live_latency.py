@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.live import log  # noqa: E402
 from bench.live.analysis import DEVICE_TYPES, Matcher, Recorder, RunResult  # noqa: E402
-from bench.live.load import Load  # noqa: E402
+from bench.live.load import MAX_CLOCKED, Load  # noqa: E402
 from bench.live.probes import Probes  # noqa: E402
 from bench.live.processes import Meter  # noqa: E402
 from bench.live.report import report  # noqa: E402
@@ -164,23 +164,29 @@ class Bench:
             f"RSS {self.facts['hold_rss_mib']:.0f} MiB"
         )
         pages = await probes.open_pages(port, args.listeners)
+        relay_clients = await self.start_relay() if args.relay == "concurrent" else []
         probes.start_tap()
         await asyncio.sleep(2)
-        await self.window("hold", args.rate, args.seconds, listeners={"ours": args.listeners})
+        listeners = {"ours": args.listeners}
+        if relay_clients:
+            listeners["relay"] = args.listeners
+        await self.window("hold", args.rate, args.seconds, listeners=listeners)
         await asyncio.sleep(max(0.0, 5 - (time.monotonic() - started)))
         self.facts["hold_rss_after_mib"] = worker.memory_info().rss / 2**20
         self.facts["usage_end"] = Meter(stack.procs.pids()).read()
         self.facts["alive"] = await stack.alive()
         for ws in pages:
             await ws.close()
+        if relay_clients:
+            await self.stop_relay(relay_clients)
 
     async def start_relay(self) -> list[aiohttp.ClientWebSocketResponse]:
-        port = await self.stack.start_relay()
+        """The relay listens on the accounts the load drives (all but in a large hold: a
+        socket for each of 10,000 more would pass cloudsim's descriptor limit)."""
+        driven = self.stack.accounts[:MAX_CLOCKED]
+        port = await self.stack.start_relay(driven)
         clients = await self.probes.open_relay_clients(port, self.args.listeners)
-        log(
-            f"bare relay up: {len(self.stack.accounts)} cloud sockets (app 'relay'), "
-            f"{len(clients)} listeners"
-        )
+        log(f"bare relay up: {len(driven)} cloud sockets (app 'relay'), {len(clients)} listeners")
         return clients
 
     async def stop_relay(self, clients: list[aiohttp.ClientWebSocketResponse]) -> None:
@@ -271,7 +277,8 @@ def parse_args() -> argparse.Namespace:
     if args.hold:
         args.accounts, args.devices = args.hold, args.hold_devices
         args.sweep = []
-        args.relay = "off"
+        if args.relay == "separate":
+            parser.error("--hold runs the relay in its window (the default) or not at all")
     if not args.hold_timeout:
         # One shared dispatch answer per region: connects are not paced one by one.
         args.hold_timeout = 60 + args.accounts * 0.05

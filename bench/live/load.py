@@ -139,7 +139,7 @@ class Load:
         events, unchanged = self.match.cloud_events(rec.cloud)
         out = []
         for kind, count in listeners.items():
-            name = label if kind == "ours" else label.replace("ours", "relay")
+            name = label if kind == "ours" else _relay_label(label)
             result = analyse(
                 self.match, rec, name, rate, window, status, count, kind, usage, events, unchanged
             )
@@ -182,3 +182,8 @@ class Load:
         if backlog > 1:
             log(f"  pipeline drained {backlog:.1f} s after the grace period")
         return backlog
+
+
+def _relay_label(label: str) -> str:
+    """The relay's name for a window of ours: ours sweep → relay sweep, hold → relay hold."""
+    return label.replace("ours", "relay") if "ours" in label else f"relay {label}"

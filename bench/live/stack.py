@@ -337,9 +337,9 @@ class Stack:
 
     # -- the bare relay ------------------------------------------------------------------------
 
-    async def start_relay(self) -> int:
-        """The bare relay's two processes on the same cloud and accounts (app `relay`);
-        returns the port its listeners connect to."""
+    async def start_relay(self, accounts: list[dict[str, Any]]) -> int:
+        """The bare relay's two processes on the same cloud, with a socket for each of
+        `accounts` (app `relay`); returns the port its listeners connect to."""
         appid, secret = APPS["relay"]
         spec = {
             "redis": self.redis_url,
@@ -348,7 +348,7 @@ class Stack:
             "dispatch": self.sim.info["regions"]["eu"]["dispatch"],
             "appid": appid,
             "secret": secret,
-            "accounts": [{"email": a["email"], "password": a["password"]} for a in self.accounts],
+            "accounts": [{"email": a["email"], "password": a["password"]} for a in accounts],
         }
         spec_file = self.tmp / "relay.json"
         spec_file.write_text(json.dumps(spec))

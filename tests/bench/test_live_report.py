@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from bench.live.analysis import RunResult
-from bench.live.report import report, run_line
+from bench.live.report import is_ours, report, run_line
 
 ARGS = argparse.Namespace(
     accounts=20,
@@ -102,3 +102,12 @@ def test_report_of_relay_windows_alone_shows_their_usage() -> None:
     assert "command round-trip" not in text
     assert "first sweep rate" not in text
     assert "relay          200   " in text.split("per process:\n")[1]
+
+
+def test_the_relays_windows_are_named_after_ours() -> None:
+    from bench.live.load import _relay_label
+
+    assert _relay_label("ours") == "relay"
+    assert _relay_label("ours sweep") == "relay sweep"
+    assert _relay_label("hold") == "relay hold"
+    assert not is_ours(_result(_relay_label("hold"), 200, [1.0]))
