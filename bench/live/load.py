@@ -185,5 +185,8 @@ class Load:
 
 
 def _relay_label(label: str) -> str:
-    """The relay's name for a window of ours: ours sweep → relay sweep, hold → relay hold."""
-    return label.replace("ours", "relay") if "ours" in label else f"relay {label}"
+    """The relay's name for a window: ours sweep → relay sweep, hold → relay hold (the
+    relay's own windows, with `--relay separate`, are named so already)."""
+    if "ours" in label:
+        return label.replace("ours", "relay")
+    return label if label.startswith("relay") else f"relay {label}"

@@ -110,4 +110,5 @@ def test_the_relays_windows_are_named_after_ours() -> None:
     assert _relay_label("ours") == "relay"
     assert _relay_label("ours sweep") == "relay sweep"
     assert _relay_label("hold") == "relay hold"
+    assert _relay_label("relay sweep") == "relay sweep"  # --relay separate's own
     assert not is_ours(_result(_relay_label("hold"), 200, [1.0]))
