@@ -146,6 +146,9 @@ class Bench:
         for rate in args.sweep:
             await self.window("relay sweep", rate, args.sweep_seconds, listeners=only)
         await self.stop_relay(clients)
+        started = time.monotonic()
+        await self.load.restore_driven()
+        log(f"driven devices back to their stored values in {time.monotonic() - started:.1f} s")
 
     async def hold_phase(self) -> None:
         """Scenario 3: N accounts held by one worker; time to hold all, worker RSS."""
