@@ -326,6 +326,13 @@ class AccountConnection:
             if before.get(thing.cloud_id) != event:
                 await self.publish(thing.household_id, event)
 
+    async def reload_in_turn(self) -> None:
+        """`reload_and_announce` for a reload asked for elsewhere, with reports held back
+        until it is done, as during a resync's: one applied while the database is read
+        would be undone when the things read replace the ones it changed."""
+        async with self._replaying:
+            await self.reload_and_announce()
+
     def take_things(self, things: list[LiveThing]) -> None:
         """The account's things as the database has them now."""
         self.ingestor.load(self.account_id, things)

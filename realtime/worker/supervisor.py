@@ -407,7 +407,7 @@ class Worker:
         connection = self.connections.get(account_id)
         if connection is not None:
             await self.writer.flush()  # what we hold goes to the database first
-            await connection.reload_and_announce()
+            await connection.reload_in_turn()
 
     async def _flush_for_page(self, layer: Any, message: dict[str, Any]) -> None:
         """A page is about to read its snapshot: commit what we hold in memory first."""

@@ -782,3 +782,40 @@ async def test_a_state_a_reload_brings_in_reaches_the_pages(owner, cloud, worker
     await ask_to_reload([account.pk])
     event = await listener.next("thing", timeout=10, id=garage.pk)
     assert event["state"]["switch"] is True
+
+
+async def test_a_report_that_comes_while_a_reload_reads_is_not_undone_by_it(
+    owner, cloud, worker, monkeypatch
+):
+    """A reload notice reads the account's things from the database; a report heard
+    meanwhile waits for it, rather than change things the reload then replaces."""
+    from realtime.reload import ask_to_reload
+    from realtime.worker import connection as account_connection
+
+    account, garage = await _garage_after_first_heal(owner, worker)
+    real_load, read, done = account_connection.load_devices, [], []
+
+    def load_while_a_report_comes(account_id: int) -> Any:
+        things = real_load(account_id)  # the garage is "off" in what is read
+        if not read:
+            read.append(account_id)
+            cloud.control(
+                "POST", f"/devices/{garage.cloud_id}/params", {"params": {"switch": "on"}}
+            )
+            time.sleep(0.5)  # the report reaches the worker meanwhile
+            done.append(account_id)
+        return things
+
+    monkeypatch.setattr(account_connection, "load_devices", load_while_a_report_comes)
+    listener = await listen(owner.household.pk)
+    await ask_to_reload([account.pk])
+    event = await listener.next("thing", timeout=10, id=garage.pk)
+    assert event["state"]["switch"] is True
+    assert done  # the page heard it after the reload, not before
+
+    async def held_on() -> bool:
+        live = worker.ingestor.get(account.pk, garage.cloud_id)
+        return live is not None and live.params.get("switch") == "on"
+
+    await asyncio.sleep(0.3)
+    assert await held_on()  # the worker still knows it: the next "off" will be news
