@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -78,13 +79,29 @@ def read_file_secret(env: environ.Env, name: str) -> str | None:
 
 
 def persistent_secret(path: Path, *, kind: str) -> str:
-    """A development secret generated once and kept in a private file so restarts keep it."""
+    """A development secret generated once and kept in a private file so restarts keep it.
+
+    Processes started together on a fresh install (the web server, the worker, Celery; the
+    tests' collectstatic beside migrate) all ask for it at once: the file appears with its
+    whole value or not at all (written aside, then hard-linked in place, which fails if
+    another process was first), and everyone then uses the one that is there. A plain
+    create-then-write let a process read it empty, or keep a key it had made itself that
+    another had just overwritten (its tokens unreadable by the others)."""
     if path.is_file():
         return path.read_text().strip()
     value = Fernet.generate_key().decode() if kind == "fernet" else secrets.token_urlsafe(50)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(value)
+    aside = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(value)
+        try:
+            os.link(aside, path)
+        except FileExistsError:  # another process was first: its value is the one
+            return path.read_text().strip()
+    finally:
+        aside.unlink(missing_ok=True)
     return value
 
 

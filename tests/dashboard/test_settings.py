@@ -99,6 +99,41 @@ def test_dev_secrets_are_generated_once_and_kept(tmp_path):
     assert not (tmp_path / "var" / "secret_key").exists()
 
 
+RACE = """
+import sys, time
+from pathlib import Path
+from dashboard.env_parsing import persistent_secret
+start = float(sys.argv[2])
+while time.time() < start:  # every process asks at the same moment
+    pass
+print(persistent_secret(Path(sys.argv[1]), kind="fernet"))
+"""
+
+
+def test_processes_that_start_together_share_one_generated_key(tmp_path):
+    """A fresh install's processes start at once (web, worker, Celery; the tests'
+    collectstatic beside migrate): each gets the key that is in the file, never an empty
+    read or a key of its own that another overwrote. Run for several files, since one
+    round may not race."""
+    for round_ in range(5):
+        path = tmp_path / f"keys{round_}" / "field_encryption_key"
+        start = f"{__import__('time').time() + 1.0:.3f}"
+        racers = [
+            subprocess.Popen(
+                [sys.executable, "-c", RACE, str(path), start],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(8)
+        ]
+        got = {racer.communicate(timeout=60)[0].strip() for racer in racers}
+        assert got == {path.read_text()}
+        Fernet(path.read_text().encode())  # whole, and a key Fernet takes
+        assert [f.name for f in path.parent.iterdir()] == [path.name]  # nothing left aside
+        assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
 def test_keys_generated_before_they_had_a_directory_are_moved_not_replaced(tmp_path):
     var = tmp_path / "var"
     var.mkdir()
