@@ -323,11 +323,10 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
         payload = message.get("payload") if message.get("type") == "household.event" else None
         if not isinstance(payload, dict) or payload.get("type") != "thing":
             return False
-        if not self._keeping_up() or self.send_text_now is None:
+        if not self._keeping_up():
             return False
         self.seq += 1
-        self.send_text_now(_numbered(encoded(payload), self.seq))
-        FRAMES_SENT.inc()
+        self._write_now(_numbered(encoded(payload), self.seq))
         self._thing_sent(payload)
         return True
 
@@ -434,9 +433,15 @@ class HouseholdConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send_text(self, text: str) -> None:
         if self.send_text_now is not None:
-            self.send_text_now(text)
+            self._write_now(text)
         else:
             await self.send(text_data=text)
+            FRAMES_SENT.inc()
+
+    def _write_now(self, text: str) -> None:
+        """A frame straight to Daphne's connection (`send_text_now`), without waiting."""
+        assert self.send_text_now is not None
+        self.send_text_now(text)
         FRAMES_SENT.inc()
 
     async def _send_snapshot(self, snapshot: SnapshotEvent) -> None:
