@@ -100,9 +100,22 @@ def persistent_secret(path: Path, *, kind: str) -> str:
             os.link(aside, path)
         except FileExistsError:  # another process was first: its value is the one
             return path.read_text().strip()
+        except OSError:  # a file system without hard links: create it, unless one exists
+            _create_once(path, value)
+            return path.read_text().strip()
     finally:
         aside.unlink(missing_ok=True)
     return value
+
+
+def _create_once(path: Path, value: str) -> None:
+    """`path` holding `value`, unless it exists (a reader may then see it empty briefly)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as out:
+        out.write(value)
 
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})

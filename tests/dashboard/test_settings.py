@@ -209,3 +209,18 @@ def test_a_copy_of_env_example_starts(tmp_path):
             values[name] = value
     result = _manage(["check"], values, tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_key_is_made_once_where_the_file_system_has_no_hard_links(tmp_path, monkeypatch):
+    from dashboard import env_parsing
+
+    def no_links(src, dst):  # e.g. a FAT drive
+        raise PermissionError("hard links not supported")
+
+    monkeypatch.setattr(env_parsing.os, "link", no_links)
+    path = tmp_path / "keys" / "secret_key"
+    first = env_parsing.persistent_secret(path, kind="django")
+    assert len(first) >= 50
+    assert env_parsing.persistent_secret(path, kind="django") == first
+    assert [f.name for f in path.parent.iterdir()] == ["secret_key"]
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
